@@ -1,0 +1,39 @@
+import type { Conversation, ConversationKind } from './model/conversation.js';
+import type { ConversationId, MessageId, UserId } from './model/ids.js';
+import type { Message } from './model/message.js';
+import type { User } from './model/user.js';
+
+/** Author fields every protocol needs to render a message without another lookup. */
+export interface EventAuthor {
+  readonly id: UserId;
+  readonly username: string;
+  readonly displayName: string;
+}
+
+/** Where an event goes: everyone watching the conversation, and for non-rooms its members' own sockets. */
+export interface EventAudience {
+  readonly conversationId: ConversationId;
+  readonly kind: ConversationKind;
+  /** Member ids for direct and group conversations; empty for rooms (subscribers are found by conversation). */
+  readonly memberIds: readonly UserId[];
+}
+
+/**
+ * Domain events: facts, in the past tense, that travel on the bus to every node. They carry
+ * everything a protocol needs to encode them, so fan-out never touches the store.
+ */
+export type DomainEvent =
+  | { readonly type: 'message.created'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor }
+  | { readonly type: 'message.edited'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor }
+  | { readonly type: 'message.deleted'; readonly audience: EventAudience; readonly messageId: MessageId; readonly deletedBy: UserId }
+  | { readonly type: 'member.joined'; readonly audience: EventAudience; readonly user: EventAuthor; readonly conversation: Conversation }
+  | { readonly type: 'member.left'; readonly audience: EventAudience; readonly user: EventAuthor }
+  | { readonly type: 'presence.changed'; readonly userId: UserId; readonly online: boolean }
+  | { readonly type: 'user.disabled'; readonly user: User };
+
+export type DomainEventType = DomainEvent['type'];
+
+/** The list of event types, for validating envelopes that arrive from other nodes. */
+export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
+  'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'presence.changed', 'user.disabled',
+];

@@ -1,0 +1,25 @@
+import type { ConversationId, MessageId, UserId } from './ids.js';
+
+/** room: public and named; direct: exactly two members; group: named, membership managed. */
+export type ConversationKind = 'room' | 'direct' | 'group';
+/** Member roles, strongest first. */
+export type MemberRole = 'owner' | 'admin' | 'member';
+
+export interface Conversation {
+  readonly id: ConversationId;
+  readonly kind: ConversationKind;
+  /** Unique name for rooms; null for direct conversations. */
+  readonly name: string | null;
+  readonly title: string;
+  /** Unix milliseconds. */
+  readonly createdAt: number;
+}
+
+export interface Membership {
+  readonly conversationId: ConversationId;
+  readonly userId: UserId;
+  readonly role: MemberRole;
+  /** Highest message id this member has read; 0 when none. */
+  readonly lastReadMessageId: MessageId;
+  readonly joinedAt: number;
+}

@@ -1,0 +1,36 @@
+import type { ConversationId, MessageId, UserId } from './ids.js';
+
+export type MessageFormat = 'plain' | 'markdown' | 'html';
+
+export interface Message {
+  readonly id: MessageId;
+  readonly conversationId: ConversationId;
+  readonly authorId: UserId;
+  readonly text: string;
+  readonly format: MessageFormat;
+  readonly replyToId: MessageId | null;
+  /** Client-chosen id that makes retries idempotent per author; null when not given. */
+  readonly clientId: string | null;
+  /** Unix milliseconds. */
+  readonly createdAt: number;
+  readonly editedAt: number | null;
+  readonly deletedAt: number | null;
+}
+
+/** What the store needs to insert a message; it assigns the id. */
+export interface NewMessage {
+  readonly conversationId: ConversationId;
+  readonly authorId: UserId;
+  readonly text: string;
+  readonly format: MessageFormat;
+  readonly replyToId: MessageId | null;
+  readonly clientId: string | null;
+  readonly createdAt: number;
+}
+
+/** A page of history, oldest first. */
+export interface HistoryPage {
+  readonly messages: readonly Message[];
+  /** True when older messages exist before the first one returned. */
+  readonly hasMore: boolean;
+}

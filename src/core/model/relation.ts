@@ -1,0 +1,28 @@
+import type { ConversationId, UserId } from './ids.js';
+
+/** mute: the owner stops receiving the target's messages; block: no direct contact either way. */
+export type RelationKind = 'mute' | 'block';
+
+export interface Relation {
+  readonly ownerId: UserId;
+  readonly targetId: UserId;
+  readonly kind: RelationKind;
+}
+
+/** A ban keeps a user out of one conversation, or out of every one when conversationId is null. */
+export interface Ban {
+  readonly userId: UserId;
+  readonly conversationId: ConversationId | null;
+  readonly reason: string;
+  /** Unix milliseconds; null = permanent. */
+  readonly until: number | null;
+}
+
+/** One live connection of a user, on some node, through some protocol. */
+export interface OnlineSession {
+  readonly id: string;
+  readonly userId: UserId;
+  readonly nodeId: string;
+  readonly protocol: string;
+  readonly connectedAt: number;
+}

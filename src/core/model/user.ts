@@ -1,0 +1,38 @@
+import type { UserId } from './ids.js';
+
+/** A person or bot with an account. `username` is unique case-insensitively. */
+export interface User {
+  readonly id: UserId;
+  readonly username: string;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly emailVerified: boolean;
+  readonly isOperator: boolean;
+  readonly isBot: boolean;
+  readonly isDisabled: boolean;
+  /** Unix milliseconds. */
+  readonly createdAt: number;
+}
+
+/** A user row as the store keeps it, with the secret hash that never leaves the core. */
+export interface StoredUser extends User {
+  /** argon2id PHC string, or null for accounts that cannot log in with a password. */
+  readonly passwordHash: string | null;
+}
+
+/** Fields needed to create a user; the store assigns id and createdAt. */
+export interface NewUser {
+  readonly username: string;
+  readonly displayName: string;
+  readonly email: string | null;
+  readonly emailVerified: boolean;
+  readonly passwordHash: string | null;
+  readonly isOperator: boolean;
+  readonly isBot: boolean;
+}
+
+/** Strip the secret before a user leaves the core. */
+export function toPublicUser(u: StoredUser): User {
+  const { passwordHash: _omit, ...rest } = u;
+  return rest;
+}

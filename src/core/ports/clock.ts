@@ -1,0 +1,7 @@
+/** Time source, injected so tests can control it. */
+export interface Clock {
+  /** Unix milliseconds. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };

@@ -1,0 +1,130 @@
+import type { Conversation, ConversationKind, Membership, MemberRole } from '../model/conversation.js';
+import type { ConversationId, MessageId, UserId } from '../model/ids.js';
+import type { HistoryPage, Message, NewMessage } from '../model/message.js';
+import type { Ban, OnlineSession, Relation, RelationKind } from '../model/relation.js';
+import type { NewUser, StoredUser } from '../model/user.js';
+
+/**
+ * The persistence port. One implementation (storage/kysely-store.ts) serves both SQL dialects.
+ * Every method resolves only after its write is committed. Failures other than the ChatErrors
+ * named below reject with the driver's error (the caller maps it to INTERNAL/UNAVAILABLE).
+ */
+export interface Store {
+  readonly users: UserStore;
+  readonly conversations: ConversationStore;
+  readonly messages: MessageStore;
+  readonly relations: RelationStore;
+  readonly sessions: SessionStore;
+  /** Flush pending group commits, then close connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface UserPatch {
+  readonly displayName?: string;
+  readonly email?: string | null;
+  readonly emailVerified?: boolean;
+  readonly passwordHash?: string | null;
+  readonly isOperator?: boolean;
+  readonly isBot?: boolean;
+  readonly isDisabled?: boolean;
+}
+
+export interface UserStore {
+  /** Insert a user. Rejects with ChatError USERNAME_TAKEN when the username exists case-insensitively. */
+  create(user: NewUser): Promise<StoredUser>;
+  findById(id: UserId): Promise<StoredUser | null>;
+  /** Case-insensitive lookup. */
+  findByUsername(username: string): Promise<StoredUser | null>;
+  /** Users in id order, starting after `afterId` (exclusive), at most `limit`. */
+  list(options: { readonly afterId?: UserId; readonly limit: number }): Promise<StoredUser[]>;
+  /** Apply a patch; resolves to the updated row, or null when no such user. */
+  update(id: UserId, patch: UserPatch): Promise<StoredUser | null>;
+}
+
+export interface NewConversation {
+  readonly kind: ConversationKind;
+  readonly name: string | null;
+  readonly title: string;
+  readonly createdAt: number;
+}
+
+export interface ConversationStore {
+  create(conversation: NewConversation): Promise<Conversation>;
+  findById(id: ConversationId): Promise<Conversation | null>;
+  /** Room names are case-sensitive and unique among rooms. */
+  findRoomByName(name: string): Promise<Conversation | null>;
+  /** Return the room with this name, creating it if absent; safe under concurrent callers on any node. */
+  ensureRoom(name: string, createdAt: number): Promise<Conversation>;
+  /** The direct conversation whose two members are exactly a and b, if any. */
+  findDirect(a: UserId, b: UserId): Promise<Conversation | null>;
+  /** Delete the conversation with its memberships and messages. */
+  delete(id: ConversationId): Promise<void>;
+  /** Add a member; if already a member, keep the existing row and return it. */
+  addMember(conversationId: ConversationId, userId: UserId, role: MemberRole, joinedAt: number): Promise<Membership>;
+  /** Resolves true when a membership was removed. */
+  removeMember(conversationId: ConversationId, userId: UserId): Promise<boolean>;
+  getMember(conversationId: ConversationId, userId: UserId): Promise<Membership | null>;
+  /** Members in join order. */
+  listMembers(conversationId: ConversationId): Promise<Membership[]>;
+  /** Conversations the user is a member of, in id order. */
+  listForUser(userId: UserId): Promise<Conversation[]>;
+  setRole(conversationId: ConversationId, userId: UserId, role: MemberRole): Promise<void>;
+  /** Move the member's read position forward to messageId; never moves it backward. */
+  setReadPosition(conversationId: ConversationId, userId: UserId, messageId: MessageId): Promise<void>;
+}
+
+export interface HistoryQuery {
+  /** Only messages with id < beforeId. */
+  readonly beforeId?: MessageId;
+  /** Only messages with id > afterId. */
+  readonly afterId?: MessageId;
+  /** Maximum messages to return (1..1000). */
+  readonly limit: number;
+}
+
+export interface MessageStore {
+  /**
+   * Insert a message. Inserts arriving within a few milliseconds share one transaction (group
+   * commit); the promise resolves after that commit with the assigned id. When the author
+   * already has a message with the same clientId, resolves to that message instead.
+   */
+  insert(message: NewMessage): Promise<Message>;
+  findById(id: MessageId): Promise<Message | null>;
+  /**
+   * A page of the conversation's messages, oldest first. With afterId: the oldest `limit`
+   * messages after it; otherwise the newest `limit` (before beforeId when given).
+   * Deleted messages are included with deletedAt set.
+   */
+  history(conversationId: ConversationId, query: HistoryQuery): Promise<HistoryPage>;
+  /** Replace the text and set editedAt; resolves to the updated message or null. */
+  edit(id: MessageId, text: string, editedAt: number): Promise<Message | null>;
+  /** Mark deleted (text cleared); resolves to the updated message or null. */
+  markDeleted(id: MessageId, deletedAt: number): Promise<Message | null>;
+}
+
+export interface RelationStore {
+  /** Idempotent. */
+  add(relation: Relation): Promise<void>;
+  /** Resolves true when something was removed. */
+  remove(relation: Relation): Promise<boolean>;
+  /** Relations owned by ownerId, of the given kind. */
+  list(ownerId: UserId, kind: RelationKind): Promise<Relation[]>;
+  /** True when a owns a relation of this kind on b. */
+  has(ownerId: UserId, targetId: UserId, kind: RelationKind): Promise<boolean>;
+  /** Insert or replace the ban for (userId, conversationId). */
+  ban(ban: Ban): Promise<void>;
+  unban(userId: UserId, conversationId: ConversationId | null): Promise<boolean>;
+  /** A ban in force at `now` on this conversation or server-wide, if any. */
+  findActiveBan(userId: UserId, conversationId: ConversationId | null, now: number): Promise<Ban | null>;
+}
+
+/** The registry of live connections, shared by every node through the store. */
+export interface SessionStore {
+  add(session: OnlineSession): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Remove every session of a node (its start-up and shutdown); resolves to the user ids affected. */
+  removeNode(nodeId: string): Promise<UserId[]>;
+  listForUser(userId: UserId): Promise<OnlineSession[]>;
+  /** Distinct users with at least one live session. */
+  onlineUserIds(): Promise<UserId[]>;
+}
