@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../core/events.js';
+import { toConversationId, toMessageId, toUserId } from '../core/model/ids.js';
+import { decodeEnvelope, encodeEnvelope } from './envelope.js';
+
+const event: DomainEvent = {
+  type: 'message.created',
+  audience: { conversationId: toConversationId(2), kind: 'room', memberIds: [] },
+  message: {
+    id: toMessageId(41), conversationId: toConversationId(2), authorId: toUserId(1), text: 'hi *there*',
+    format: 'markdown', replyToId: null, clientId: 'abc', createdAt: 1_700_000_000_000, editedAt: null, deletedAt: null,
+  },
+  author: { id: toUserId(1), username: 'ada', displayName: 'Ada' },
+};
+
+describe('bus envelope', () => {
+  it('round-trips the node id and a deep-equal event', () => {
+    expect(decodeEnvelope(encodeEnvelope('node-1', event))).toEqual({ nodeId: 'node-1', event });
+  });
+
+  it('encodes version 1 with the node id and event', () => {
+    expect(JSON.parse(encodeEnvelope('node-1', event))).toEqual({ v: 1, nodeId: 'node-1', event });
+  });
+
+  it.each([
+    ['garbage JSON', '{"v":1,'],
+    ['a JSON non-object', '[1,2]'],
+    ['JSON null', 'null'],
+    ['a wrong version', JSON.stringify({ v: 2, nodeId: 'n', event })],
+    ['a missing version', JSON.stringify({ nodeId: 'n', event })],
+    ['an unknown event type', JSON.stringify({ v: 1, nodeId: 'n', event: { ...event, type: 'message.exploded' } })],
+    ['an event without a type', JSON.stringify({ v: 1, nodeId: 'n', event: { audience: event.audience } })],
+    ['a non-object event', JSON.stringify({ v: 1, nodeId: 'n', event: 'message.created' })],
+    ['a missing nodeId', JSON.stringify({ v: 1, event })],
+    ['an empty nodeId', JSON.stringify({ v: 1, nodeId: '', event })],
+    ['a numeric nodeId', JSON.stringify({ v: 1, nodeId: 7, event })],
+  ])('returns null for %s', (_label, raw) => {
+    expect(decodeEnvelope(raw)).toBeNull();
+  });
+});

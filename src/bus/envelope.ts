@@ -1,0 +1,42 @@
+import { DOMAIN_EVENT_TYPES, type DomainEvent } from '../core/events.js';
+
+/** Wire format version; bump it when the envelope (not an event) changes shape. */
+export const ENVELOPE_VERSION = 1;
+
+/** What travels between nodes: the sender's id, so it can drop its own echo, and the event. */
+export interface Envelope {
+  readonly v: typeof ENVELOPE_VERSION;
+  readonly nodeId: string;
+  readonly event: DomainEvent;
+}
+
+const knownTypes: ReadonlySet<string> = new Set(DOMAIN_EVENT_TYPES);
+
+/** Serialise an event from `nodeId` into a version-1 JSON envelope. */
+export function encodeEnvelope(nodeId: string, event: DomainEvent): string {
+  const envelope: Envelope = { v: ENVELOPE_VERSION, nodeId, event };
+  return JSON.stringify(envelope);
+}
+
+/**
+ * Parse an envelope from another node. Returns null, never throws, for anything that is not a
+ * version-1 envelope with a non-empty nodeId and a known event type: the sender may run another
+ * build. Only the outer shape is checked (every message crosses here); event fields are trusted.
+ */
+export function decodeEnvelope(raw: string): { nodeId: string; event: DomainEvent } | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!isRecord(parsed) || parsed['v'] !== ENVELOPE_VERSION) return null;
+  const { nodeId, event } = parsed;
+  if (typeof nodeId !== 'string' || nodeId === '') return null;
+  if (!isRecord(event) || typeof event['type'] !== 'string' || !knownTypes.has(event['type'])) return null;
+  return { nodeId, event: event as unknown as DomainEvent };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,20 @@
+import { createServer } from '../../server.js';
+import type { Command } from '../command.js';
+
+/** `parley serve`: run a node until SIGINT/SIGTERM, then shut down gracefully. */
+export const serveCommand: Command = {
+  path: ['serve'],
+  summary: 'Run the server (HTTP + WebSocket) until interrupted',
+  async run(ctx) {
+    const server = await createServer(ctx.config());
+    server.logger.info({ url: server.url }, `parley listening on ${server.url}`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    server.logger.info('shutting down');
+    await server.close();
+    return 0;
+  },
+};

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { createArgon2PasswordHasher } from '../../auth/argon2-password-hasher.js';
+import { createCore, type Core } from '../../core/core.js';
+import { systemClock } from '../../core/ports/clock.js';
+import { openInfrastructure } from '../../server.js';
+import type { Command, CommandContext } from '../command.js';
+
+/** Run `fn` with a core on the configured store and bus, closing both afterwards. */
+async function withCore<T>(ctx: CommandContext, fn: (core: Core) => Promise<T>): Promise<T> {
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const { store, bus } = await openInfrastructure(ctx.config(), logger);
+  try {
+    return await fn(createCore({ store, bus, hasher: createArgon2PasswordHasher(), clock: systemClock }));
+  } finally {
+    await bus.close();
+    await store.close();
+  }
+}
+
+/** `parley user create NAME [--op] [--bot] [--password-stdin] [--email E]`. */
+export const userCreateCommand: Command = {
+  path: ['user', 'create'],
+  summary: 'Create an account (a random password is printed unless --password-stdin)',
+  args: [{ name: 'username', required: true }],
+  flags: {
+    op: { type: 'boolean', description: 'make the account an operator' },
+    bot: { type: 'boolean', description: 'mark the account as a bot' },
+    'password-stdin': { type: 'boolean', description: 'read the password from standard input' },
+    email: { type: 'string', description: 'e-mail address (recorded as verified)' },
+  },
+  async run(ctx) {
+    const username = ctx.positionals[0]!;
+    const fromStdin = ctx.flags['password-stdin'] === true;
+    const password = fromStdin ? (await ctx.readStdin()).replace(/\r?\n$/, '') : randomBytes(12).toString('base64url');
+    const email = typeof ctx.flags['email'] === 'string' ? ctx.flags['email'] : null;
+    const user = await withCore(ctx, (core) => core.users.register({
+      username, password, email, emailVerified: email !== null, isOperator: ctx.flags['op'] === true, isBot: ctx.flags['bot'] === true,
+    }));
+    ctx.out(`created user ${user.id} ${user.username}${fromStdin ? '' : ` with password ${password}`}`);
+    return 0;
+  },
+};
+
+/** `parley user list`: one line per account with its flags. */
+export const userListCommand: Command = {
+  path: ['user', 'list'],
+  summary: 'List accounts',
+  async run(ctx) {
+    await withCore(ctx, async (core) => {
+      for (let after = 0; ; ) {
+        const page = await core.users.list({ ...(after ? { afterId: after as never } : {}), limit: 500 });
+        for (const u of page) {
+          const flags = [u.isOperator && 'op', u.isBot && 'bot', u.isDisabled && 'disabled'].filter(Boolean).join(',');
+          ctx.out(`${u.id}\t${u.username}${flags ? `\t${flags}` : ''}`);
+        }
+        if (page.length < 500) break;
+        after = page.at(-1)!.id;
+      }
+    });
+    return 0;
+  },
+};
+
+/** `parley user disable NAME`: the account can no longer log in or connect. */
+export const userDisableCommand: Command = {
+  path: ['user', 'disable'],
+  summary: 'Disable an account',
+  args: [{ name: 'username', required: true }],
+  async run(ctx) {
+    const username = ctx.positionals[0]!;
+    return withCore(ctx, async (core) => {
+      const user = await core.users.findByUsername(username);
+      if (!user) {
+        ctx.err(`no such user: ${username}`);
+        return 1;
+      }
+      await core.users.setDisabled(user.id, true);
+      ctx.out(`disabled user ${user.id} ${user.username}`);
+      return 0;
+    });
+  },
+};

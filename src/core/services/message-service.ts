@@ -1,0 +1,114 @@
+import { ChatError } from '../errors.js';
+import type { EventAuthor } from '../events.js';
+import type { ConversationId, MessageId } from '../model/ids.js';
+import type { HistoryPage, Message, MessageFormat } from '../model/message.js';
+import type { Principal } from '../model/principal.js';
+import type { Bus } from '../ports/bus.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+import type { Access } from './access.js';
+import { audienceOf } from './audience.js';
+import { checkText } from './validate.js';
+
+/** A message as an adapter hands it to the core. */
+export interface SendMessage {
+  readonly conversationId: ConversationId;
+  readonly text: string;
+  readonly format?: MessageFormat;
+  readonly replyToId?: MessageId | null;
+  /** Makes retries idempotent: the same author and clientId yield the first message again. */
+  readonly clientId?: string | null;
+}
+
+/** Largest history page a caller may ask for. */
+export const MAX_HISTORY_PAGE = 1000;
+
+/** Posting, editing, deleting and reading messages. */
+export interface MessageService {
+  /**
+   * Store the message (acknowledged after commit) and announce message.created to every node.
+   * Rejects CONVERSATION_NOT_FOUND, NOT_A_MEMBER, BANNED, BLOCKED, MESSAGE_NOT_FOUND (reply) or INVALID_INPUT.
+   */
+  send(author: Principal, cmd: SendMessage): Promise<Message>;
+  /** Only the author may edit. */
+  edit(editor: Principal, messageId: MessageId, text: string): Promise<Message>;
+  /** The author, or an owner/admin of the conversation, may delete. */
+  remove(actor: Principal, messageId: MessageId): Promise<void>;
+  /** A page of history for a member; limit is clamped to 1..MAX_HISTORY_PAGE. */
+  history(reader: Principal, conversationId: ConversationId, query: { beforeId?: MessageId; afterId?: MessageId; limit: number }): Promise<HistoryPage>;
+  /** Move the reader's read position forward. */
+  markRead(reader: Principal, conversationId: ConversationId, messageId: MessageId): Promise<void>;
+}
+
+const toAuthor = (p: Principal): EventAuthor => ({ id: p.id, username: p.username, displayName: p.displayName });
+
+export function createMessageService(deps: { store: Store; bus: Bus; clock: Clock; access: Access }): MessageService {
+  const { store, bus, clock, access } = deps;
+
+  async function ownMessage(messageId: MessageId): Promise<Message> {
+    const message = await store.messages.findById(messageId);
+    if (!message || message.deletedAt !== null) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
+    return message;
+  }
+
+  return {
+    async send(author, cmd) {
+      checkText(cmd.text);
+      const { conversation } = await access.member(cmd.conversationId, author.id);
+      if (conversation.kind === 'direct') await checkNoBlock(store, conversation.id, author);
+      if (cmd.replyToId != null) {
+        const target = await store.messages.findById(cmd.replyToId);
+        if (target?.conversationId !== conversation.id) throw new ChatError('MESSAGE_NOT_FOUND', 'Replied-to message not found');
+      }
+      const message = await store.messages.insert({
+        conversationId: conversation.id,
+        authorId: author.id,
+        text: cmd.text,
+        format: cmd.format ?? 'plain',
+        replyToId: cmd.replyToId ?? null,
+        clientId: cmd.clientId ?? null,
+        createdAt: clock.now(),
+      });
+      await bus.publish({ type: 'message.created', audience: await audienceOf(store, conversation), message, author: toAuthor(author) });
+      return message;
+    },
+
+    async edit(editor, messageId, text) {
+      checkText(text);
+      const message = await ownMessage(messageId);
+      if (message.authorId !== editor.id) throw new ChatError('FORBIDDEN', 'Only the author can edit a message');
+      const { conversation } = await access.member(message.conversationId, editor.id);
+      const edited = await store.messages.edit(messageId, text, clock.now());
+      if (!edited) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
+      await bus.publish({ type: 'message.edited', audience: await audienceOf(store, conversation), message: edited, author: toAuthor(editor) });
+      return edited;
+    },
+
+    async remove(actor, messageId) {
+      const message = await ownMessage(messageId);
+      const { conversation, membership } = await access.member(message.conversationId, actor.id);
+      if (message.authorId !== actor.id && membership.role === 'member') throw new ChatError('FORBIDDEN', 'Only the author or a moderator can delete a message');
+      await store.messages.markDeleted(messageId, clock.now());
+      await bus.publish({ type: 'message.deleted', audience: await audienceOf(store, conversation), messageId, deletedBy: actor.id });
+    },
+
+    async history(reader, conversationId, query) {
+      await access.member(conversationId, reader.id);
+      const limit = Math.min(Math.max(Math.trunc(query.limit), 1), MAX_HISTORY_PAGE);
+      return store.messages.history(conversationId, { ...query, limit });
+    },
+
+    async markRead(reader, conversationId, messageId) {
+      await access.member(conversationId, reader.id);
+      await store.conversations.setReadPosition(conversationId, reader.id, messageId);
+    },
+  };
+}
+
+/** In a direct conversation, a block either way stops messages. */
+async function checkNoBlock(store: Store, conversationId: ConversationId, author: Principal): Promise<void> {
+  const other = (await store.conversations.listMembers(conversationId)).find((m) => m.userId !== author.id);
+  if (!other) return;
+  const [a, b] = await Promise.all([store.relations.has(author.id, other.userId, 'block'), store.relations.has(other.userId, author.id, 'block')]);
+  if (a || b) throw new ChatError('BLOCKED', 'A block prevents this message');
+}

@@ -1,0 +1,53 @@
+import { ChatError } from '../errors.js';
+import type { ConversationId, UserId } from '../model/ids.js';
+import type { Principal } from '../model/principal.js';
+import type { RelationKind } from '../model/relation.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+
+/** Mutes and blocks between users, and bans by operators or conversation moderators. */
+export interface ModerationService {
+  /** Mute or block `target` for `owner`. Idempotent. */
+  relate(owner: Principal, target: UserId, kind: RelationKind): Promise<void>;
+  unrelate(owner: Principal, target: UserId, kind: RelationKind): Promise<boolean>;
+  /** Ids the owner has muted or blocked. */
+  related(owner: UserId, kind: RelationKind): Promise<UserId[]>;
+  /**
+   * Ban a user from a conversation (its owner/admin or an operator may), or server-wide
+   * (conversationId null; operators only). `durationMs` null = permanent.
+   */
+  ban(actor: Principal, userId: UserId, conversationId: ConversationId | null, reason: string, durationMs: number | null): Promise<void>;
+  unban(actor: Principal, userId: UserId, conversationId: ConversationId | null): Promise<boolean>;
+}
+
+export function createModerationService(deps: { store: Store; clock: Clock }): ModerationService {
+  const { store, clock } = deps;
+
+  async function requireModerator(actor: Principal, conversationId: ConversationId | null): Promise<void> {
+    const user = await store.users.findById(actor.id);
+    if (user?.isOperator) return;
+    if (conversationId !== null) {
+      const membership = await store.conversations.getMember(conversationId, actor.id);
+      if (membership && membership.role !== 'member') return;
+    }
+    throw new ChatError('FORBIDDEN', 'Only operators and conversation moderators can ban');
+  }
+
+  return {
+    async relate(owner, target, kind) {
+      if (owner.id === target) throw new ChatError('INVALID_INPUT', `Cannot ${kind} yourself`);
+      if (!(await store.users.findById(target))) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      await store.relations.add({ ownerId: owner.id, targetId: target, kind });
+    },
+    unrelate: (owner, target, kind) => store.relations.remove({ ownerId: owner.id, targetId: target, kind }),
+    related: async (owner, kind) => (await store.relations.list(owner, kind)).map((r) => r.targetId),
+    async ban(actor, userId, conversationId, reason, durationMs) {
+      await requireModerator(actor, conversationId);
+      await store.relations.ban({ userId, conversationId, reason, until: durationMs === null ? null : clock.now() + durationMs });
+    },
+    async unban(actor, userId, conversationId) {
+      await requireModerator(actor, conversationId);
+      return store.relations.unban(userId, conversationId);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { UserId } from '../model/ids.js';
+import type { Bus } from '../ports/bus.js';
+import type { Clock } from '../ports/clock.js';
+import type { Store } from '../ports/store.js';
+
+/**
+ * The online-session registry. Sessions live in the store so every node sees them; a user's
+ * first session announces presence.changed online, the last one gone announces offline.
+ */
+export interface PresenceService {
+  /** Register a live connection; resolves to its session id. */
+  connect(userId: UserId, protocol: string): Promise<string>;
+  disconnect(sessionId: string, userId: UserId): Promise<void>;
+  isOnline(userId: UserId): Promise<boolean>;
+  onlineUserIds(): Promise<UserId[]>;
+  /** Drop every session of this node (graceful shutdown), announcing users that went offline. */
+  disconnectNode(): Promise<void>;
+}
+
+export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clock }): PresenceService {
+  const { store, bus, clock } = deps;
+  const nodeId = bus.nodeId;
+
+  async function announceIfOffline(userId: UserId): Promise<void> {
+    if ((await store.sessions.listForUser(userId)).length === 0) await bus.publish({ type: 'presence.changed', userId, online: false });
+  }
+
+  return {
+    async connect(userId, protocol) {
+      const id = crypto.randomUUID();
+      const wasOnline = (await store.sessions.listForUser(userId)).length > 0;
+      await store.sessions.add({ id, userId, nodeId, protocol, connectedAt: clock.now() });
+      if (!wasOnline) await bus.publish({ type: 'presence.changed', userId, online: true });
+      return id;
+    },
+    async disconnect(sessionId, userId) {
+      await store.sessions.remove(sessionId);
+      await announceIfOffline(userId);
+    },
+    isOnline: async (userId) => (await store.sessions.listForUser(userId)).length > 0,
+    onlineUserIds: () => store.sessions.onlineUserIds(),
+    async disconnectNode() {
+      for (const userId of new Set(await store.sessions.removeNode(nodeId))) await announceIfOffline(userId);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { ChatError } from '../errors.js';
+import type { UserId } from '../model/ids.js';
+import { toPublicUser, type User } from '../model/user.js';
+import type { Bus } from '../ports/bus.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { Store } from '../ports/store.js';
+import { checkName, checkPassword } from './validate.js';
+
+/** Input for creating an account through any protocol or the CLI. */
+export interface RegisterUser {
+  readonly username: string;
+  /** null creates an account that cannot log in with a password (e.g. single sign-on users). */
+  readonly password: string | null;
+  readonly displayName?: string;
+  readonly email?: string | null;
+  readonly emailVerified?: boolean;
+  readonly isOperator?: boolean;
+  readonly isBot?: boolean;
+}
+
+/** Accounts: creation, password login, lookups and operator switches. */
+export interface UserService {
+  /** Rejects INVALID_INPUT, PASSWORD_UNACCEPTABLE or USERNAME_TAKEN. */
+  register(cmd: RegisterUser): Promise<User>;
+  /** Password login. Rejects USER_NOT_FOUND, PASSWORD_MISMATCH or USER_DISABLED (checked after the password). */
+  authenticate(username: string, password: string): Promise<User>;
+  /** Rejects USER_NOT_FOUND. */
+  get(id: UserId): Promise<User>;
+  /** null when absent. */
+  findById(id: UserId): Promise<User | null>;
+  /** Case-insensitive; null when absent. */
+  findByUsername(username: string): Promise<User | null>;
+  list(options: { readonly afterId?: UserId; readonly limit: number }): Promise<User[]>;
+  /** Disable or re-enable an account; a disabled account is announced as user.disabled. */
+  setDisabled(id: UserId, disabled: boolean): Promise<User>;
+}
+
+export function createUserService(deps: { store: Store; bus: Bus; hasher: PasswordHasher }): UserService {
+  const { store, bus, hasher } = deps;
+  // Verifying against a real hash for unknown users keeps login time from revealing which
+  // usernames exist (the connor protocol reveals it anyway; the others do not).
+  let dummyHash: Promise<string> | undefined;
+
+  return {
+    async register(cmd) {
+      checkName('username', cmd.username);
+      if (cmd.password !== null) checkPassword(cmd.password);
+      if (await store.users.findByUsername(cmd.username)) throw new ChatError('USERNAME_TAKEN', 'Username is already taken');
+      const passwordHash = cmd.password === null ? null : await hasher.hash(cmd.password);
+      const created = await store.users.create({
+        username: cmd.username,
+        displayName: cmd.displayName ?? cmd.username,
+        email: cmd.email ?? null,
+        emailVerified: cmd.emailVerified ?? false,
+        passwordHash,
+        isOperator: cmd.isOperator ?? false,
+        isBot: cmd.isBot ?? false,
+      });
+      return toPublicUser(created);
+    },
+
+    async authenticate(username, password) {
+      const user = await store.users.findByUsername(username);
+      if (user?.passwordHash == null) {
+        dummyHash ??= hasher.hash('parley-timing-equaliser');
+        await hasher.verify(await dummyHash, password);
+        throw user ? new ChatError('PASSWORD_MISMATCH', "Passwords don't match!") : new ChatError('USER_NOT_FOUND', 'User not found');
+      }
+      if (!(await hasher.verify(user.passwordHash, password))) throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
+      if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
+      return toPublicUser(user);
+    },
+
+    async get(id) {
+      const user = await store.users.findById(id);
+      if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      return toPublicUser(user);
+    },
+
+    async findById(id) {
+      const user = await store.users.findById(id);
+      return user ? toPublicUser(user) : null;
+    },
+
+    async findByUsername(username) {
+      const user = await store.users.findByUsername(username);
+      return user ? toPublicUser(user) : null;
+    },
+
+    async list(options) {
+      return (await store.users.list(options)).map(toPublicUser);
+    },
+
+    async setDisabled(id, disabled) {
+      const updated = await store.users.update(id, { isDisabled: disabled });
+      if (!updated) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      const user = toPublicUser(updated);
+      if (disabled) await bus.publish({ type: 'user.disabled', user });
+      return user;
+    },
+  };
+}

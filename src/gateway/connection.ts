@@ -1,0 +1,120 @@
+import type { Socket } from 'node:net';
+import WebSocket from 'ws';
+import type { ConversationId, UserId } from '../core/model/ids.js';
+import type { Connection, SocketHandler, SocketRoute } from '../protocols/protocol.js';
+import { CloseCode } from './close-codes.js';
+import { frameText, rawSocket, writeFramed } from './frame.js';
+
+/** The gateway's index of who listens to what; a connection keeps it up to date. */
+export interface SubscriptionIndex {
+  add(conversationId: ConversationId, conn: LiveConnection): void;
+  remove(conversationId: ConversationId, conn: LiveConnection): void;
+  watch(userId: UserId, conn: LiveConnection): void;
+  unwatch(userId: UserId, conn: LiveConnection): void;
+}
+
+/** Sockets corked this tick; uncorked together so a burst of events leaves as one write each. */
+const corked = new Set<Socket>();
+let flushScheduled = false;
+function uncorkAll(): void {
+  flushScheduled = false;
+  for (const s of corked) s.uncork();
+  corked.clear();
+}
+
+/**
+ * One live WebSocket. Small on purpose (DESIGN.md budget: < 10 KB per idle connection): the
+ * ws object, the route, the handler, two tiny sets and a promise tail that keeps inbound
+ * messages in order.
+ */
+export class LiveConnection implements Connection {
+  readonly id: number;
+  readonly route: SocketRoute;
+  alive = true;
+  handler: SocketHandler | null = null;
+  #ws: WebSocket;
+  #index: SubscriptionIndex;
+  #maxBuffered: number;
+  #conversations: Set<ConversationId> | null = null;
+  #userId: UserId | null = null;
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(id: number, ws: WebSocket, route: SocketRoute, index: SubscriptionIndex, maxBuffered: number) {
+    this.id = id;
+    this.#ws = ws;
+    this.route = route;
+    this.#index = index;
+    this.#maxBuffered = maxBuffered;
+  }
+
+  get ws(): WebSocket {
+    return this.#ws;
+  }
+
+  send(text: string, options?: { readonly ephemeral?: boolean }): void {
+    this.sendFramed(frameText(text), text, options?.ephemeral ?? false);
+  }
+
+  /** Write a frame built once for many recipients, applying the slow-consumer rules. */
+  sendFramed(frame: Buffer, text: string, ephemeral: boolean): void {
+    const ws = this.#ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > this.#maxBuffered) {
+      if (ephemeral) return; // ephemeral events are the first thing a slow reader loses
+      this.close(this.route.slowConsumerCloseCode, 'slow consumer');
+      return;
+    }
+    const socket = rawSocket(ws);
+    if (socket && !corked.has(socket)) {
+      socket.cork();
+      corked.add(socket);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        process.nextTick(uncorkAll);
+      }
+    }
+    writeFramed(ws, frame, text);
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.#ws.readyState === WebSocket.CLOSED || this.#ws.readyState === WebSocket.CLOSING) return;
+    if (code === undefined) this.#ws.close();
+    else this.#ws.close(code, reason);
+  }
+
+  subscribe(conversationId: ConversationId): void {
+    (this.#conversations ??= new Set()).add(conversationId);
+    this.#index.add(conversationId, this);
+  }
+
+  unsubscribe(conversationId: ConversationId): void {
+    this.#conversations?.delete(conversationId);
+    this.#index.remove(conversationId, this);
+  }
+
+  watchUser(userId: UserId): void {
+    if (this.#userId !== null) this.#index.unwatch(this.#userId, this);
+    this.#userId = userId;
+    this.#index.watch(userId, this);
+  }
+
+  /** Run a handler step after the previous ones, so a client's messages are handled in order. */
+  enqueue(step: () => Promise<void> | void, onError: (e: unknown) => void): void {
+    this.#tail = this.#tail.then(step).catch((e: unknown) => {
+      onError(e);
+      this.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    });
+  }
+
+  /** Remove from every index; called once when the socket closes. */
+  detach(): void {
+    for (const id of this.#conversations ?? []) this.#index.remove(id, this);
+    this.#conversations = null;
+    if (this.#userId !== null) this.#index.unwatch(this.#userId, this);
+  }
+
+  /** Resolves when every queued handler step has finished. */
+  drained(): Promise<void> {
+    return this.#tail;
+  }
+}

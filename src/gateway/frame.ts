@@ -1,0 +1,39 @@
+import * as ws from 'ws';
+import type WebSocket from 'ws';
+
+/** ws's framing helper: its public `Sender.frame`, which @types/ws does not declare. */
+type FrameFn = (data: Buffer, options: { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean }) => Buffer[];
+const frameParts = (ws as unknown as { Sender: { frame: FrameFn } }).Sender.frame;
+
+/**
+ * One unmasked, final text frame as a single buffer: built once per event, written unchanged to
+ * every recipient (DESIGN.md: "frame once"). Only valid on connections without
+ * permessage-deflate, which the gateway never negotiates.
+ */
+export function frameText(text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8');
+  const parts = frameParts(payload, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false });
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/** The internals of a ws connection that a pre-framed write relies on. */
+interface WsInternals {
+  _socket?: import('node:net').Socket | null;
+  _sender?: { _state?: number } | null;
+}
+
+/**
+ * Write a frame built by frameText. Falls back to ws.send (framing again) when ws is busy with
+ * its own queue (its sender not idle), so frames never interleave with ws's writes.
+ */
+export function writeFramed(socketWs: WebSocket, frame: Buffer, text: string): void {
+  const internals = socketWs as unknown as WsInternals;
+  const socket = internals._socket;
+  if (socket && internals._sender?._state === 0) socket.write(frame);
+  else socketWs.send(text);
+}
+
+/** The raw TCP socket under a ws connection, for write coalescing (cork/uncork). */
+export function rawSocket(socketWs: WebSocket): import('node:net').Socket | null {
+  return (socketWs as unknown as WsInternals)._socket ?? null;
+}

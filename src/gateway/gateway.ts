@@ -1,0 +1,192 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { Core } from '../core/core.js';
+import type { DomainEvent } from '../core/events.js';
+import type { ConversationId, UserId } from '../core/model/ids.js';
+import type { Logger } from '../logger.js';
+import type { ProtocolName, SocketRoute, UpgradeAcceptance, UpgradeRejection } from '../protocols/protocol.js';
+import { CloseCode } from './close-codes.js';
+import { LiveConnection, type SubscriptionIndex } from './connection.js';
+import { frameText } from './frame.js';
+
+export interface GatewayOptions {
+  readonly core: Core;
+  readonly routes: readonly SocketRoute[];
+  readonly logger: Logger;
+  /** Per-socket send-buffer cap in bytes. */
+  readonly maxBufferedBytes: number;
+  /** Ping every this many ms; a socket that has not answered the previous ping is dropped. */
+  readonly pingIntervalMs: number;
+}
+
+/** The WebSocket gateway: one ws server in noServer mode behind the HTTP listener. */
+export interface Gateway {
+  /** Take over the listener's upgrade requests. */
+  attach(server: Server): void;
+  /** Live connections on this node. */
+  readonly size: number;
+  /** Close every socket with 1001 and stop; resolves when their handlers have finished. */
+  close(): Promise<void>;
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { core, routes, logger } = options;
+  const maxPayload = Math.max(...routes.map((r) => r.maxPayload), 1024);
+  // The client's offered subprotocol is chosen during accept(); ws asks for it later through
+  // handleProtocols, so the decision waits here, keyed by the request.
+  const chosenProtocol = new WeakMap<IncomingMessage, string | false>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload,
+    perMessageDeflate: false, // frames are built once and shared; compression would make them per-socket
+    clientTracking: false,
+    handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
+  });
+
+  const byConversation = new Map<ConversationId, Set<LiveConnection>>();
+  const byUser = new Map<UserId, Set<LiveConnection>>();
+  const live = new Set<LiveConnection>();
+  let nextId = 1;
+  let closing = false;
+
+  const addTo = <K>(map: Map<K, Set<LiveConnection>>, key: K, conn: LiveConnection) => {
+    let set = map.get(key);
+    if (!set) map.set(key, (set = new Set()));
+    set.add(conn);
+  };
+  const removeFrom = <K>(map: Map<K, Set<LiveConnection>>, key: K, conn: LiveConnection) => {
+    const set = map.get(key);
+    if (set?.delete(conn) && set.size === 0) map.delete(key);
+  };
+  const index: SubscriptionIndex = {
+    add: (id, c) => addTo(byConversation, id, c),
+    remove: (id, c) => removeFrom(byConversation, id, c),
+    watch: (id, c) => addTo(byUser, id, c),
+    unwatch: (id, c) => removeFrom(byUser, id, c),
+  };
+
+  const unsubscribe = core.events.subscribe((event) => fanOut(event));
+
+  /** Encode once per protocol, frame once, write the same bytes to every local recipient. */
+  function fanOut(event: DomainEvent): void {
+    const targets = recipients(event);
+    if (targets.size === 0) return;
+    const encoded = new Map<ProtocolName, { frame: Buffer; text: string } | null>();
+    const ephemeral = event.type === 'presence.changed';
+    for (const conn of targets) {
+      let enc = encoded.get(conn.route.protocol);
+      if (enc === undefined) {
+        const text = conn.route.encode(event);
+        enc = text === null ? null : { frame: frameText(text), text };
+        encoded.set(conn.route.protocol, enc);
+      }
+      if (enc) conn.sendFramed(enc.frame, enc.text, ephemeral);
+    }
+  }
+
+  function recipients(event: DomainEvent): Set<LiveConnection> {
+    if (!('audience' in event)) return new Set();
+    const { audience } = event;
+    const subscribers = byConversation.get(audience.conversationId);
+    if (audience.memberIds.length === 0) return subscribers ?? new Set();
+    const out = new Set(subscribers);
+    for (const id of audience.memberIds) for (const c of byUser.get(id) ?? []) out.add(c);
+    return out;
+  }
+
+  const pinger = setInterval(() => {
+    for (const conn of live) {
+      if (!conn.alive) {
+        conn.ws.terminate(); // no pong since the last ping: the peer is gone
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }, options.pingIntervalMs);
+  pinger.unref();
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', (e) => logger.debug({ err: e }, 'upgrade socket error'));
+    if (closing) return rejectRaw(socket, { status: 503, contentType: 'text/plain; charset=utf-8', body: 'Service Unavailable' });
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let route: SocketRoute | undefined;
+    let params: Record<string, string> | null = null;
+    for (const r of routes) {
+      params = r.match(url.pathname);
+      if (params) {
+        route = r;
+        break;
+      }
+    }
+    if (!route || !params) return rejectRaw(socket, { status: 404, contentType: 'text/plain; charset=utf-8', body: 'Not Found' });
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    let decision;
+    try {
+      decision = await route.accept({ pathname: url.pathname, params, query: url.searchParams, headers: req.headers, offeredProtocols: offered, remoteAddress: req.socket.remoteAddress ?? '' });
+    } catch (e) {
+      logger.error({ err: e, protocol: route.protocol }, 'upgrade failed');
+      return rejectRaw(socket, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'Internal Server Error' });
+    }
+    if ('reject' in decision) return rejectRaw(socket, decision.reject);
+    chosenProtocol.set(req, decision.accept.subprotocol ?? false);
+    const chosenRoute = route;
+    const acceptance = decision.accept;
+    wss.handleUpgrade(req, socket, head, (ws) => open(ws, chosenRoute, acceptance));
+  }
+
+  function open(ws: import('ws').WebSocket, route: SocketRoute, acceptance: UpgradeAcceptance): void {
+    const conn = new LiveConnection(nextId++, ws, route, index, options.maxBufferedBytes);
+    live.add(conn);
+    const onError = (e: unknown) => logger.error({ err: e, protocol: route.protocol, conn: conn.id }, 'socket handler failed');
+    const handler = acceptance.open(conn);
+    conn.handler = handler;
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('error', (e) => logger.debug({ err: e, conn: conn.id }, 'socket error'));
+    ws.on('message', (data, isBinary) => {
+      const buf = data as Buffer;
+      if (buf.length > route.maxPayload) return conn.close(CloseCode.MESSAGE_TOO_BIG, 'message too big');
+      conn.alive = true;
+      conn.enqueue(() => handler.onMessage(buf, isBinary), onError);
+    });
+    ws.once('close', () => {
+      live.delete(conn);
+      conn.detach();
+      if (handler.onClose) conn.enqueue(() => handler.onClose?.(), onError);
+    });
+    if (handler.onOpen) conn.enqueue(() => handler.onOpen?.(), onError);
+  }
+
+  return {
+    attach(server) {
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head));
+    },
+    get size() {
+      return live.size;
+    },
+    async close() {
+      closing = true;
+      clearInterval(pinger);
+      unsubscribe();
+      const conns = [...live];
+      for (const conn of conns) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+      await Promise.all(conns.map((c) => new Promise<void>((resolve) => {
+        if (c.ws.readyState === c.ws.CLOSED) return resolve();
+        const timer = setTimeout(() => { c.ws.terminate(); resolve(); }, 2000);
+        c.ws.once('close', () => { clearTimeout(timer); resolve(); });
+      })));
+      await Promise.all(conns.map((c) => c.drained()));
+      wss.close();
+    },
+  };
+}
+
+/** Answer an upgrade request with a plain HTTP response and close the socket. */
+function rejectRaw(socket: Duplex, r: UpgradeRejection): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = Buffer.from(r.body, 'utf8');
+  const head = `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? ''}\r\nContent-Type: ${r.contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+}

@@ -1,0 +1,25 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import type { ProtocolAdapter } from '../protocols/protocol.js';
+
+/** Largest HTTP body any protocol accepts, checked before parsing. */
+export const BODY_LIMIT_BYTES = 1_048_576;
+
+/**
+ * The HTTP application: every protocol's routes, each in its own encapsulated scope so its error
+ * handler and hooks stay its own. Never listens (server.ts does), so tests can inject().
+ */
+export async function buildApp(options: { protocols: readonly ProtocolAdapter[]; logger: PinoLogger }): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Per-request log lines cost more than they tell on a chat server; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Routes are matched exactly as the originals spell them.
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+  });
+  for (const protocol of options.protocols) {
+    if (protocol.routes) await app.register(protocol.routes);
+  }
+  return app;
+}

@@ -1,0 +1,35 @@
+import Type, { type Static } from 'typebox';
+
+/**
+ * Wire shapes of the chat.connor.fun API (reference/connor.md). Empty strings are refused here
+ * ([our choice] §4: missing or empty username/secret → 400 BAD_BINDING).
+ */
+export const Credentials = Type.Object({
+  username: Type.String({ minLength: 1 }),
+  secret: Type.String({ minLength: 1 }),
+});
+export type Credentials = Static<typeof Credentials>;
+
+/** `{id, username}` as in responses, JWT claims and message senders (§4, §6, §8.3). */
+export interface WireUser {
+  readonly id: number;
+  readonly username: string;
+}
+
+/** One message as broadcast inside the frame's array (§8.3). */
+export interface WireMessage {
+  readonly sender: WireUser;
+  readonly text: string;
+  /** Unix seconds. */
+  readonly createTime: number;
+}
+
+/** The error object: lowercase keys, plus `Type` for clients written from the document's examples (§3). */
+export interface WireError {
+  readonly type: string;
+  readonly Type: string;
+  readonly message: string;
+}
+
+/** The envelope every HTTP answer uses (§3). */
+export type Envelope<T> = { readonly error: null; readonly data: T } | { readonly error: WireError; readonly data: null };

@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Core } from '../core/core.js';
+import type { DomainEvent } from '../core/events.js';
+import type { ConversationId, UserId } from '../core/model/ids.js';
+import type { Logger } from '../logger.js';
+
+/** The five front doors. */
+export type ProtocolName = 'barertc' | 'connor' | 'chatcli' | 'trueconf' | 'invites';
+
+/** What every adapter is built from. */
+export interface ProtocolContext {
+  readonly core: Core;
+  readonly logger: Logger;
+}
+
+/** A protocol: its HTTP routes and its WebSocket routes. */
+export interface ProtocolAdapter {
+  readonly name: ProtocolName;
+  /** Registered in its own encapsulated Fastify scope, so its error handler is its own. */
+  readonly routes?: (app: FastifyInstance) => Promise<void>;
+  readonly sockets?: readonly SocketRoute[];
+}
+
+/** The parts of an upgrade request an adapter may look at. */
+export interface UpgradeRequest {
+  readonly pathname: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** Subprotocols the client offered, in order. */
+  readonly offeredProtocols: readonly string[];
+  readonly remoteAddress: string;
+}
+
+/** Refuse the upgrade with a plain HTTP response in the protocol's own shape. */
+export interface UpgradeRejection {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** Accept the upgrade: the subprotocol to echo (if any) and the per-connection handler. */
+export interface UpgradeAcceptance {
+  readonly subprotocol?: string;
+  readonly open: (conn: Connection) => SocketHandler;
+}
+
+export type UpgradeDecision = { readonly reject: UpgradeRejection } | { readonly accept: UpgradeAcceptance };
+
+/** One protocol's WebSocket endpoint. */
+export interface SocketRoute {
+  readonly protocol: ProtocolName;
+  /** Returns path parameters when the path belongs to this route, else null. */
+  match(pathname: string): Record<string, string> | null;
+  /** Largest inbound message in bytes; larger ones close the socket with 1009. */
+  readonly maxPayload: number;
+  /** Close code used when a client reads too slowly (send buffer over the cap). */
+  readonly slowConsumerCloseCode: number;
+  /** Authenticate and decide; may reject with an HTTP response. Must not throw for bad input. */
+  accept(request: UpgradeRequest): Promise<UpgradeDecision>;
+  /**
+   * Encode a domain event once for every connection of this protocol; null when this protocol
+   * does not show the event. The gateway frames the result once and writes the same bytes to
+   * every recipient.
+   */
+  encode(event: DomainEvent): string | null;
+}
+
+/** Per-connection callbacks; the gateway runs them one at a time, in arrival order. */
+export interface SocketHandler {
+  onOpen?(): Promise<void> | void;
+  onMessage(data: Buffer, isBinary: boolean): Promise<void> | void;
+  onClose?(): Promise<void> | void;
+}
+
+/** The small socket surface adapters see (STYLE.md §0.1): no `ws` object leaks out. */
+export interface Connection {
+  readonly id: number;
+  /** Send one text frame. Ephemeral frames (typing, presence) are dropped first when the client is slow. */
+  send(text: string, options?: { readonly ephemeral?: boolean }): void;
+  /** Close with a code and reason; no code sends a close frame without a status. */
+  close(code?: number, reason?: string): void;
+  /** Receive events of this conversation (rooms). */
+  subscribe(conversationId: ConversationId): void;
+  unsubscribe(conversationId: ConversationId): void;
+  /** Receive events addressed to this user's direct and group conversations. */
+  watchUser(userId: UserId): void;
+}

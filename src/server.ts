@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger as PinoLogger } from 'pino';
+import { createArgon2PasswordHasher } from './auth/argon2-password-hasher.js';
+import { createLocalBus } from './bus/local-bus.js';
+import type { Config } from './config/schema.js';
+import { createCore, type Core } from './core/core.js';
+import type { Bus } from './core/ports/bus.js';
+import { systemClock } from './core/ports/clock.js';
+import type { PasswordHasher } from './core/ports/password-hasher.js';
+import type { Store } from './core/ports/store.js';
+import { createGateway, type Gateway } from './gateway/gateway.js';
+import { buildApp } from './http/app.js';
+import { createConnorProtocol } from './protocols/connor/index.js';
+import { openStore } from './storage/open-store.js';
+
+/** A running node: its parts, its address, and the way to stop it. */
+export interface ParleyServer {
+  readonly core: Core;
+  readonly app: FastifyInstance;
+  readonly gateway: Gateway;
+  readonly logger: PinoLogger;
+  /** Base URL of the main listener, e.g. http://127.0.0.1:8080 (the real port when 0 was asked). */
+  readonly url: string;
+  /** Graceful: stop accepting, close sockets with 1001, drain, close bus and store. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Overrides for tests: a quicker hasher, a captured logger. */
+export interface ServerOverrides {
+  readonly hasher?: PasswordHasher;
+  readonly logger?: PinoLogger;
+}
+
+/** Open the store and the bus from their config slices (the Redis bus only when configured). */
+export async function openInfrastructure(config: Config, logger: PinoLogger): Promise<{ store: Store; bus: Bus }> {
+  const onIdleError = (err: unknown) => logger.warn({ err }, 'database connection error');
+  const store = await openStore({ databaseUrl: config.database.url, sqliteFile: config.database.sqliteFile, onIdleError });
+  try {
+    const onError = (err: unknown) => logger.error({ err }, 'bus error');
+    const bus = config.redis.url
+      ? await (await import('./bus/redis-bus.js')).createRedisBus({ url: config.redis.url, channel: config.redis.channel, onError })
+      : createLocalBus({ onError });
+    return { store, bus };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+/** The composition root: wire store, bus, core, protocols, HTTP and gateway, then listen. */
+export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<ParleyServer> {
+  const logger = overrides.logger ?? pino({ level: config.log.level });
+  const { store, bus } = await openInfrastructure(config, logger);
+  const core = createCore({ store, bus, hasher: overrides.hasher ?? createArgon2PasswordHasher(), clock: systemClock });
+  const protocols = [createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt })];
+  const app = await buildApp({ protocols, logger });
+  const gateway = createGateway({
+    core,
+    logger,
+    routes: protocols.flatMap((p) => p.sockets ?? []),
+    maxBufferedBytes: config.gateway.maxBufferedBytes,
+    pingIntervalMs: config.gateway.pingIntervalMs,
+  });
+  gateway.attach(app.server);
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (e) {
+    await gateway.close();
+    await bus.close();
+    await store.close();
+    throw e;
+  }
+  const { address, port } = app.server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  let closing: Promise<void> | undefined;
+  return {
+    core,
+    app,
+    gateway,
+    logger,
+    url: `http://${host}:${port}`,
+    close() {
+      closing ??= (async () => {
+        await gateway.close();
+        await app.close();
+        await core.presence.disconnectNode().catch((err: unknown) => logger.warn({ err }, 'could not clear this node\'s sessions'));
+        await bus.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Conversation, ConversationKind, Membership, MemberRole } from '../core/model/conversation.js';
+import { toConversationId, toMessageId, toUserId, type ConversationId } from '../core/model/ids.js';
+import type { ConversationStore } from '../core/ports/store.js';
+import type { ConversationsTable, Database, MembershipsTable } from './schema.js';
+
+/** Map a `conversations` row to the model. */
+export function toConversation(row: Selectable<ConversationsTable>): Conversation {
+  return {
+    id: toConversationId(row.id),
+    kind: row.kind as ConversationKind,
+    name: row.name,
+    title: row.title,
+    createdAt: row.created_at,
+  };
+}
+
+/** Map a `memberships` row to the model. */
+export function toMembership(row: Selectable<MembershipsTable>): Membership {
+  return {
+    conversationId: toConversationId(row.conversation_id),
+    userId: toUserId(row.user_id),
+    role: row.role as MemberRole,
+    lastReadMessageId: toMessageId(row.last_read_message_id),
+    joinedAt: row.joined_at,
+  };
+}
+
+/** The conversation and membership part of the Kysely store. */
+export function createConversationStore(db: Kysely<Database>): ConversationStore {
+  const findById = async (id: ConversationId): Promise<Conversation | null> => {
+    const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : toConversation(row);
+  };
+  const findRoomByName = async (name: string): Promise<Conversation | null> => {
+    const row = await db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('kind', '=', 'room')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row === undefined ? null : toConversation(row);
+  };
+  const selectMember = (conversationId: ConversationId, userId: number) =>
+    db.selectFrom('memberships').selectAll().where('conversation_id', '=', conversationId).where('user_id', '=', userId);
+
+  return {
+    async create(conversation) {
+      const row = await db
+        .insertInto('conversations')
+        .values({ kind: conversation.kind, name: conversation.name, title: conversation.title, created_at: conversation.createdAt })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toConversation(row);
+    },
+
+    findById,
+    findRoomByName,
+
+    async ensureRoom(name, createdAt) {
+      // Insert-or-ignore then read is race-free across nodes: the partial unique index decides
+      // which concurrent insert wins and the losers read the winner's row. The index predicate
+      // is a literal so PostgreSQL can match the conflict target to the partial index. A new
+      // room's title is its name. Retried because a concurrent delete may land in between.
+      for (let attempt = 1; ; attempt++) {
+        await db
+          .insertInto('conversations')
+          .values({ kind: 'room', name, title: name, created_at: createdAt })
+          .onConflict((oc) => oc.column('name').where('kind', '=', sql.lit('room')).doNothing())
+          .execute();
+        const room = await findRoomByName(name);
+        if (room !== null) return room;
+        if (attempt === 3) throw new Error(`Room ${name} was deleted each time ensureRoom created it`);
+      }
+    },
+
+    async findDirect(a, b) {
+      // Both are members, and nobody else is (a === b means a conversation with oneself).
+      const row = await db
+        .selectFrom('conversations as c')
+        .innerJoin('memberships as ma', (j) => j.onRef('ma.conversation_id', '=', 'c.id').on('ma.user_id', '=', a))
+        .innerJoin('memberships as mb', (j) => j.onRef('mb.conversation_id', '=', 'c.id').on('mb.user_id', '=', b))
+        .selectAll('c')
+        .where('c.kind', '=', 'direct')
+        .where(
+          (eb) => eb.selectFrom('memberships as m').select(eb.fn.countAll().as('n')).whereRef('m.conversation_id', '=', 'c.id'),
+          '=',
+          a === b ? 1 : 2,
+        )
+        .orderBy('c.id')
+        .executeTakeFirst();
+      return row === undefined ? null : toConversation(row);
+    },
+
+    async delete(id) {
+      // Explicit deletes rather than relying on ON DELETE CASCADE alone: bans have no foreign
+      // key (see BansTable), and the order keeps every foreign key satisfied at each step.
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('messages').where('conversation_id', '=', id).execute();
+        await trx.deleteFrom('memberships').where('conversation_id', '=', id).execute();
+        await trx.deleteFrom('bans').where('conversation_id', '=', id).execute();
+        await trx.deleteFrom('conversations').where('id', '=', id).execute();
+      });
+    },
+
+    async addMember(conversationId, userId, role, joinedAt) {
+      await db
+        .insertInto('memberships')
+        .values({ conversation_id: conversationId, user_id: userId, role, last_read_message_id: 0, joined_at: joinedAt })
+        .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
+        .execute();
+      return toMembership(await selectMember(conversationId, userId).executeTakeFirstOrThrow());
+    },
+
+    async removeMember(conversationId, userId) {
+      const result = await db
+        .deleteFrom('memberships')
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async getMember(conversationId, userId) {
+      const row = await selectMember(conversationId, userId).executeTakeFirst();
+      return row === undefined ? null : toMembership(row);
+    },
+
+    async listMembers(conversationId) {
+      const rows = await db
+        .selectFrom('memberships')
+        .selectAll()
+        .where('conversation_id', '=', conversationId)
+        .orderBy('joined_at')
+        .orderBy('user_id')
+        .execute();
+      return rows.map(toMembership);
+    },
+
+    async listForUser(userId) {
+      const rows = await db
+        .selectFrom('conversations as c')
+        .innerJoin('memberships as m', 'm.conversation_id', 'c.id')
+        .selectAll('c')
+        .where('m.user_id', '=', userId)
+        .orderBy('c.id')
+        .execute();
+      return rows.map(toConversation);
+    },
+
+    async setRole(conversationId, userId, role) {
+      await db
+        .updateTable('memberships')
+        .set({ role })
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', userId)
+        .execute();
+    },
+
+    async setReadPosition(conversationId, userId, messageId) {
+      // The condition makes this forward-only without a read-modify-write race.
+      await db
+        .updateTable('memberships')
+        .set({ last_read_message_id: messageId })
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', userId)
+        .where('last_read_message_id', '<', messageId)
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { ChatError } from '../core/errors.js';
+import { toConversationId, toMessageId, toUserId, type MessageId } from '../core/model/ids.js';
+import type { Message, MessageFormat, NewMessage } from '../core/model/message.js';
+import type { MessageStore } from '../core/ports/store.js';
+import { createGroupCommit } from './group-commit.js';
+import type { Database, MessagesTable } from './schema.js';
+import { isUniqueViolation } from './sql-errors.js';
+
+/**
+ * Rows per group-commit batch: large enough to amortise the commit, small enough to stay well
+ * under both dialects' bound-parameter limits (10 per row) and to keep one transaction short.
+ */
+const MAX_BATCH = 500;
+
+/** Map a `messages` row to the model. */
+export function toMessage(row: Selectable<MessagesTable>): Message {
+  return {
+    id: toMessageId(row.id),
+    conversationId: toConversationId(row.conversation_id),
+    authorId: toUserId(row.author_id),
+    text: row.text,
+    format: row.format as MessageFormat,
+    replyToId: row.reply_to_id === null ? null : toMessageId(row.reply_to_id),
+    clientId: row.client_id,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
+/** The message store plus the hook the composite store needs to close cleanly. */
+export interface KyselyMessageStore {
+  readonly messages: MessageStore;
+  /** Refuse new inserts (UNAVAILABLE), then wait until every queued insert has committed or failed. */
+  shutdown(): Promise<void>;
+}
+
+/** Identifies a message for idempotent retries; null when the draft has no clientId. */
+const toClientKey = (authorId: number, clientId: string | null): string | null =>
+  clientId === null ? null : `${authorId}:${clientId}`;
+
+/** Existing messages matching the drafts' (authorId, clientId) pairs, by client key. */
+async function findByClientKeys(db: Kysely<Database>, drafts: readonly NewMessage[]): Promise<Map<string, Message>> {
+  const withClientId = drafts.filter((d) => d.clientId !== null);
+  const found = new Map<string, Message>();
+  if (withClientId.length === 0) return found;
+  // Two IN lists use the (author_id, client_id) index; the cross product they admit is
+  // filtered out below by comparing the exact pair.
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('author_id', 'in', [...new Set(withClientId.map((d) => d.authorId))])
+    .where('client_id', 'in', [...new Set(withClientId.map((d) => d.clientId as string))])
+    .execute();
+  const wanted = new Set(withClientId.map((d) => toClientKey(d.authorId, d.clientId)));
+  for (const row of rows) {
+    const key = toClientKey(row.author_id, row.client_id);
+    if (key !== null && wanted.has(key)) found.set(key, toMessage(row));
+  }
+  return found;
+}
+
+/**
+ * Insert a batch inside `trx`, resolving clientId duplicates (against stored rows and within the
+ * batch) to the first message. Returns one message per draft, in draft order.
+ */
+async function insertBatch(trx: Transaction<Database>, drafts: readonly NewMessage[]): Promise<Message[]> {
+  const existing = await findByClientKeys(trx, drafts);
+  const results: (Message | undefined)[] = new Array<Message | undefined>(drafts.length);
+  const firstInBatch = new Map<string, number>();
+  const aliases: Array<readonly [index: number, sameAs: number]> = [];
+  const toInsert: number[] = [];
+  drafts.forEach((draft, i) => {
+    const key = toClientKey(draft.authorId, draft.clientId);
+    const stored = key === null ? undefined : existing.get(key);
+    const first = key === null ? undefined : firstInBatch.get(key);
+    if (stored !== undefined) {
+      results[i] = stored;
+    } else if (first !== undefined) {
+      aliases.push([i, first]);
+    } else {
+      if (key !== null) firstInBatch.set(key, i);
+      toInsert.push(i);
+    }
+  });
+
+  if (toInsert.length > 0) {
+    const rows = await trx
+      .insertInto('messages')
+      .values(toInsert.map((i) => toMessageRow(drafts[i] as NewMessage)))
+      .returning('id')
+      .execute();
+    if (rows.length !== toInsert.length) throw new Error(`Inserted ${toInsert.length} messages but got ${rows.length} ids`);
+    // Both dialects allocate ids in VALUES order, but RETURNING order is not guaranteed:
+    // sorting restores the VALUES order.
+    const ids = rows.map((r) => r.id).sort((x, y) => x - y);
+    toInsert.forEach((draftIndex, k) => {
+      results[draftIndex] = { ...(drafts[draftIndex] as NewMessage), id: toMessageId(ids[k] as number), editedAt: null, deletedAt: null };
+    });
+  }
+  for (const [index, sameAs] of aliases) results[index] = results[sameAs];
+  return results as Message[];
+}
+
+function toMessageRow(d: NewMessage) {
+  return {
+    conversation_id: d.conversationId,
+    author_id: d.authorId,
+    text: d.text,
+    format: d.format,
+    reply_to_id: d.replyToId,
+    client_id: d.clientId,
+    created_at: d.createdAt,
+    edited_at: null,
+    deleted_at: null,
+  };
+}
+
+/** The message part of the Kysely store; inserts go through a group commit (group-commit.ts). */
+export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
+  let closed = false;
+  const inserts = createGroupCommit<NewMessage, Message>({
+    maxBatch: MAX_BATCH,
+    commitBatch: (drafts) => db.transaction().execute((trx) => insertBatch(trx, drafts)),
+    async commitOne(draft) {
+      try {
+        const [message] = await db.transaction().execute((trx) => insertBatch(trx, [draft]));
+        return message as Message;
+      } catch (e) {
+        // Another node committed the same (author, clientId) between our check and our insert.
+        if (draft.clientId !== null && isUniqueViolation(e)) {
+          const stored = (await findByClientKeys(db, [draft])).values().next();
+          if (stored.done !== true) return stored.value;
+        }
+        throw e;
+      }
+    },
+  });
+  const findById = async (id: MessageId): Promise<Message | null> => {
+    const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : toMessage(row);
+  };
+  const update = async (id: MessageId, changes: { text: string; edited_at?: number; deleted_at?: number }) => {
+    const row = await db.updateTable('messages').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+    return row === undefined ? null : toMessage(row);
+  };
+
+  const messages: MessageStore = {
+    insert(message) {
+      if (closed) return Promise.reject(new ChatError('UNAVAILABLE', 'The store is closing'));
+      return inserts.submit(message);
+    },
+
+    findById,
+
+    async history(conversationId, { beforeId, afterId, limit }) {
+      // One extra row tells whether more exist beyond the page. Newest-first scans of the
+      // (conversation_id, id) index serve the default and beforeId pages; afterId pages scan up.
+      // hasMore means "older messages exist before the first returned" for default/beforeId
+      // pages, and "newer messages exist after the last returned" for afterId pages.
+      let query = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+      if (beforeId !== undefined) query = query.where('id', '<', beforeId);
+      if (afterId !== undefined) query = query.where('id', '>', afterId);
+      const rows = await query
+        .orderBy('id', afterId === undefined ? 'desc' : 'asc')
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      if (afterId === undefined) page.reverse();
+      return { messages: page.map(toMessage), hasMore: rows.length > limit };
+    },
+
+    edit: (id, text, editedAt) => update(id, { text, edited_at: editedAt }),
+    markDeleted: (id, deletedAt) => update(id, { text: '', deleted_at: deletedAt }),
+  };
+
+  return {
+    messages,
+    async shutdown() {
+      closed = true;
+      await inserts.drain();
+    },
+  };
+}
+

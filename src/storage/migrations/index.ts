@@ -1,0 +1,25 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { Database } from '../schema.js';
+import { initialMigration } from './0001-initial.js';
+
+/**
+ * Every migration, keyed by name; Kysely applies them in key order. A static map rather than a
+ * folder scan, so bundling and the compiled `dist/` need no filesystem layout. Append only:
+ * never rename or edit a migration that has shipped.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001-initial': initialMigration,
+};
+
+/**
+ * Apply every pending migration. Safe to call on every start-up and from several nodes at once
+ * (Kysely's Migrator takes a lock). Rejects with the failing migration's error.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Migration ${failed} failed`, { cause: error });
+  }
+}

@@ -1,0 +1,95 @@
+import type { Kysely, Selectable } from 'kysely';
+import { toConversationId, toUserId, type ConversationId } from '../core/model/ids.js';
+import type { Ban, RelationKind } from '../core/model/relation.js';
+import type { RelationStore } from '../core/ports/store.js';
+import type { BansTable, Database } from './schema.js';
+
+/** `bans.conversation_id` of a server-wide ban (see BansTable). */
+const SERVER_WIDE = 0;
+const toBanScope = (conversationId: ConversationId | null): number => conversationId ?? SERVER_WIDE;
+
+/** Map a `bans` row to the model (the 0 sentinel becomes null). */
+export function toBan(row: Selectable<BansTable>): Ban {
+  return {
+    userId: toUserId(row.user_id),
+    conversationId: row.conversation_id === SERVER_WIDE ? null : toConversationId(row.conversation_id),
+    reason: row.reason,
+    until: row.until,
+  };
+}
+
+/** The relations (mute, block) and bans part of the Kysely store. */
+export function createRelationStore(db: Kysely<Database>): RelationStore {
+  return {
+    async add({ ownerId, targetId, kind }) {
+      await db
+        .insertInto('relations')
+        .values({ owner_id: ownerId, target_id: targetId, kind })
+        .onConflict((oc) => oc.columns(['owner_id', 'target_id', 'kind']).doNothing())
+        .execute();
+    },
+
+    async remove({ ownerId, targetId, kind }) {
+      const result = await db
+        .deleteFrom('relations')
+        .where('owner_id', '=', ownerId)
+        .where('target_id', '=', targetId)
+        .where('kind', '=', kind)
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async list(ownerId, kind) {
+      const rows = await db
+        .selectFrom('relations')
+        .select('target_id')
+        .where('owner_id', '=', ownerId)
+        .where('kind', '=', kind)
+        .orderBy('target_id')
+        .execute();
+      return rows.map((r) => ({ ownerId, targetId: toUserId(r.target_id), kind }));
+    },
+
+    async has(ownerId, targetId, kind: RelationKind) {
+      const row = await db
+        .selectFrom('relations')
+        .select('kind')
+        .where('owner_id', '=', ownerId)
+        .where('target_id', '=', targetId)
+        .where('kind', '=', kind)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async ban({ userId, conversationId, reason, until }) {
+      await db
+        .insertInto('bans')
+        .values({ user_id: userId, conversation_id: toBanScope(conversationId), reason, until })
+        .onConflict((oc) => oc.columns(['user_id', 'conversation_id']).doUpdateSet({ reason, until }))
+        .execute();
+    },
+
+    async unban(userId, conversationId) {
+      const result = await db
+        .deleteFrom('bans')
+        .where('user_id', '=', userId)
+        .where('conversation_id', '=', toBanScope(conversationId))
+        .executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+
+    async findActiveBan(userId, conversationId, now) {
+      // A server-wide ban applies everywhere, so it is checked alongside the conversation's own
+      // and reported first when both are in force. `until` is exclusive: expired at `until`.
+      const row = await db
+        .selectFrom('bans')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('conversation_id', 'in', [SERVER_WIDE, toBanScope(conversationId)])
+        .where((eb) => eb.or([eb('until', 'is', null), eb('until', '>', now)]))
+        .orderBy('conversation_id')
+        .executeTakeFirst();
+      return row === undefined ? null : toBan(row);
+    },
+  };
+}

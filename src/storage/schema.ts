@@ -1,0 +1,96 @@
+import type { Generated } from 'kysely';
+
+/*
+ * Row shapes as both SQL dialects return them (STYLE.md §5 "Storage"). Booleans are integer
+ * 0/1 on both dialects so one mapper serves both; timestamps are Unix milliseconds in bigint
+ * columns, which the PostgreSQL dialect parses into JS numbers (sql-dialects/postgres.ts).
+ */
+
+/** `users`: one row per account. */
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  /** `username` lowercased; its UNIQUE index makes usernames unique case-insensitively. */
+  username_key: string;
+  display_name: string;
+  email: string | null;
+  email_verified: number;
+  password_hash: string | null;
+  is_operator: number;
+  is_bot: number;
+  is_disabled: number;
+  created_at: number;
+}
+
+/** `conversations`: rooms, direct conversations and groups. Room names are unique among rooms. */
+export interface ConversationsTable {
+  id: Generated<number>;
+  kind: string;
+  name: string | null;
+  title: string;
+  created_at: number;
+}
+
+/** `memberships`: who belongs to which conversation; PK (conversation_id, user_id). */
+export interface MembershipsTable {
+  conversation_id: number;
+  user_id: number;
+  role: string;
+  /** 0 when the member has read nothing. */
+  last_read_message_id: number;
+  joined_at: number;
+}
+
+/** `messages`: `id` is one server-wide, strictly increasing sequence. */
+export interface MessagesTable {
+  id: Generated<number>;
+  conversation_id: number;
+  author_id: number;
+  text: string;
+  format: string;
+  reply_to_id: number | null;
+  /** Unique per author when not null (idempotent retries). */
+  client_id: string | null;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+}
+
+/** `relations`: mutes and blocks; PK (owner_id, target_id, kind). */
+export interface RelationsTable {
+  owner_id: number;
+  target_id: number;
+  kind: string;
+}
+
+/**
+ * `bans`: PK (user_id, conversation_id). A server-wide ban stores conversation_id 0, because a
+ * nullable column cannot be part of a primary key (and NULLs would not collide in a UNIQUE index).
+ */
+export interface BansTable {
+  user_id: number;
+  conversation_id: number;
+  reason: string;
+  /** Unix milliseconds; null = permanent. */
+  until: number | null;
+}
+
+/** `online_sessions`: the live-connection registry shared by every node. */
+export interface OnlineSessionsTable {
+  id: string;
+  user_id: number;
+  node_id: string;
+  protocol: string;
+  connected_at: number;
+}
+
+/** The Kysely database type: one entry per table. */
+export interface Database {
+  users: UsersTable;
+  conversations: ConversationsTable;
+  memberships: MembershipsTable;
+  messages: MessagesTable;
+  relations: RelationsTable;
+  bans: BansTable;
+  online_sessions: OnlineSessionsTable;
+}

@@ -1,0 +1,101 @@
+import type { Kysely, Selectable } from 'kysely';
+import { ChatError } from '../core/errors.js';
+import { toUserId, type UserId } from '../core/model/ids.js';
+import type { StoredUser } from '../core/model/user.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { UserPatch, UserStore } from '../core/ports/store.js';
+import type { Database, UsersTable } from './schema.js';
+import { isUniqueViolation } from './sql-errors.js';
+
+/** Map a `users` row to the model (integer flags become booleans). */
+export function toStoredUser(row: Selectable<UsersTable>): StoredUser {
+  return {
+    id: toUserId(row.id),
+    username: row.username,
+    displayName: row.display_name,
+    email: row.email,
+    emailVerified: row.email_verified !== 0,
+    passwordHash: row.password_hash,
+    isOperator: row.is_operator !== 0,
+    isBot: row.is_bot !== 0,
+    isDisabled: row.is_disabled !== 0,
+    createdAt: row.created_at,
+  };
+}
+
+/** The key that makes usernames unique case-insensitively; always computed here, never in SQL. */
+const toUsernameKey = (username: string): string => username.toLowerCase();
+const flag = (b: boolean): number => (b ? 1 : 0);
+
+/** The user part of the Kysely store; `clock` stamps `createdAt`. */
+export function createUserStore(db: Kysely<Database>, clock: Clock): UserStore {
+  const selectUsers = () => db.selectFrom('users').selectAll();
+  const findById = async (id: UserId): Promise<StoredUser | null> => {
+    const row = await selectUsers().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? null : toStoredUser(row);
+  };
+
+  return {
+    async create(user) {
+      try {
+        const row = await db
+          .insertInto('users')
+          .values({
+            username: user.username,
+            username_key: toUsernameKey(user.username),
+            display_name: user.displayName,
+            email: user.email,
+            email_verified: flag(user.emailVerified),
+            password_hash: user.passwordHash,
+            is_operator: flag(user.isOperator),
+            is_bot: flag(user.isBot),
+            is_disabled: 0,
+            created_at: clock.now(),
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toStoredUser(row);
+      } catch (e) {
+        // username_key is the only unique column a caller controls.
+        if (isUniqueViolation(e)) throw new ChatError('USERNAME_TAKEN', undefined, { cause: e });
+        throw e;
+      }
+    },
+
+    findById,
+
+    async findByUsername(username) {
+      const row = await selectUsers().where('username_key', '=', toUsernameKey(username)).executeTakeFirst();
+      return row === undefined ? null : toStoredUser(row);
+    },
+
+    async list({ afterId, limit }) {
+      const rows = await selectUsers()
+        .where('id', '>', afterId ?? 0)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map(toStoredUser);
+    },
+
+    async update(id, patch) {
+      const changes = toUserChanges(patch);
+      if (Object.keys(changes).length === 0) return findById(id);
+      const row = await db.updateTable('users').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+      return row === undefined ? null : toStoredUser(row);
+    },
+  };
+}
+
+/** Only the fields present in the patch become column updates. */
+function toUserChanges(patch: UserPatch): Partial<Omit<UsersTable, 'id'>> {
+  const changes: Partial<Omit<UsersTable, 'id'>> = {};
+  if (patch.displayName !== undefined) changes.display_name = patch.displayName;
+  if (patch.email !== undefined) changes.email = patch.email;
+  if (patch.emailVerified !== undefined) changes.email_verified = flag(patch.emailVerified);
+  if (patch.passwordHash !== undefined) changes.password_hash = patch.passwordHash;
+  if (patch.isOperator !== undefined) changes.is_operator = flag(patch.isOperator);
+  if (patch.isBot !== undefined) changes.is_bot = flag(patch.isBot);
+  if (patch.isDisabled !== undefined) changes.is_disabled = flag(patch.isDisabled);
+  return changes;
+}

@@ -1,0 +1,259 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChatError } from '../../src/core/errors.js';
+import { toConversationId, toMessageId, toUserId } from '../../src/core/model/ids.js';
+import type { Store } from '../../src/core/ports/store.js';
+import { draft, newUser, storeHelpers } from './store-fixtures.js';
+import { describeMessageContract } from './store-messages.contract.js';
+
+/** Builds a fresh, empty, migrated store for one test; `cleanup` closes it and drops its data. */
+export type StoreFactory = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
+
+/**
+ * The behaviour every Store implementation must show (STYLE.md §7 contract suites). Call once
+ * per implementation; each test gets its own store from `makeStore`.
+ */
+export function describeStoreContract(name: string, makeStore: StoreFactory): void {
+  describe(`Store contract (${name})`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await makeStore());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    const { createUser, createRoom, roomWithAuthor } = storeHelpers(() => store);
+
+    describe('users', () => {
+      it('gives the first user id 1 and later users increasing ids', async () => {
+        const first = await createUser('alice');
+        const second = await createUser('bob');
+        expect(first.id).toBe(1);
+        expect(second.id).toBeGreaterThan(first.id);
+      });
+
+      it('stores every field of a new user and stamps createdAt', async () => {
+        const user = await store.users.create(
+          newUser('Carol', { displayName: 'Carol C', email: 'c@example.org', emailVerified: true, passwordHash: '$argon2id$x', isOperator: true, isBot: true }),
+        );
+        expect(user).toMatchObject({
+          username: 'Carol', displayName: 'Carol C', email: 'c@example.org', emailVerified: true,
+          passwordHash: '$argon2id$x', isOperator: true, isBot: true, isDisabled: false,
+        });
+        expect(user.createdAt).toBeGreaterThan(0);
+        expect(await store.users.findById(user.id)).toEqual(user);
+      });
+
+      it('rejects a username that differs only in case with USERNAME_TAKEN', async () => {
+        await createUser('Alice');
+        const error = await store.users.create(newUser('aLICE')).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ChatError);
+        expect((error as ChatError).code).toBe('USERNAME_TAKEN');
+      });
+
+      it('finds a user by username case-insensitively and returns null for unknown users', async () => {
+        const alice = await createUser('Alice');
+        expect((await store.users.findByUsername('ALICE'))?.id).toBe(alice.id);
+        expect(await store.users.findByUsername('nobody')).toBeNull();
+        expect(await store.users.findById(toUserId(999))).toBeNull();
+      });
+
+      it('lists users in id order after the cursor, at most limit', async () => {
+        const [a, b, c] = [await createUser('a'), await createUser('b'), await createUser('c')];
+        expect((await store.users.list({ limit: 2 })).map((u) => u.id)).toEqual([a.id, b.id]);
+        expect((await store.users.list({ afterId: a.id, limit: 10 })).map((u) => u.id)).toEqual([b.id, c.id]);
+      });
+
+      it('updates only the patched fields and returns null for an unknown user', async () => {
+        const user = await store.users.create(newUser('dave', { email: 'd@example.org' }));
+        const updated = await store.users.update(user.id, { displayName: 'Dave', isDisabled: true, passwordHash: null });
+        expect(updated).toEqual({ ...user, displayName: 'Dave', isDisabled: true, passwordHash: null });
+        expect(await store.users.update(user.id, {})).toEqual(updated);
+        expect(await store.users.update(toUserId(999), { displayName: 'x' })).toBeNull();
+      });
+    });
+
+    describe('conversations', () => {
+      it('creates exactly one room when 20 callers ensure it at once', async () => {
+        const rooms = await Promise.all(Array.from({ length: 20 }, () => store.conversations.ensureRoom('lobby', 5)));
+        expect(new Set(rooms.map((r) => r.id)).size).toBe(1);
+        expect(rooms[0]).toMatchObject({ kind: 'room', name: 'lobby', title: 'lobby', createdAt: 5 });
+        expect((await store.conversations.findRoomByName('lobby'))?.id).toBe(rooms[0]?.id);
+      });
+
+      it('keeps room names unique among rooms only, and case-sensitive', async () => {
+        const room = await createRoom('dev');
+        expect((await store.conversations.ensureRoom('dev', 99)).id).toBe(room.id);
+        const group = await store.conversations.create({ kind: 'group', name: 'dev', title: 'Dev group', createdAt: 2 });
+        expect(group.id).not.toBe(room.id);
+        expect((await store.conversations.findRoomByName('dev'))?.id).toBe(room.id);
+        expect(await store.conversations.findRoomByName('DEV')).toBeNull();
+        await expect(store.conversations.create({ kind: 'room', name: 'dev', title: 'again', createdAt: 3 })).rejects.toThrow();
+      });
+
+      it('finds a conversation by id, or null', async () => {
+        const room = await createRoom('x');
+        expect(await store.conversations.findById(room.id)).toEqual(room);
+        expect(await store.conversations.findById(toConversationId(999))).toBeNull();
+      });
+
+      it('finds the direct conversation of exactly two users, in either order', async () => {
+        const [a, b, c] = [await createUser('a'), await createUser('b'), await createUser('c')];
+        const group = await store.conversations.create({ kind: 'group', name: 'g', title: 'g', createdAt: 1 });
+        for (const u of [a, b]) await store.conversations.addMember(group.id, u.id, 'member', 1);
+        expect(await store.conversations.findDirect(a.id, b.id)).toBeNull();
+
+        const direct = await store.conversations.create({ kind: 'direct', name: null, title: '', createdAt: 1 });
+        for (const u of [a, b]) await store.conversations.addMember(direct.id, u.id, 'member', 1);
+        expect((await store.conversations.findDirect(a.id, b.id))?.id).toBe(direct.id);
+        expect((await store.conversations.findDirect(b.id, a.id))?.id).toBe(direct.id);
+        expect(await store.conversations.findDirect(a.id, c.id)).toBeNull();
+        expect(await store.conversations.findDirect(a.id, a.id)).toBeNull();
+      });
+
+      it('keeps the existing membership when a member is added again', async () => {
+        const user = await createUser('u');
+        const room = await createRoom('r');
+        const first = await store.conversations.addMember(room.id, user.id, 'owner', 10);
+        expect(first).toEqual({ conversationId: room.id, userId: user.id, role: 'owner', lastReadMessageId: 0, joinedAt: 10 });
+        expect(await store.conversations.addMember(room.id, user.id, 'member', 20)).toEqual(first);
+        expect(await store.conversations.listMembers(room.id)).toEqual([first]);
+      });
+
+      it('removes members, reporting whether anything was removed', async () => {
+        const user = await createUser('u');
+        const room = await createRoom('r');
+        await store.conversations.addMember(room.id, user.id, 'member', 1);
+        expect(await store.conversations.removeMember(room.id, user.id)).toBe(true);
+        expect(await store.conversations.removeMember(room.id, user.id)).toBe(false);
+        expect(await store.conversations.getMember(room.id, user.id)).toBeNull();
+      });
+
+      it('lists members in join order and a user\'s conversations in id order', async () => {
+        const [a, b] = [await createUser('a'), await createUser('b')];
+        const [r1, r2] = [await createRoom('one'), await createRoom('two')];
+        await store.conversations.addMember(r1.id, b.id, 'member', 1);
+        await store.conversations.addMember(r1.id, a.id, 'member', 2);
+        await store.conversations.addMember(r2.id, a.id, 'member', 3);
+        expect((await store.conversations.listMembers(r1.id)).map((m) => m.userId)).toEqual([b.id, a.id]);
+        expect((await store.conversations.listForUser(a.id)).map((c) => c.id)).toEqual([r1.id, r2.id]);
+        expect(await store.conversations.listForUser(toUserId(999))).toEqual([]);
+      });
+
+      it('changes a member\'s role', async () => {
+        const user = await createUser('u');
+        const room = await createRoom('r');
+        await store.conversations.addMember(room.id, user.id, 'member', 1);
+        await store.conversations.setRole(room.id, user.id, 'admin');
+        expect((await store.conversations.getMember(room.id, user.id))?.role).toBe('admin');
+      });
+
+      it('moves the read position forward but never backward', async () => {
+        const { room, author } = await roomWithAuthor();
+        await store.conversations.setReadPosition(room.id, author.id, toMessageId(10));
+        await store.conversations.setReadPosition(room.id, author.id, toMessageId(5));
+        expect((await store.conversations.getMember(room.id, author.id))?.lastReadMessageId).toBe(10);
+        await store.conversations.setReadPosition(room.id, author.id, toMessageId(12));
+        expect((await store.conversations.getMember(room.id, author.id))?.lastReadMessageId).toBe(12);
+      });
+
+      it('deletes a conversation with its messages, memberships and bans', async () => {
+        const { room, author } = await roomWithAuthor();
+        const other = await createRoom('other');
+        await store.conversations.addMember(other.id, author.id, 'member', 1);
+        const message = await store.messages.insert(draft(room.id, author.id, 'hi'));
+        const kept = await store.messages.insert(draft(other.id, author.id, 'kept'));
+        await store.relations.ban({ userId: author.id, conversationId: room.id, reason: 'r', until: null });
+
+        await store.conversations.delete(room.id);
+
+        expect(await store.conversations.findById(room.id)).toBeNull();
+        expect(await store.messages.findById(message.id)).toBeNull();
+        expect(await store.conversations.getMember(room.id, author.id)).toBeNull();
+        expect((await store.conversations.listForUser(author.id)).map((c) => c.id)).toEqual([other.id]);
+        expect(await store.relations.findActiveBan(author.id, room.id, 0)).toBeNull();
+        expect(await store.messages.findById(kept.id)).toEqual(kept);
+        expect((await createRoom('general')).id).not.toBe(room.id);
+      });
+    });
+
+    describeMessageContract(() => store);
+
+    describe('relations and bans', () => {
+      it('adds relations idempotently, lists them by kind and removes them', async () => {
+        const [a, b, c] = [await createUser('a'), await createUser('b'), await createUser('c')];
+        await store.relations.add({ ownerId: a.id, targetId: c.id, kind: 'mute' });
+        await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'mute' });
+        await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'mute' });
+        await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'block' });
+        expect(await store.relations.list(a.id, 'mute')).toEqual([
+          { ownerId: a.id, targetId: b.id, kind: 'mute' },
+          { ownerId: a.id, targetId: c.id, kind: 'mute' },
+        ]);
+        expect(await store.relations.has(a.id, b.id, 'block')).toBe(true);
+        expect(await store.relations.has(b.id, a.id, 'block')).toBe(false);
+        expect(await store.relations.remove({ ownerId: a.id, targetId: b.id, kind: 'block' })).toBe(true);
+        expect(await store.relations.remove({ ownerId: a.id, targetId: b.id, kind: 'block' })).toBe(false);
+        expect(await store.relations.has(a.id, b.id, 'block')).toBe(false);
+      });
+
+      it('reports a ban only while it is in force', async () => {
+        const user = await createUser('u');
+        const room = await createRoom('r');
+        const ban = { userId: user.id, conversationId: room.id, reason: 'spam', until: 1000 };
+        await store.relations.ban(ban);
+        expect(await store.relations.findActiveBan(user.id, room.id, 999)).toEqual(ban);
+        expect(await store.relations.findActiveBan(user.id, room.id, 1000)).toBeNull();
+        expect(await store.relations.findActiveBan(user.id, null, 999)).toBeNull();
+      });
+
+      it('applies a server-wide ban to every conversation', async () => {
+        const user = await createUser('u');
+        const [r1, r2] = [await createRoom('one'), await createRoom('two')];
+        const ban = { userId: user.id, conversationId: null, reason: 'abuse', until: null };
+        await store.relations.ban(ban);
+        expect(await store.relations.findActiveBan(user.id, r1.id, 5)).toEqual(ban);
+        expect(await store.relations.findActiveBan(user.id, r2.id, 5)).toEqual(ban);
+        expect(await store.relations.findActiveBan(user.id, null, 5)).toEqual(ban);
+        expect(await store.relations.unban(user.id, null)).toBe(true);
+        expect(await store.relations.unban(user.id, null)).toBe(false);
+        expect(await store.relations.findActiveBan(user.id, r1.id, 5)).toBeNull();
+      });
+
+      it('replaces an existing ban for the same user and conversation', async () => {
+        const user = await createUser('u');
+        const room = await createRoom('r');
+        await store.relations.ban({ userId: user.id, conversationId: room.id, reason: 'first', until: 10 });
+        await store.relations.ban({ userId: user.id, conversationId: room.id, reason: 'second', until: null });
+        expect(await store.relations.findActiveBan(user.id, room.id, 100)).toMatchObject({ reason: 'second', until: null });
+      });
+    });
+
+    describe('sessions', () => {
+      it('tracks sessions per user and the distinct online users', async () => {
+        const [a, b] = [await createUser('a'), await createUser('b')];
+        const s1 = { id: 's1', userId: a.id, nodeId: 'n1', protocol: 'p', connectedAt: 1 };
+        const s2 = { id: 's2', userId: a.id, nodeId: 'n2', protocol: 'q', connectedAt: 2 };
+        const s3 = { id: 's3', userId: b.id, nodeId: 'n1', protocol: 'p', connectedAt: 3 };
+        for (const s of [s1, s2, s3]) await store.sessions.add(s);
+        expect(await store.sessions.listForUser(a.id)).toEqual([s1, s2]);
+        expect(await store.sessions.onlineUserIds()).toEqual([a.id, b.id]);
+        await store.sessions.remove('s3');
+        expect(await store.sessions.onlineUserIds()).toEqual([a.id]);
+      });
+
+      it('removes every session of a node and reports the affected users once each', async () => {
+        const [a, b, c] = [await createUser('a'), await createUser('b'), await createUser('c')];
+        await store.sessions.add({ id: 's1', userId: a.id, nodeId: 'n1', protocol: 'p', connectedAt: 1 });
+        await store.sessions.add({ id: 's2', userId: a.id, nodeId: 'n1', protocol: 'p', connectedAt: 2 });
+        await store.sessions.add({ id: 's3', userId: b.id, nodeId: 'n1', protocol: 'p', connectedAt: 3 });
+        await store.sessions.add({ id: 's4', userId: c.id, nodeId: 'n2', protocol: 'p', connectedAt: 4 });
+        expect((await store.sessions.removeNode('n1')).sort((x, y) => x - y)).toEqual([a.id, b.id]);
+        expect(await store.sessions.onlineUserIds()).toEqual([c.id]);
+        expect(await store.sessions.removeNode('n1')).toEqual([]);
+      });
+    });
+  });
+}
