@@ -68,7 +68,9 @@ export async function createRedisBus(options: RedisBusOptions): Promise<Bus> {
       if (closing !== undefined) throw new ChatError('UNAVAILABLE', 'The bus is closed');
       // Queue locally before PUBLISH: local handlers never wait on Redis and never see an echo.
       delivery.deliver(event);
-      await publisher.publish(channel, encodeEnvelope(nodeId, event));
+      // Not awaited: a sender whose message is already committed must not wait on, or fail with,
+      // Redis. Cross-node delivery is at-most-once; transport failures are reported, not thrown.
+      publisher.publish(channel, encodeEnvelope(nodeId, event)).catch(report);
     },
     subscribe: (handler) => delivery.subscribe(handler),
     close() {

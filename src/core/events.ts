@@ -34,6 +34,12 @@ export type DomainEvent =
 export type DomainEventType = DomainEvent['type'];
 
 /** The list of event types, for validating envelopes that arrive from other nodes. */
-export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
+export const DOMAIN_EVENT_TYPES = [
   'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'presence.changed', 'user.disabled',
-];
+] as const satisfies readonly DomainEventType[];
+
+// Compile-time check that the list above names every event type: a new event that is not
+// listed would be dropped by every other node as undecodable.
+type Unlisted = Exclude<DomainEventType, (typeof DOMAIN_EVENT_TYPES)[number]>;
+const _everyEventListed: Unlisted extends never ? true : never = true;
+void _everyEventListed;

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { systemClock, type Clock } from '../core/ports/clock.js';
 import type { Store } from '../core/ports/store.js';
 import { createConversationStore } from './conversation-store.js';
 import { createMessageStore } from './message-store.js';
@@ -8,22 +7,16 @@ import type { Database } from './schema.js';
 import { createSessionStore } from './session-store.js';
 import { createUserStore } from './user-store.js';
 
-/** Options for {@link createKyselyStore}. */
-export interface KyselyStoreOptions {
-  /** Stamps `createdAt` on new users (NewUser carries none). Default: the system clock. */
-  readonly clock?: Clock;
-}
-
 /**
  * The Store port over an already migrated Kysely instance, for either SQL dialect. The store
  * owns `db` from here on: `close()` flushes pending message inserts, then destroys it.
  * Most callers want `openStore` (open-store.ts), which also picks the dialect and migrates.
  */
-export function createKyselyStore(db: Kysely<Database>, options: KyselyStoreOptions = {}): Store {
+export function createKyselyStore(db: Kysely<Database>): Store {
   const { messages, shutdown } = createMessageStore(db);
   let closing: Promise<void> | null = null;
   return {
-    users: createUserStore(db, options.clock ?? systemClock),
+    users: createUserStore(db),
     conversations: createConversationStore(db),
     messages,
     relations: createRelationStore(db),

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely } from 'kysely';
-import type { Clock } from '../core/ports/clock.js';
 import type { Store } from '../core/ports/store.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations/index.js';
@@ -24,8 +23,6 @@ export interface DatabaseOptions {
 
 /** Options for {@link openStore}. */
 export interface StoreOptions extends DatabaseOptions {
-  /** Stamps `createdAt` on new users. Default: the system clock. */
-  readonly clock?: Clock;
 }
 
 const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
@@ -62,5 +59,5 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     throw e;
   }
-  return createKyselyStore(db, options.clock === undefined ? {} : { clock: options.clock });
+  return createKyselyStore(db);
 }

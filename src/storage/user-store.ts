@@ -2,7 +2,6 @@ import type { Kysely, Selectable } from 'kysely';
 import { ChatError } from '../core/errors.js';
 import { toUserId, type UserId } from '../core/model/ids.js';
 import type { StoredUser } from '../core/model/user.js';
-import type { Clock } from '../core/ports/clock.js';
 import type { UserPatch, UserStore } from '../core/ports/store.js';
 import type { Database, UsersTable } from './schema.js';
 import { isUniqueViolation } from './sql-errors.js';
@@ -27,8 +26,8 @@ export function toStoredUser(row: Selectable<UsersTable>): StoredUser {
 const toUsernameKey = (username: string): string => username.toLowerCase();
 const flag = (b: boolean): number => (b ? 1 : 0);
 
-/** The user part of the Kysely store; `clock` stamps `createdAt`. */
-export function createUserStore(db: Kysely<Database>, clock: Clock): UserStore {
+/** The user part of the Kysely store. */
+export function createUserStore(db: Kysely<Database>): UserStore {
   const selectUsers = () => db.selectFrom('users').selectAll();
   const findById = async (id: UserId): Promise<StoredUser | null> => {
     const row = await selectUsers().where('id', '=', id).executeTakeFirst();
@@ -50,7 +49,7 @@ export function createUserStore(db: Kysely<Database>, clock: Clock): UserStore {
             is_operator: flag(user.isOperator),
             is_bot: flag(user.isBot),
             is_disabled: 0,
-            created_at: clock.now(),
+            created_at: user.createdAt,
           })
           .returningAll()
           .executeTakeFirstOrThrow();

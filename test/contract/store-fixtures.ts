@@ -13,6 +13,7 @@ export const newUser = (username: string, extra: Partial<NewUser> = {}): NewUser
   passwordHash: null,
   isOperator: false,
   isBot: false,
+  createdAt: 1_700_000_000_000,
   ...extra,
 });
 

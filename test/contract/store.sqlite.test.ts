@@ -22,7 +22,7 @@ describe('SQLite store', () => {
     const file = nextFile();
     const store = await openStore({ databaseUrl: '', sqliteFile: file });
     const author = await store.users.create({
-      username: 'a', displayName: 'a', email: null, emailVerified: false, passwordHash: null, isOperator: false, isBot: false,
+      username: 'a', displayName: 'a', email: null, emailVerified: false, passwordHash: null, isOperator: false, isBot: false, createdAt: 1,
     });
     const room = await store.conversations.ensureRoom('r', 1);
     const pending = Array.from({ length: 300 }, (_, i) => store.messages.insert({
@@ -44,7 +44,7 @@ describe('SQLite store', () => {
   it('works on an in-memory database', async () => {
     const store = await openStore({ databaseUrl: '', sqliteFile: ':memory:' });
     expect((await store.users.create({
-      username: 'm', displayName: 'm', email: null, emailVerified: false, passwordHash: null, isOperator: false, isBot: false,
+      username: 'm', displayName: 'm', email: null, emailVerified: false, passwordHash: null, isOperator: false, isBot: false, createdAt: 1,
     })).id).toBe(1);
     await store.close();
   });

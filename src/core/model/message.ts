@@ -31,6 +31,9 @@ export interface NewMessage {
 /** A page of history, oldest first. */
 export interface HistoryPage {
   readonly messages: readonly Message[];
-  /** True when older messages exist before the first one returned. */
+  /**
+   * Newest pages and beforeId pages: older messages exist before the first one returned.
+   * afterId pages: newer messages exist after the last one returned.
+   */
   readonly hasMore: boolean;
 }

@@ -29,6 +29,8 @@ export interface NewUser {
   readonly passwordHash: string | null;
   readonly isOperator: boolean;
   readonly isBot: boolean;
+  /** Unix milliseconds. */
+  readonly createdAt: number;
 }
 
 /** Strip the secret before a user leaves the core. */

@@ -7,7 +7,8 @@ import type { NewUser, StoredUser } from '../model/user.js';
 /**
  * The persistence port. One implementation (storage/kysely-store.ts) serves both SQL dialects.
  * Every method resolves only after its write is committed. Failures other than the ChatErrors
- * named below reject with the driver's error (the caller maps it to INTERNAL/UNAVAILABLE).
+ * named below reject with the driver's error (the caller maps it to INTERNAL); any call after
+ * close() rejects ChatError UNAVAILABLE.
  */
 export interface Store {
   readonly users: UserStore;
@@ -84,8 +85,8 @@ export interface HistoryQuery {
 
 export interface MessageStore {
   /**
-   * Insert a message. Inserts arriving within a few milliseconds share one transaction (group
-   * commit); the promise resolves after that commit with the assigned id. When the author
+   * Insert a message. Inserts queued in the same event-loop turn, or while the previous commit
+   * runs, share one transaction (group commit); the promise resolves after that commit with the assigned id. When the author
    * already has a message with the same clientId, resolves to that message instead.
    */
   insert(message: NewMessage): Promise<Message>;

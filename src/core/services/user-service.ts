@@ -2,6 +2,7 @@ import { ChatError } from '../errors.js';
 import type { UserId } from '../model/ids.js';
 import { toPublicUser, type User } from '../model/user.js';
 import type { Bus } from '../ports/bus.js';
+import type { Clock } from '../ports/clock.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { Store } from '../ports/store.js';
 import { checkName, checkPassword } from './validate.js';
@@ -35,8 +36,8 @@ export interface UserService {
   setDisabled(id: UserId, disabled: boolean): Promise<User>;
 }
 
-export function createUserService(deps: { store: Store; bus: Bus; hasher: PasswordHasher }): UserService {
-  const { store, bus, hasher } = deps;
+export function createUserService(deps: { store: Store; bus: Bus; hasher: PasswordHasher; clock: Clock }): UserService {
+  const { store, bus, hasher, clock } = deps;
   // Verifying against a real hash for unknown users keeps login time from revealing which
   // usernames exist (the connor protocol reveals it anyway; the others do not).
   let dummyHash: Promise<string> | undefined;
@@ -55,6 +56,7 @@ export function createUserService(deps: { store: Store; bus: Bus; hasher: Passwo
         passwordHash,
         isOperator: cmd.isOperator ?? false,
         isBot: cmd.isBot ?? false,
+        createdAt: clock.now(),
       });
       return toPublicUser(created);
     },
