@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -23,12 +23,18 @@ export interface TestNode {
 /** argon2id with small parameters: the same code path, fast enough for hundreds of logins in tests. */
 export const fastHasher = createArgon2PasswordHasher({ memoryCost: 1024, timeCost: 1 });
 
+/** A complete settings.toml for tests, with `extra` TOML sections appended. */
+export const testSettings = (extra = ''): string =>
+  `AdminAPIKey = "00000000-0000-4000-8000-000000000000"\n${extra}\n[secrets]\nconnor_jwt = "test-secret-test-secret-test-secret!"\n`;
+
 /**
  * Start a node in-process with a fresh settings.toml. `env` adds PARLEY_* overrides (e.g.
- * PARLEY_DATABASE_URL, PARLEY_REDIS_URL). Pass `dir` to reuse a data directory (restarts).
+ * PARLEY_DATABASE_URL, PARLEY_REDIS_URL). Pass `dir` to reuse a data directory (restarts), and
+ * `settings` to write settings.toml first (see testSettings).
  */
-export async function startNode(options: { env?: Record<string, string>; dir?: string } = {}): Promise<TestNode> {
+export async function startNode(options: { env?: Record<string, string>; dir?: string; settings?: string } = {}): Promise<TestNode> {
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'parley-test-')));
+  if (options.settings !== undefined) await writeFile(path.join(dir, 'settings.toml'), options.settings);
   const config = loadConfig({ env: { PARLEY_CONFIG: path.join(dir, 'settings.toml'), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_DATA_DIR: path.join(dir, 'data'), ...options.env } });
   const server = await createServer(config, { hasher: fastHasher, logger: pino({ level: process.env['PARLEY_TEST_LOG'] ?? 'silent' }) });
   let stopped: Promise<void> | undefined;

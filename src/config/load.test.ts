@@ -1,0 +1,234 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load.js';
+import { DEFAULT_SETTINGS, ENV_OVERRIDES } from './schema.js';
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let dir: string;
+let file: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'parley-config-'));
+  file = path.join(dir, 'settings.toml');
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** loadConfig on `file` with only `env` (never the runner's process.env). */
+const load = (env: Record<string, string> = {}) => loadConfig({ configPath: file, env });
+
+/** The ConfigError that loading throws. */
+function configError(env: Record<string, string> = {}): ConfigError {
+  try {
+    load(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error('loadConfig did not throw');
+}
+
+/** A settings.toml first written by the loader, then edited by `edit`. */
+function writeEdited(edit: (toml: string) => string): string {
+  load();
+  const original = readFileSync(file, 'utf8');
+  const edited = edit(original);
+  expect(edited).not.toBe(original);
+  writeFileSync(file, edited);
+  return edited;
+}
+
+describe('loadConfig on first run', () => {
+  it('writes settings.toml with defaults, a UUID v4 AdminAPIKey and a random secret, readable only by the owner', () => {
+    expect(existsSync(file)).toBe(false);
+    const config = load();
+    expect(config).toEqual({
+      configPath: file,
+      adminApiKey: expect.stringMatching(UUID_V4),
+      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data') },
+      database: { url: '', sqliteFile: path.join(dir, 'data', 'parley.sqlite') },
+      redis: { url: '', channel: 'parley:events' },
+      secrets: { connorJwt: expect.any(String) },
+      gateway: { maxBufferedBytes: DEFAULT_SETTINGS.gateway.max_buffered_bytes, pingIntervalMs: DEFAULT_SETTINGS.gateway.ping_interval_ms },
+      log: { level: 'info' },
+    });
+    expect(config.secrets.connorJwt.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(file, 'utf8')).toContain(config.adminApiKey);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('creates missing parent directories of the settings file', () => {
+    file = path.join(dir, 'nested', 'deeper', 'settings.toml');
+    load();
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('gives each new file its own AdminAPIKey and secret', () => {
+    const a = load();
+    file = path.join(dir, 'other.toml');
+    const b = load();
+    expect(b.adminApiKey).not.toBe(a.adminApiKey);
+    expect(b.secrets.connorJwt).not.toBe(a.secrets.connorJwt);
+  });
+
+  it('never rewrites an existing file, so later runs keep the same keys', () => {
+    const first = load();
+    const written = readFileSync(file, 'utf8');
+    const second = load({ PARLEY_LISTEN: '0.0.0.0:9000' });
+    expect(readFileSync(file, 'utf8')).toBe(written);
+    expect(second.adminApiKey).toBe(first.adminApiKey);
+    expect(second.secrets.connorJwt).toBe(first.secrets.connorJwt);
+  });
+
+  it('finds the file through PARLEY_CONFIG when no path is given', () => {
+    const config = loadConfig({ env: { PARLEY_CONFIG: file } });
+    expect(config.configPath).toBe(file);
+    expect(existsSync(file)).toBe(true);
+  });
+});
+
+describe('loadConfig overrides', () => {
+  it('applies every PARLEY_* variable over the file', () => {
+    const config = load({
+      PARLEY_LISTEN: '0.0.0.0:0',
+      PARLEY_DATA_DIR: '/var/lib/parley-test',
+      PARLEY_DATABASE_URL: 'postgres://u@db.example:5432/parley',
+      PARLEY_REDIS_URL: 'redis://cache.example:6379',
+      PARLEY_REDIS_CHANNEL: 'chan',
+      PARLEY_LOG_LEVEL: 'debug',
+    });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/parley-test' });
+    expect(config.database).toEqual({ url: 'postgres://u@db.example:5432/parley', sqliteFile: '/var/lib/parley-test/parley.sqlite' });
+    expect(config.redis).toEqual({ url: 'redis://cache.example:6379', channel: 'chan' });
+    expect(config.log.level).toBe('debug');
+  });
+
+  it('documents an override for exactly these variables', () => {
+    expect(Object.keys(ENV_OVERRIDES).sort()).toEqual(['PARLEY_DATABASE_URL', 'PARLEY_DATA_DIR', 'PARLEY_LISTEN', 'PARLEY_LOG_LEVEL', 'PARLEY_REDIS_CHANNEL', 'PARLEY_REDIS_URL']);
+  });
+
+  it('accepts empty database and redis URLs as "SQLite" and "in-process bus"', () => {
+    const config = load({ PARLEY_DATABASE_URL: '', PARLEY_REDIS_URL: '' });
+    expect(config.database.url).toBe('');
+    expect(config.redis.url).toBe('');
+  });
+
+  it('accepts postgresql:// and rediss:// spellings', () => {
+    const config = load({ PARLEY_DATABASE_URL: 'postgresql://x/y', PARLEY_REDIS_URL: 'rediss://x:6380' });
+    expect(config.database.url).toBe('postgresql://x/y');
+    expect(config.redis.url).toBe('rediss://x:6380');
+  });
+
+  it('strips the brackets of an IPv6 listen address', () => {
+    expect(load({ PARLEY_LISTEN: '[::1]:0' }).server).toMatchObject({ host: '::1', port: 0 });
+  });
+
+  it('resolves a relative data_dir against the settings file, not the working directory', () => {
+    writeEdited((t) => t.replace(/data_dir = .*/, 'data_dir = "state/db"'));
+    expect(load().server.dataDir).toBe(path.join(dir, 'state', 'db'));
+  });
+
+  it('reads values from an existing file and fills sections it lacks with defaults', () => {
+    writeEdited((t) => t.replace(/listen = .*/, 'listen = "127.0.0.1:7000"').replace(/\[gateway\][^[]*/, ''));
+    const config = load();
+    expect(config.server.port).toBe(7000);
+    expect(config.gateway.maxBufferedBytes).toBe(DEFAULT_SETTINGS.gateway.max_buffered_bytes);
+  });
+});
+
+describe('loadConfig result', () => {
+  it('is deeply frozen: assigning to it throws', () => {
+    const config = load();
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { adminApiKey: string }).adminApiKey = 'x';
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.server as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.secrets as { connorJwt: string }).connorJwt = 'x';
+    }).toThrow(TypeError);
+    expect(config.server.port).toBe(8080);
+  });
+});
+
+describe('loadConfig errors', () => {
+  it.each([
+    ['PARLEY_LISTEN', 'nonsense', 'server.listen'],
+    ['PARLEY_LISTEN', '127.0.0.1', 'server.listen'],
+    ['PARLEY_LISTEN', '127.0.0.1:123456', 'server.listen'],
+    ['PARLEY_DATA_DIR', '', 'server.data_dir'],
+    ['PARLEY_DATABASE_URL', 'mysql://x', 'database.url'],
+    ['PARLEY_REDIS_URL', 'http://x', 'redis.url'],
+    ['PARLEY_REDIS_CHANNEL', '', 'redis.channel'],
+    ['PARLEY_LOG_LEVEL', 'loud', 'log.level'],
+  ])('rejects %s=%j with one line naming %s and the variable', (variable, value, key) => {
+    const e = configError({ [variable]: value });
+    expect(e.name).toBe('ConfigError');
+    expect(e.message).not.toContain('\n');
+    expect(e.message.startsWith(`${key} (from ${variable}): `)).toBe(true);
+    expect(e.message).toContain(JSON.stringify(value));
+  });
+
+  it('rejects a port above 65535 with one line naming server.listen', () => {
+    const e = configError({ PARLEY_LISTEN: '127.0.0.1:70000' });
+    expect(e.message).not.toContain('\n');
+    expect(e.message).toMatch(/^server\.listen\b.*70000.*out of range/);
+  });
+
+  it('rejects a bad value in the file with one line naming the key and the file', () => {
+    writeEdited((t) => t.replace(/max_buffered_bytes = .*/, 'max_buffered_bytes = 10'));
+    const e = configError();
+    expect(e.message).not.toContain('\n');
+    expect(e.message.startsWith(`gateway.max_buffered_bytes (in ${file}): `)).toBe(true);
+    expect(e.message).toContain('got 10');
+  });
+
+  it('rejects a value of the wrong type in the file', () => {
+    writeEdited((t) => t.replace(/listen = .*/, 'listen = 8080'));
+    expect(configError().message).toMatch(/^server\.listen \(in .*\): .*string.*got 8080$/);
+  });
+
+  it('names secrets.connor_jwt when an existing file lacks the secret, and does not invent one', () => {
+    const edited = writeEdited((t) => t.replace(/connor_jwt = .*/, ''));
+    const e = configError();
+    expect(e.message).not.toContain('\n');
+    expect(e.message.startsWith(`secrets.connor_jwt (in ${file}): `)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(edited);
+  });
+
+  it('names the secrets section when an existing file lacks it entirely', () => {
+    writeEdited((t) => t.replace(/\[secrets\][^[]*/, ''));
+    expect(configError().message).toMatch(/^secrets \(in .*\): .*required/);
+  });
+
+  it('rejects a secret shorter than 32 characters', () => {
+    writeEdited((t) => t.replace(/connor_jwt = .*/, 'connor_jwt = "short"'));
+    expect(configError().message).toMatch(/^secrets\.connor_jwt \(in .*\): .*32.*got "short"$/);
+  });
+
+  it('names AdminAPIKey when an existing file lacks it', () => {
+    writeEdited((t) => t.replace(/AdminAPIKey = .*/, ''));
+    expect(configError().message).toMatch(/^AdminAPIKey \(in .*\): /);
+  });
+
+  it('reports malformed TOML in one line naming the file', () => {
+    writeFileSync(file, 'AdminAPIKey = "unterminated\n[server\nlisten = 1\n');
+    const e = configError();
+    expect(e.message).not.toContain('\n');
+    expect(e.message.startsWith(`${file}: cannot read settings: `)).toBe(true);
+  });
+
+  it('reports an unreadable settings path in one line naming the file', () => {
+    mkdirSync(file); // a directory where the file should be: reading fails (even as root)
+    const e = configError();
+    expect(e.message).not.toContain('\n');
+    expect(e.message.startsWith(`${file}: cannot read settings: `)).toBe(true);
+  });
+});

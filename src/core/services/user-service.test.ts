@@ -1,0 +1,59 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coreFixture, type CoreFixture } from '../../../test/helpers/core-fixture.js';
+
+let f: CoreFixture;
+beforeEach(async () => { f = await coreFixture(); });
+afterEach(() => f.close());
+
+describe('users', () => {
+  it('registers with an argon2id hash that never leaves the core', async () => {
+    const user = await f.core.users.register({ username: 'Alice', password: 'secret' });
+    expect(user).toMatchObject({ username: 'Alice', displayName: 'Alice', isOperator: false, isBot: false, isDisabled: false, email: null });
+    expect(user).not.toHaveProperty('passwordHash');
+    const stored = await f.store.users.findById(user.id);
+    expect(stored?.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(user.createdAt).toBe(f.clock.now());
+  });
+
+  it('refuses a username taken in any case with USERNAME_TAKEN', async () => {
+    await f.core.users.register({ username: 'alice', password: 'pw' });
+    await expect(f.core.users.register({ username: 'ALICE', password: 'pw' })).rejects.toMatchObject({ code: 'USERNAME_TAKEN' });
+  });
+
+  it.each([['empty', ''], ['control characters', 'a\u0000b'], ['too long', 'x'.repeat(256)]])('refuses a %s username with INVALID_INPUT', async (_l, username) => {
+    await expect(f.core.users.register({ username, password: 'pw' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('refuses an empty or oversized password with PASSWORD_UNACCEPTABLE', async () => {
+    await expect(f.core.users.register({ username: 'a', password: '' })).rejects.toMatchObject({ code: 'PASSWORD_UNACCEPTABLE' });
+    await expect(f.core.users.register({ username: 'a', password: 'é'.repeat(513) })).rejects.toMatchObject({ code: 'PASSWORD_UNACCEPTABLE' });
+  });
+
+  it('authenticates case-insensitively and tells a wrong password from an unknown user', async () => {
+    await f.core.users.register({ username: 'bob', password: 'right' });
+    expect((await f.core.users.authenticate('BOB', 'right')).username).toBe('bob');
+    await expect(f.core.users.authenticate('bob', 'wrong')).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });
+    await expect(f.core.users.authenticate('nobody', 'right')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+  });
+
+  it('refuses a password login for an account without a password', async () => {
+    await f.core.users.register({ username: 'sso', password: null });
+    await expect(f.core.users.authenticate('sso', 'anything')).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });
+  });
+
+  it('refuses a disabled account after checking its password, and announces the disabling', async () => {
+    const u = await f.core.users.register({ username: 'carol', password: 'pw' });
+    await f.core.users.setDisabled(u.id, true);
+    await expect(f.core.users.authenticate('carol', 'wrong')).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });
+    await expect(f.core.users.authenticate('carol', 'pw')).rejects.toMatchObject({ code: 'USER_DISABLED' });
+    await f.settled();
+    expect(f.events.map((e) => e.type)).toContain('user.disabled');
+  });
+
+  it('lists users in id order, page by page', async () => {
+    for (const n of ['a', 'b', 'c']) await f.core.users.register({ username: n, password: 'pw' });
+    const first = await f.core.users.list({ limit: 2 });
+    expect(first.map((u) => u.username)).toEqual(['a', 'b']);
+    expect((await f.core.users.list({ afterId: first[1]!.id, limit: 2 })).map((u) => u.username)).toEqual(['c']);
+  });
+});

@@ -1,0 +1,45 @@
+import { createLocalBus } from '../../src/bus/local-bus.js';
+import { createCore, type Core } from '../../src/core/core.js';
+import type { DomainEvent } from '../../src/core/events.js';
+import type { Principal } from '../../src/core/model/principal.js';
+import type { Store } from '../../src/core/ports/store.js';
+import { openStore } from '../../src/storage/open-store.js';
+import { FakeClock } from './fakes/fake-clock.js';
+import { fastHasher } from './start-node.js';
+
+/** A core on an in-memory SQLite store, the local bus and a fake clock, recording every event. */
+export interface CoreFixture {
+  readonly core: Core;
+  readonly store: Store;
+  readonly clock: FakeClock;
+  readonly events: DomainEvent[];
+  /** Register a user and return it as a Principal. */
+  user(username: string, extra?: { isOperator?: boolean }): Promise<Principal>;
+  /** Resolves once every event published so far has been delivered. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function coreFixture(): Promise<CoreFixture> {
+  const store = await openStore({ databaseUrl: '', sqliteFile: ':memory:' });
+  const bus = createLocalBus();
+  const clock = new FakeClock();
+  const core = createCore({ store, bus, hasher: fastHasher, clock });
+  const events: DomainEvent[] = [];
+  bus.subscribe((e) => events.push(e));
+  return {
+    core,
+    store,
+    clock,
+    events,
+    async user(username, extra = {}) {
+      const u = await core.users.register({ username, password: 'pw', ...extra });
+      return { id: u.id, username: u.username, displayName: u.displayName };
+    },
+    settled: () => new Promise((resolve) => setImmediate(resolve)), // bus delivery runs on microtasks
+    async close() {
+      await bus.close();
+      await store.close();
+    },
+  };
+}
