@@ -42,7 +42,7 @@ export const DEFAULT_SETTINGS = {
 
 /**
  * The public environment contract: variable → settings key. Scripts and tests rely on these
- * names; only `load.ts` reads process.env.
+ * names; only `load.ts` reads the environment.
  */
 export const ENV_OVERRIDES = {
   PARLEY_LISTEN: 'server.listen',
