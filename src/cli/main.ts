@@ -29,9 +29,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const out = (line: string) => void process.stdout.write(line + '\n');
   const err = (line: string) => void process.stderr.write(line + '\n');
   const command = [...COMMANDS].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((w, i) => argv[i] === w));
-  if (!command || argv.includes('--help') || argv.includes('-h')) {
-    (command || argv.length === 0 || argv[0] === 'help' || argv.includes('--help') ? out : err)(helpText());
-    return command || argv.length === 0 || argv[0] === 'help' || argv.includes('--help') ? 0 : 2;
+  const askedForHelp = argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h');
+  if (askedForHelp) {
+    out(helpText());
+    return 0;
+  }
+  if (!command) {
+    err(`parley: unknown command '${argv.join(' ')}'\n\n${helpText()}`);
+    return 2;
   }
   let parsed;
   try {

@@ -179,7 +179,23 @@ describe('loadConfig errors', () => {
   it('rejects a port above 65535 with one line naming server.listen', () => {
     const e = configError({ PARLEY_LISTEN: '127.0.0.1:70000' });
     expect(e.message).not.toContain('\n');
-    expect(e.message).toMatch(/^server\.listen\b.*70000.*out of range/);
+    expect(e.message).toMatch(/^server\.listen \(from PARLEY_LISTEN\): port 70000 is out of range/);
+  });
+
+  it('refuses a misspelt key or an unknown section instead of ignoring it', () => {
+    writeEdited((t) => t.replace(/^listen = /m, 'listne = '));
+    expect(configError().message).toBe(`server.listne (in ${file}): unknown setting`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('listne = ', 'listen = ') + '\n[extra]\nx = 1\n');
+    expect(configError().message).toBe(`extra (in ${file}): unknown setting`);
+  });
+
+  it('refuses a section given as a plain value', () => {
+    writeEdited((t) => t.replace(/\[server\][^[]*/, '') .replace(/^AdminAPIKey = (.*)$/m, 'AdminAPIKey = $1\nserver = 5'));
+    expect(configError().message).toMatch(/^server \(in .*\): .*got 5$/);
+  });
+
+  it('lists the allowed log levels', () => {
+    expect(configError({ PARLEY_LOG_LEVEL: 'loud' }).message).toBe('log.level (from PARLEY_LOG_LEVEL): must be one of fatal, error, warn, info, debug, trace, silent, got "loud"');
   });
 
   it('rejects a bad value in the file with one line naming the key and the file', () => {

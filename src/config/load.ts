@@ -34,15 +34,20 @@ export function loadConfig(options: LoadOptions = {}): Config {
     setPath(merged, key, value);
     sources.set(key, variable);
   }
+  const where = (key: string) => (sources.has(key) ? ` (from ${sources.get(key)})` : ` (in ${configPath})`);
   const firstError = [...Value.Errors(SettingsSchema, merged)][0];
   if (firstError !== undefined) {
-    const at = firstError.instancePath.slice(1).replaceAll('/', '.');
-    const missing = 'requiredProperties' in firstError.params ? String(firstError.params.requiredProperties) : '';
-    const key = [at, missing].filter(Boolean).join('.') || '(root)';
-    const from = sources.has(key) ? ` (from ${sources.get(key)})` : ` (in ${configPath})`;
-    throw new ConfigError(`${key}${from}: ${firstError.message}, got ${JSON.stringify(getPath(merged, key))}`);
+    const key = [firstError.instancePath.slice(1).replaceAll('/', '.'), missingKey(firstError.params)].filter(Boolean).join('.') || '(root)';
+    // `additionalProperties: false` reports an unknown key as a failed `false` schema at its path.
+    if (firstError.keyword === 'boolean' || firstError.message === 'schema is false') throw new ConfigError(`${key}${where(key)}: unknown setting`);
+    const params = firstError.params as Record<string, unknown>;
+    const message = Array.isArray(params['allowedValues']) ? `must be one of ${params['allowedValues'].join(', ')}` : firstError.message;
+    throw new ConfigError(`${key}${where(key)}: ${message}, got ${JSON.stringify(getPath(merged, key))}`);
   }
-  return deepFreeze(toConfig(merged as Settings, configPath));
+  const settings = merged as Settings;
+  const port = Number(settings.server.listen.slice(settings.server.listen.lastIndexOf(':') + 1));
+  if (port > 65535) throw new ConfigError(`server.listen${where('server.listen')}: port ${port} is out of range 0-65535`);
+  return deepFreeze(toConfig(settings, configPath));
 }
 
 function readSettings(file: string): Record<string, unknown> {
@@ -55,6 +60,16 @@ function readSettings(file: string): Record<string, unknown> {
 }
 
 function writeNewSettings(file: string): Record<string, unknown> {
+  try {
+    return writeFresh(file);
+  } catch (e) {
+    // Another process starting at the same moment wrote it first: use theirs.
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return readSettings(file);
+    throw new ConfigError(`${file}: cannot write settings: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function writeFresh(file: string): Record<string, unknown> {
   const fresh = {
     AdminAPIKey: randomUUID(),
     ...DEFAULT_SETTINGS,
@@ -67,12 +82,15 @@ function writeNewSettings(file: string): Record<string, unknown> {
   return structuredClone(fresh) as Record<string, unknown>;
 }
 
-/** Fill missing non-secret keys with defaults; secrets are never invented for an existing file. */
+/**
+ * Fill missing non-secret keys with defaults; secrets are never invented for an existing file.
+ * A section that is not a table is left as it is, for validation to report.
+ */
 function mergeDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
   for (const [section, values] of Object.entries(DEFAULT_SETTINGS)) {
     const given = raw[section];
-    out[section] = { ...values, ...(isRecord(given) ? given : {}) };
+    if (given === undefined || isRecord(given)) out[section] = { ...values, ...given };
   }
   return out;
 }
@@ -81,7 +99,6 @@ function toConfig(s: Settings, configPath: string): Config {
   const sep = s.server.listen.lastIndexOf(':');
   const host = s.server.listen.slice(0, sep).replace(/^\[(.*)\]$/, '$1');
   const port = Number(s.server.listen.slice(sep + 1));
-  if (port > 65535) throw new ConfigError(`server.listen: port ${port} is out of range 0-65535`);
   const dataDir = path.resolve(path.dirname(configPath), s.server.data_dir);
   return {
     configPath,
@@ -94,6 +111,9 @@ function toConfig(s: Settings, configPath: string): Config {
     log: { level: s.log.level },
   };
 }
+
+/** The property a `required` failure names, or ''. */
+const missingKey = (params: object): string => ('requiredProperties' in params ? String(params.requiredProperties) : '');
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

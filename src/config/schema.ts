@@ -4,30 +4,34 @@ import Type, { type Static } from 'typebox';
  * The shape of settings.toml after environment overrides (STYLE.md §5 "Config"). Keys use the
  * file's spelling; `load.ts` turns the result into the frozen `Config` the program uses.
  */
+// Unknown keys are refused (additionalProperties: false) so a misspelt setting is an error, not a
+// silently ignored line.
+const strict = { additionalProperties: false } as const;
+
 export const SettingsSchema = Type.Object({
   AdminAPIKey: Type.String({ minLength: 16 }),
   server: Type.Object({
     listen: Type.String({ pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$' }),
     data_dir: Type.String({ minLength: 1 }),
-  }),
+  }, strict),
   database: Type.Object({
     url: Type.String({ pattern: '^$|^postgres(ql)?://' }),
-  }),
+  }, strict),
   redis: Type.Object({
     url: Type.String({ pattern: '^$|^rediss?://' }),
     channel: Type.String({ minLength: 1 }),
-  }),
+  }, strict),
   secrets: Type.Object({
     connor_jwt: Type.String({ minLength: 32 }),
-  }),
+  }, strict),
   gateway: Type.Object({
     max_buffered_bytes: Type.Integer({ minimum: 1024 }),
     ping_interval_ms: Type.Integer({ minimum: 100 }),
-  }),
+  }, strict),
   log: Type.Object({
-    level: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]),
-  }),
-});
+    level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  }, strict),
+}, strict);
 
 export type Settings = Static<typeof SettingsSchema>;
 
