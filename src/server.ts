@@ -7,6 +7,7 @@ import type { Config } from './config/schema.js';
 import { createCore, type Core } from './core/core.js';
 import type { Bus } from './core/ports/bus.js';
 import { systemClock } from './core/ports/clock.js';
+import { HEARTBEAT_INTERVAL_MS } from './core/services/presence-service.js';
 import type { PasswordHasher } from './core/ports/password-hasher.js';
 import type { Store } from './core/ports/store.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
@@ -54,6 +55,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   const { store, bus } = await openInfrastructure(config, logger);
   const core = createCore({ store, bus, hasher: overrides.hasher ?? createArgon2PasswordHasher(), clock: systemClock });
   const protocols = [createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt })];
+  // Beat before the first connection, so no other node sweeps this node's sessions as orphans.
+  await core.presence.heartbeat();
+  const heartbeat = setInterval(() => void core.presence.heartbeat().catch((err: unknown) => logger.warn({ err }, 'heartbeat failed')), HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
   const app = await buildApp({ protocols, logger });
   const gateway = createGateway({
     core,
@@ -66,6 +71,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (e) {
+    clearInterval(heartbeat);
     await gateway.close();
     await bus.close();
     await store.close();
@@ -82,6 +88,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     url: `http://${host}:${port}`,
     close() {
       closing ??= (async () => {
+        clearInterval(heartbeat);
         await gateway.close();
         await app.close();
         await core.presence.disconnectNode().catch((err: unknown) => logger.warn({ err }, 'could not clear this node\'s sessions'));

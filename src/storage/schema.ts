@@ -84,6 +84,12 @@ export interface OnlineSessionsTable {
   connected_at: number;
 }
 
+export interface NodesTable {
+  id: string;
+  /** Unix milliseconds of the node's last heartbeat. */
+  last_seen: number;
+}
+
 /** The Kysely database type: one entry per table. */
 export interface Database {
   users: UsersTable;
@@ -93,4 +99,5 @@ export interface Database {
   relations: RelationsTable;
   bans: BansTable;
   online_sessions: OnlineSessionsTable;
+  nodes: NodesTable;
 }

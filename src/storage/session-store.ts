@@ -15,6 +15,8 @@ export function toOnlineSession(row: Selectable<OnlineSessionsTable>): OnlineSes
   };
 }
 
+const distinctUserIds = (rows: readonly { user_id: number }[]) => [...new Set(rows.map((r) => r.user_id))].sort((a, b) => a - b).map(toUserId);
+
 /** The live-connection registry part of the Kysely store. */
 export function createSessionStore(db: Kysely<Database>): SessionStore {
   return {
@@ -36,8 +38,28 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
     },
 
     async removeNode(nodeId) {
-      const rows = await db.deleteFrom('online_sessions').where('node_id', '=', nodeId).returning('user_id').execute();
-      return [...new Set(rows.map((r) => r.user_id))].sort((a, b) => a - b).map(toUserId);
+      const rows = await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('nodes').where('id', '=', nodeId).execute();
+        return trx.deleteFrom('online_sessions').where('node_id', '=', nodeId).returning('user_id').execute();
+      });
+      return distinctUserIds(rows);
+    },
+
+    async heartbeat(nodeId, now) {
+      await db.insertInto('nodes').values({ id: nodeId, last_seen: now }).onConflict((oc) => oc.column('id').doUpdateSet({ last_seen: now })).execute();
+    },
+
+    async removeStaleNodes(cutoff) {
+      const rows = await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('nodes').where('last_seen', '<', cutoff).execute();
+        // A session whose node has no heartbeat left belongs to a node that is gone.
+        return trx
+          .deleteFrom('online_sessions')
+          .where('node_id', 'not in', (qb) => qb.selectFrom('nodes').select('id'))
+          .returning('user_id')
+          .execute();
+      });
+      return distinctUserIds(rows);
     },
 
     async listForUser(userId) {

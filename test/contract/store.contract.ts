@@ -254,6 +254,21 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(await store.sessions.onlineUserIds()).toEqual([c.id]);
         expect(await store.sessions.removeNode('n1')).toEqual([]);
       });
+
+      it('sweeps sessions of nodes whose heartbeat is older than the cutoff or missing', async () => {
+        const [a, b, c] = [await createUser('a'), await createUser('b'), await createUser('c')];
+        await store.sessions.heartbeat('old', 100);
+        await store.sessions.heartbeat('fresh', 100);
+        await store.sessions.heartbeat('fresh', 900); // a later beat replaces the earlier one
+        await store.sessions.add({ id: 's1', userId: a.id, nodeId: 'old', protocol: 'p', connectedAt: 1 });
+        await store.sessions.add({ id: 's2', userId: b.id, nodeId: 'fresh', protocol: 'p', connectedAt: 1 });
+        await store.sessions.add({ id: 's3', userId: c.id, nodeId: 'unknown', protocol: 'p', connectedAt: 1 });
+        expect((await store.sessions.removeStaleNodes(500)).sort((x, y) => x - y)).toEqual([a.id, c.id]);
+        expect(await store.sessions.onlineUserIds()).toEqual([b.id]);
+        expect(await store.sessions.removeStaleNodes(500)).toEqual([]);
+        await store.sessions.removeNode('fresh');
+        expect(await store.sessions.removeStaleNodes(0)).toEqual([]);
+      });
     });
   });
 }

@@ -123,8 +123,15 @@ export interface RelationStore {
 export interface SessionStore {
   add(session: OnlineSession): Promise<void>;
   remove(id: string): Promise<void>;
-  /** Remove every session of a node (its start-up and shutdown); resolves to the user ids affected. */
+  /** Remove every session of a node and its heartbeat (shutdown); resolves to the user ids affected. */
   removeNode(nodeId: string): Promise<UserId[]>;
+  /** Record that the node is alive at `now`. */
+  heartbeat(nodeId: string, now: number): Promise<void>;
+  /**
+   * Remove the sessions of every node whose last heartbeat is older than `cutoff` (or that has
+   * none), and those nodes' heartbeats; resolves to the user ids affected.
+   */
+  removeStaleNodes(cutoff: number): Promise<UserId[]>;
   listForUser(userId: UserId): Promise<OnlineSession[]>;
   /** Distinct users with at least one live session. */
   onlineUserIds(): Promise<UserId[]>;

@@ -162,6 +162,30 @@ describe('presence', () => {
     expect(f.events.filter((e) => e.type === 'presence.changed').map((e) => e.type === 'presence.changed' && e.online)).toEqual([true, false]);
   });
 
+  it('sweeps the sessions of a node that stopped beating, and keeps those of a live one', async () => {
+    const [alice, bob, carol] = [await f.user('alice'), await f.user('bob'), await f.user('carol')];
+    const now = f.clock.now();
+    await f.store.sessions.heartbeat('dead', now - 60_000);
+    await f.store.sessions.heartbeat('alive', now - 1_000);
+    await f.store.sessions.add({ id: 's1', userId: alice.id, nodeId: 'dead', protocol: 'connor', connectedAt: now - 70_000 });
+    await f.store.sessions.add({ id: 's2', userId: bob.id, nodeId: 'alive', protocol: 'connor', connectedAt: now });
+    await f.store.sessions.add({ id: 's3', userId: carol.id, nodeId: 'never-beat', protocol: 'connor', connectedAt: now });
+    await f.core.presence.heartbeat();
+    expect(await f.core.presence.onlineUserIds()).toEqual([bob.id]);
+    await f.settled();
+    const offline = f.events.flatMap((e) => (e.type === 'presence.changed' && !e.online ? [e.userId] : []));
+    expect(offline.sort()).toEqual([alice.id, carol.id].sort());
+  });
+
+  it('keeps this node\'s own sessions when it beats', async () => {
+    const alice = await f.user('alice');
+    await f.core.presence.heartbeat();
+    await f.core.presence.connect(alice.id, 'connor');
+    f.clock.advance(60_000);
+    await f.core.presence.heartbeat();
+    expect(await f.core.presence.isOnline(alice.id)).toBe(true);
+  });
+
   it('clears this node\'s sessions on shutdown', async () => {
     const alice = await f.user('alice');
     await f.core.presence.connect(alice.id, 'connor');

@@ -15,7 +15,18 @@ export interface PresenceService {
   onlineUserIds(): Promise<UserId[]>;
   /** Drop every session of this node (graceful shutdown), announcing users that went offline. */
   disconnectNode(): Promise<void>;
+  /**
+   * Record that this node is alive and sweep the sessions of nodes silent for longer than
+   * NODE_STALE_AFTER_MS (killed or crashed), announcing users that went offline. The composition
+   * root calls it at start-up and every HEARTBEAT_INTERVAL_MS.
+   */
+  heartbeat(): Promise<void>;
 }
+
+/** How often a node records that it is alive. */
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** A node silent this long is presumed dead and its sessions are swept. */
+export const NODE_STALE_AFTER_MS = 35_000;
 
 export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clock }): PresenceService {
   const { store, bus, clock } = deps;
@@ -40,7 +51,12 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
     isOnline: async (userId) => (await store.sessions.listForUser(userId)).length > 0,
     onlineUserIds: () => store.sessions.onlineUserIds(),
     async disconnectNode() {
-      for (const userId of new Set(await store.sessions.removeNode(nodeId))) await announceIfOffline(userId);
+      for (const userId of await store.sessions.removeNode(nodeId)) await announceIfOffline(userId);
+    },
+    async heartbeat() {
+      const now = clock.now();
+      await store.sessions.heartbeat(nodeId, now);
+      for (const userId of await store.sessions.removeStaleNodes(now - NODE_STALE_AFTER_MS)) await announceIfOffline(userId);
     },
   };
 }

@@ -114,10 +114,17 @@ export const initialMigration: Migration = {
       .execute();
     await db.schema.createIndex('online_sessions_node_id').on('online_sessions').column('node_id').execute();
     await db.schema.createIndex('online_sessions_user_id').on('online_sessions').column('user_id').execute();
+
+    // Nodes' heartbeats: sessions of a node that stopped beating (killed, crashed) are swept.
+    await db.schema
+      .createTable('nodes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('last_seen', 'bigint', (c) => c.notNull())
+      .execute();
   },
 
   async down(db: Kysely<unknown>): Promise<void> {
-    for (const table of ['online_sessions', 'bans', 'relations', 'messages', 'memberships', 'conversations', 'users']) {
+    for (const table of ['nodes', 'online_sessions', 'bans', 'relations', 'messages', 'memberships', 'conversations', 'users']) {
       await db.schema.dropTable(table).execute();
     }
   },
