@@ -18,15 +18,7 @@ export interface Message {
 }
 
 /** What the store needs to insert a message; it assigns the id. */
-export interface NewMessage {
-  readonly conversationId: ConversationId;
-  readonly authorId: UserId;
-  readonly text: string;
-  readonly format: MessageFormat;
-  readonly replyToId: MessageId | null;
-  readonly clientId: string | null;
-  readonly createdAt: number;
-}
+export type NewMessage = Omit<Message, 'id' | 'editedAt' | 'deletedAt'>;
 
 /** A page of history, oldest first. */
 export interface HistoryPage {
