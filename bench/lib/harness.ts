@@ -75,7 +75,9 @@ export async function startServer(kind: ServerKind, options: ChildOptions = {}):
     onCleanup(() => rm(dir, { recursive: true, force: true }));
     args = [kind, dir];
   }
-  const child: ServerChild = new Child('./server-child.ts', { ...options, args });
+  // BENCH_SERVER_FLAGS adds Node flags to the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const child: ServerChild = new Child('./server-child.ts', { ...options, args, nodeFlags: [...(options.nodeFlags ?? []), ...extra] });
   onCleanup(() => child.stop({ type: 'stop' }, 30_000));
   const ready = await child.next('ready', 30_000);
   return { child, url: ready.url };
@@ -97,6 +99,20 @@ export async function serverCpuUs(child: ServerChild): Promise<number> {
 }
 
 let clockTicks: number | undefined;
+
+/**
+ * CPU time the whole machine spent busy (all CPUs, /proc/stat) in µs. Minus our own processes'
+ * CPU, it shows how much other work ran during a measurement (the machine may be shared).
+ */
+export function machineBusyUs(): number {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1e6) / clockTicks;
+  } catch {
+    return 0;
+  }
+}
 
 /** CPU time of a child process in µs from /proc/<pid>/stat (clock-tick resolution); 0 if unreadable. */
 export function procCpuUs(pid: number | undefined): number {

@@ -2,6 +2,7 @@
  * A server under test, in its own process: `parley <dataDir>` or `bare`. Reports its URL over IPC,
  * then answers `cpu`, `mem` and `stop` requests (ipc.ts). Exits when the parent goes away.
  */
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +14,9 @@ import { startBareServer } from './bare-ws-server.js';
 import type { ServerReply, ServerRequest } from './ipc.js';
 
 const [kind, dataDir] = process.argv.slice(2);
-const reply = (m: ServerReply): void => void process.send?.(m);
+const reply = (m: ServerReply): void => {
+  if (process.connected) process.send?.(m);
+};
 
 async function start(): Promise<{ url: string; size: () => number; close: () => Promise<void> }> {
   if (kind === 'bare') return startBareServer();
@@ -41,9 +44,11 @@ async function settle(size: () => number, conns: number, timeoutMs: number): Pro
 
 const server = await start();
 let stopping: Promise<void> | undefined;
-const stop = (): Promise<void> => (stopping ??= server.close().finally(() => {
+// The data dir goes with the server, so it is removed even when the parent was killed outright.
+const stop = (): Promise<void> => (stopping ??= server.close().finally(async () => {
+  if (kind === 'parley' && dataDir) await rm(dataDir, { recursive: true, force: true });
   reply({ type: 'stopped' });
-  process.disconnect?.();
+  if (process.connected) process.disconnect();
 }));
 process.on('disconnect', () => void stop());
 

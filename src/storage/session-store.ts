@@ -73,6 +73,11 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
       return rows.map(toOnlineSession);
     },
 
+    async hasSessions(userId) {
+      const row = await db.selectFrom('online_sessions').select('id').where('user_id', '=', userId).limit(1).executeTakeFirst();
+      return row !== undefined;
+    },
+
     async onlineUserIds() {
       const rows = await db.selectFrom('online_sessions').select('user_id').distinct().orderBy('user_id').execute();
       return rows.map((r) => toUserId(r.user_id));

@@ -239,9 +239,11 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         const s3 = { id: 's3', userId: b.id, nodeId: 'n1', protocol: 'p', connectedAt: 3 };
         for (const s of [s1, s2, s3]) await store.sessions.add(s);
         expect(await store.sessions.listForUser(a.id)).toEqual([s1, s2]);
+        expect(await store.sessions.hasSessions(a.id)).toBe(true);
         expect(await store.sessions.onlineUserIds()).toEqual([a.id, b.id]);
         await store.sessions.remove('s3');
         expect(await store.sessions.onlineUserIds()).toEqual([a.id]);
+        expect(await store.sessions.hasSessions(b.id)).toBe(false);
       });
 
       it('removes every session of a node and reports the affected users once each', async () => {

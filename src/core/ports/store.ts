@@ -133,6 +133,8 @@ export interface SessionStore {
    */
   removeStaleNodes(cutoff: number): Promise<UserId[]>;
   listForUser(userId: UserId): Promise<OnlineSession[]>;
+  /** Whether the user has any live session (one indexed row lookup, whatever their count). */
+  hasSessions(userId: UserId): Promise<boolean>;
   /** Distinct users with at least one live session. */
   onlineUserIds(): Promise<UserId[]>;
 }

@@ -33,13 +33,13 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
   const nodeId = bus.nodeId;
 
   async function announceIfOffline(userId: UserId): Promise<void> {
-    if ((await store.sessions.listForUser(userId)).length === 0) await bus.publish({ type: 'presence.changed', userId, online: false });
+    if (!(await store.sessions.hasSessions(userId))) await bus.publish({ type: 'presence.changed', userId, online: false });
   }
 
   return {
     async connect(userId, protocol) {
       const id = crypto.randomUUID();
-      const wasOnline = (await store.sessions.listForUser(userId)).length > 0;
+      const wasOnline = await store.sessions.hasSessions(userId);
       await store.sessions.add({ id, userId, nodeId, protocol, connectedAt: clock.now() });
       if (!wasOnline) await bus.publish({ type: 'presence.changed', userId, online: true });
       return id;
@@ -48,7 +48,7 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
       await store.sessions.remove(sessionId);
       await announceIfOffline(userId);
     },
-    isOnline: async (userId) => (await store.sessions.listForUser(userId)).length > 0,
+    isOnline: (userId) => store.sessions.hasSessions(userId),
     onlineUserIds: () => store.sessions.onlineUserIds(),
     async disconnectNode() {
       for (const userId of await store.sessions.removeNode(nodeId)) await announceIfOffline(userId);
