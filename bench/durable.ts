@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
+import { createNodeSecrets } from '../src/auth/node-secrets.js';
+import { createTokenBucketRateLimiter } from '../src/auth/token-bucket-rate-limiter.js';
 import { createArgon2PasswordHasher } from '../src/auth/argon2-password-hasher.js';
 import { createLocalBus } from '../src/bus/local-bus.js';
 import { createCore, type Core } from '../src/core/core.js';
@@ -40,7 +42,15 @@ async function fixture(db: Kysely<Database>): Promise<Fixture> {
   const counter = new BatchCounter();
   const store = createKyselyStore(db.withPlugin(counter));
   onCleanup(() => store.close());
-  const core = createCore({ store, bus: createLocalBus(), hasher: createArgon2PasswordHasher({ memoryCost: 1024, timeCost: 1 }), clock: systemClock });
+  const core = createCore({
+    store,
+    bus: createLocalBus(),
+    hasher: createArgon2PasswordHasher({ memoryCost: 1024, timeCost: 1 }),
+    clock: systemClock,
+    secrets: createNodeSecrets(randomBytes(32).toString('base64url')),
+    mailer: { send: async () => undefined }, // the bench sends no mail
+    limiter: createTokenBucketRateLimiter(null, systemClock),
+  });
   const user = await core.users.register({ username: 'bench', password: 'bench-password' });
   const author: Principal = { id: user.id, username: user.username, displayName: user.displayName };
   const room = await core.conversations.openRoom('bench');

@@ -2,6 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger as PinoLogger } from 'pino';
 import { createArgon2PasswordHasher } from './auth/argon2-password-hasher.js';
+import { createNodeSecrets } from './auth/node-secrets.js';
+import { createTokenBucketRateLimiter } from './auth/token-bucket-rate-limiter.js';
+import { createOutboxMailer } from './mail/outbox-mailer.js';
+import { createSmtpMailer, type ClosableMailer } from './mail/smtp-mailer.js';
 import { createLocalBus } from './bus/local-bus.js';
 import type { Config } from './config/schema.js';
 import { createCore, type Core } from './core/core.js';
@@ -49,11 +53,36 @@ export async function openInfrastructure(config: Config, logger: PinoLogger): Pr
   }
 }
 
+/**
+ * The core over an open store and bus, with the mailer, secrets and rate limits the config
+ * names. Without SMTP, mails go to the outbox folder and their codes and links are logged.
+ */
+export function buildCore(config: Config, parts: { store: Store; bus: Bus; logger: PinoLogger; hasher?: PasswordHasher }): { core: Core; mailer: ClosableMailer } {
+  const { logger } = parts;
+  const mailer = config.mail.smtpUrl
+    ? createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from })
+    : createOutboxMailer({
+      dir: config.mail.outboxDir,
+      from: config.mail.from,
+      onMail: (m) => logger.info({ to: m.to, subject: m.subject, file: m.file, codes: m.codes, links: m.links }, `mail to ${m.to} written to the outbox`),
+    });
+  const core = createCore({
+    store: parts.store,
+    bus: parts.bus,
+    hasher: parts.hasher ?? createArgon2PasswordHasher(),
+    clock: systemClock,
+    secrets: createNodeSecrets(config.secrets.tokenKey),
+    mailer,
+    limiter: createTokenBucketRateLimiter(config.rateLimits, systemClock),
+  });
+  return { core, mailer };
+}
+
 /** The composition root: wire store, bus, core, protocols, HTTP and gateway, then listen. */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<ParleyServer> {
   const logger = overrides.logger ?? pino({ level: config.log.level });
   const { store, bus } = await openInfrastructure(config, logger);
-  const core = createCore({ store, bus, hasher: overrides.hasher ?? createArgon2PasswordHasher(), clock: systemClock });
+  const { core, mailer } = buildCore(config, { store, bus, logger, ...(overrides.hasher ? { hasher: overrides.hasher } : {}) });
   const protocols = [createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt })];
   // Beat before the first connection, so no other node sweeps this node's sessions as orphans.
   await core.presence.heartbeat();
@@ -94,6 +123,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         await core.presence.disconnectNode().catch((err: unknown) => logger.warn({ err }, 'could not clear this node\'s sessions'));
         await bus.close();
         await store.close();
+        await mailer.close();
       })();
       return closing;
     },

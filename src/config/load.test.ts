@@ -50,10 +50,19 @@ describe('loadConfig on first run', () => {
     expect(config).toEqual({
       configPath: file,
       adminApiKey: expect.stringMatching(UUID_V4),
-      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data') },
+      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: 'http://127.0.0.1:8080' },
+      chatcli: { host: '127.0.0.1', port: 8765 },
+      mail: { smtpUrl: '', from: 'Parley <parley@localhost>', outboxDir: path.join(dir, 'data', 'outbox') },
+      rateLimits: {
+        login: { capacity: 10, perSeconds: 60 },
+        register: { capacity: 5, perSeconds: 600 },
+        verify: { capacity: 10, perSeconds: 300 },
+        reset: { capacity: 5, perSeconds: 3600 },
+        refresh: { capacity: 30, perSeconds: 60 },
+      },
       database: { url: '', sqliteFile: path.join(dir, 'data', 'parley.sqlite') },
       redis: { url: '', channel: 'parley:events' },
-      secrets: { connorJwt: expect.any(String) },
+      secrets: { connorJwt: expect.any(String), tokenKey: expect.any(String) },
       gateway: { maxBufferedBytes: DEFAULT_SETTINGS.gateway.max_buffered_bytes, pingIntervalMs: DEFAULT_SETTINGS.gateway.ping_interval_ms },
       log: { level: 'info' },
     });
@@ -101,15 +110,20 @@ describe('loadConfig overrides', () => {
       PARLEY_REDIS_URL: 'redis://cache.example:6379',
       PARLEY_REDIS_CHANNEL: 'chan',
       PARLEY_LOG_LEVEL: 'debug',
+      PARLEY_CHATCLI_LISTEN: '[::1]:0',
+      PARLEY_PUBLIC_URL: 'https://chat.example/',
+      PARLEY_SMTP_URL: 'smtp://127.0.0.1:2525',
     });
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/parley-test' });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/parley-test', publicUrl: 'https://chat.example' });
+    expect(config.chatcli).toEqual({ host: '::1', port: 0 });
+    expect(config.mail.smtpUrl).toBe('smtp://127.0.0.1:2525');
     expect(config.database).toEqual({ url: 'postgres://u@db.example:5432/parley', sqliteFile: '/var/lib/parley-test/parley.sqlite' });
     expect(config.redis).toEqual({ url: 'redis://cache.example:6379', channel: 'chan' });
     expect(config.log.level).toBe('debug');
   });
 
   it('documents an override for exactly these variables', () => {
-    expect(Object.keys(ENV_OVERRIDES).sort()).toEqual(['PARLEY_DATABASE_URL', 'PARLEY_DATA_DIR', 'PARLEY_LISTEN', 'PARLEY_LOG_LEVEL', 'PARLEY_REDIS_CHANNEL', 'PARLEY_REDIS_URL']);
+    expect(Object.keys(ENV_OVERRIDES).sort()).toEqual(['PARLEY_CHATCLI_LISTEN', 'PARLEY_DATABASE_URL', 'PARLEY_DATA_DIR', 'PARLEY_LISTEN', 'PARLEY_LOG_LEVEL', 'PARLEY_PUBLIC_URL', 'PARLEY_REDIS_CHANNEL', 'PARLEY_REDIS_URL', 'PARLEY_SMTP_URL']);
   });
 
   it('accepts empty database and redis URLs as "SQLite" and "in-process bus"', () => {
@@ -211,17 +225,24 @@ describe('loadConfig errors', () => {
     expect(configError().message).toMatch(/^server\.listen \(in .*\): .*string.*got 8080$/);
   });
 
-  it('names secrets.connor_jwt when an existing file lacks the secret, and does not invent one', () => {
-    const edited = writeEdited((t) => t.replace(/connor_jwt = .*/, ''));
-    const e = configError();
-    expect(e.message).not.toContain('\n');
-    expect(e.message.startsWith(`secrets.connor_jwt (in ${file}): `)).toBe(true);
-    expect(readFileSync(file, 'utf8')).toBe(edited);
+  it('adds a secret missing from an existing file under [secrets], keeping every other value', () => {
+    const before = load();
+    const edited = writeEdited((t) => t.replace(/token_key = .*\n/, ''));
+    const after = load();
+    expect(after.secrets.connorJwt).toBe(before.secrets.connorJwt);
+    expect(after.adminApiKey).toBe(before.adminApiKey);
+    expect(after.secrets.tokenKey).not.toBe(before.secrets.tokenKey);
+    expect(after.secrets.tokenKey.length).toBeGreaterThanOrEqual(32);
+    const text = readFileSync(file, 'utf8');
+    expect(text.replace(/token_key = .*\n/, '')).toBe(edited);
+    expect(load().secrets.tokenKey).toBe(after.secrets.tokenKey); // written once, then kept
   });
 
-  it('names the secrets section when an existing file lacks it entirely', () => {
+  it('adds the whole [secrets] section when an existing file lacks it', () => {
     writeEdited((t) => t.replace(/\[secrets\][^[]*/, ''));
-    expect(configError().message).toMatch(/^secrets \(in .*\): .*required/);
+    const config = load();
+    expect(config.secrets.connorJwt.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(file, 'utf8')).toMatch(/\[secrets\]\nconnor_jwt = ".+"\ntoken_key = ".+"\n$/);
   });
 
   it('rejects a secret shorter than 32 characters', () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { Value } from 'typebox/value';
-import { DEFAULT_SETTINGS, ENV_OVERRIDES, SettingsSchema, type Config, type Settings } from './schema.js';
+import { DEFAULT_SETTINGS, ENV_OVERRIDES, SECRET_KEYS, SettingsSchema, type Config, type Settings } from './schema.js';
 
 /** A configuration problem: `message` is one line naming the key and what is wrong. */
 export class ConfigError extends Error {
@@ -25,7 +25,7 @@ export interface LoadOptions {
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const configPath = path.resolve(options.configPath ?? env['PARLEY_CONFIG'] ?? 'settings.toml');
-  const raw = existsSync(configPath) ? readSettings(configPath) : writeNewSettings(configPath);
+  const raw = existsSync(configPath) ? addMissingSecrets(configPath, readSettings(configPath)) : writeNewSettings(configPath);
   const merged = mergeDefaults(raw);
   const sources = new Map<string, string>();
   for (const [variable, key] of Object.entries(ENV_OVERRIDES)) {
@@ -45,8 +45,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
     throw new ConfigError(`${key}${where(key)}: ${message}, got ${JSON.stringify(getPath(merged, key))}`);
   }
   const settings = merged as Settings;
-  const port = Number(settings.server.listen.slice(settings.server.listen.lastIndexOf(':') + 1));
-  if (port > 65535) throw new ConfigError(`server.listen${where('server.listen')}: port ${port} is out of range 0-65535`);
+  for (const key of ['server.listen', 'chatcli.listen']) {
+    const listen = String(getPath(settings, key));
+    const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
+    if (port > 65535) throw new ConfigError(`${key}${where(key)}: port ${port} is out of range 0-65535`);
+  }
   return deepFreeze(toConfig(settings, configPath));
 }
 
@@ -73,13 +76,38 @@ function writeFresh(file: string): Record<string, unknown> {
   const fresh = {
     AdminAPIKey: randomUUID(),
     ...DEFAULT_SETTINGS,
-    secrets: { connor_jwt: randomBytes(32).toString('base64url') },
+    secrets: Object.fromEntries(SECRET_KEYS.map((k) => [k, newSecret()])),
   };
   const header = '# Parley settings, written on first run. PARLEY_* environment variables override these values.\n';
   mkdirSync(path.dirname(file), { recursive: true });
   // 'wx' refuses to overwrite a file that appeared meanwhile; 0600 because it holds secrets.
   writeFileSync(file, header + stringify(fresh) + '\n', { flag: 'wx', mode: 0o600 });
   return structuredClone(fresh) as Record<string, unknown>;
+}
+
+const newSecret = () => randomBytes(32).toString('base64url');
+
+/**
+ * Give an existing file the secrets a newer version needs: each missing one is generated and
+ * added under [secrets]. Existing values are never changed; a cluster whose nodes share one
+ * settings.toml therefore keeps sharing its secrets.
+ */
+function addMissingSecrets(file: string, raw: Record<string, unknown>): Record<string, unknown> {
+  const given = raw['secrets'];
+  if (given !== undefined && !isRecord(given)) return raw; // validation reports it
+  const missing = SECRET_KEYS.filter((k) => given?.[k] === undefined);
+  if (missing.length === 0) return raw;
+  const added = Object.fromEntries(missing.map((k) => [k, newSecret()]));
+  const lines = missing.map((k) => `${k} = ${JSON.stringify(added[k])}`).join('\n');
+  const text = readFileSync(file, 'utf8');
+  const header = /^\[secrets\][ \t]*(#.*)?$/m;
+  const updated = header.test(text) ? text.replace(header, (h) => `${h}\n${lines}`) : `${text.trimEnd()}\n\n[secrets]\n${lines}\n`;
+  try {
+    writeFileSync(file, updated, { mode: 0o600 });
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot add new secrets: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { ...raw, secrets: { ...given, ...added } };
 }
 
 /**
@@ -95,18 +123,31 @@ function mergeDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** "host:port" (IPv6 hosts in brackets) → parts. */
+function splitListen(listen: string): { host: string; port: number } {
+  const sep = listen.lastIndexOf(':');
+  return { host: listen.slice(0, sep).replace(/^\[(.*)\]$/, '$1'), port: Number(listen.slice(sep + 1)) };
+}
+
 function toConfig(s: Settings, configPath: string): Config {
-  const sep = s.server.listen.lastIndexOf(':');
-  const host = s.server.listen.slice(0, sep).replace(/^\[(.*)\]$/, '$1');
-  const port = Number(s.server.listen.slice(sep + 1));
+  const { host, port } = splitListen(s.server.listen);
   const dataDir = path.resolve(path.dirname(configPath), s.server.data_dir);
+  const chatcli = splitListen(s.chatcli.listen);
+  const rate = (v: string) => {
+    const [capacity, perSeconds] = v.split('/').map(Number) as [number, number];
+    return { capacity, perSeconds };
+  };
+  const { enabled, ...limits } = s.rate_limits;
   return {
     configPath,
     adminApiKey: s.AdminAPIKey,
-    server: { host, port, dataDir },
+    server: { host, port, dataDir, publicUrl: (s.server.public_url || `http://${s.server.listen}`).replace(/\/+$/, '') },
+    chatcli,
+    mail: { smtpUrl: s.mail.smtp, from: s.mail.from, outboxDir: path.join(dataDir, 'outbox') },
+    rateLimits: enabled ? { login: rate(limits.login), register: rate(limits.register), verify: rate(limits.verify), reset: rate(limits.reset), refresh: rate(limits.refresh) } : null,
     database: { url: s.database.url, sqliteFile: path.join(dataDir, 'parley.sqlite') },
     redis: { url: s.redis.url, channel: s.redis.channel },
-    secrets: { connorJwt: s.secrets.connor_jwt },
+    secrets: { connorJwt: s.secrets.connor_jwt, tokenKey: s.secrets.token_key },
     gateway: { maxBufferedBytes: s.gateway.max_buffered_bytes, pingIntervalMs: s.gateway.ping_interval_ms },
     log: { level: s.log.level },
   };

@@ -7,12 +7,35 @@ import Type, { type Static } from 'typebox';
 // Unknown keys are refused (additionalProperties: false) so a misspelt setting is an error, not a
 // silently ignored line.
 const strict = { additionalProperties: false } as const;
+/** host:port, IPv6 hosts in brackets. */
+const LISTEN = '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$';
+/** "<attempts>/<seconds>", e.g. "10/60". */
+const RATE = '^[1-9][0-9]*/[1-9][0-9]*$';
 
 export const SettingsSchema = Type.Object({
   AdminAPIKey: Type.String({ minLength: 16 }),
   server: Type.Object({
-    listen: Type.String({ pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$' }),
+    listen: Type.String({ pattern: LISTEN }),
     data_dir: Type.String({ minLength: 1 }),
+    /** Base URL used in links sent by mail; empty = http://<listen>. */
+    public_url: Type.String({ pattern: '^$|^https?://[^\\s]+$' }),
+  }, strict),
+  chatcli: Type.Object({
+    /** ChatCLI's WebSocket has its own listener, as in the original (port 8765, path /ws). */
+    listen: Type.String({ pattern: LISTEN }),
+  }, strict),
+  mail: Type.Object({
+    /** smtp:// or smtps:// URL; empty = write mails to the outbox folder in the data dir. */
+    smtp: Type.String({ pattern: '^$|^smtps?://' }),
+    from: Type.String({ minLength: 3 }),
+  }, strict),
+  rate_limits: Type.Object({
+    enabled: Type.Boolean(),
+    login: Type.String({ pattern: RATE }),
+    register: Type.String({ pattern: RATE }),
+    verify: Type.String({ pattern: RATE }),
+    reset: Type.String({ pattern: RATE }),
+    refresh: Type.String({ pattern: RATE }),
   }, strict),
   database: Type.Object({
     url: Type.String({ pattern: '^$|^postgres(ql)?://' }),
@@ -23,6 +46,7 @@ export const SettingsSchema = Type.Object({
   }, strict),
   secrets: Type.Object({
     connor_jwt: Type.String({ minLength: 32 }),
+    token_key: Type.String({ minLength: 32 }),
   }, strict),
   gateway: Type.Object({
     max_buffered_bytes: Type.Integer({ minimum: 1024 }),
@@ -37,7 +61,10 @@ export type Settings = Static<typeof SettingsSchema>;
 
 /** Values written to a new settings.toml, apart from the random secrets. */
 export const DEFAULT_SETTINGS = {
-  server: { listen: '127.0.0.1:8080', data_dir: './data' },
+  server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '' },
+  chatcli: { listen: '127.0.0.1:8765' },
+  mail: { smtp: '', from: 'Parley <parley@localhost>' },
+  rate_limits: { enabled: true, login: '10/60', register: '5/600', verify: '10/300', reset: '5/3600', refresh: '30/60' },
   database: { url: '' },
   redis: { url: '', channel: 'parley:events' },
   gateway: { max_buffered_bytes: 1_048_576, ping_interval_ms: 30_000 },
@@ -55,16 +82,32 @@ export const ENV_OVERRIDES = {
   PARLEY_REDIS_URL: 'redis.url',
   PARLEY_REDIS_CHANNEL: 'redis.channel',
   PARLEY_LOG_LEVEL: 'log.level',
+  PARLEY_CHATCLI_LISTEN: 'chatcli.listen',
+  PARLEY_PUBLIC_URL: 'server.public_url',
+  PARLEY_SMTP_URL: 'mail.smtp',
 } as const;
+
+/** Secrets every settings file holds: generated at first run, and added when a newer version needs one. */
+export const SECRET_KEYS = ['connor_jwt', 'token_key'] as const;
+
+/** An abuse limit: `capacity` attempts per `perSeconds`, per account and per client address. */
+export interface RateLimit {
+  readonly capacity: number;
+  readonly perSeconds: number;
+}
 
 /** The validated, frozen configuration. Components receive their own slice. */
 export interface Config {
   readonly configPath: string;
   readonly adminApiKey: string;
-  readonly server: { readonly host: string; readonly port: number; readonly dataDir: string };
+  readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string };
+  readonly chatcli: { readonly host: string; readonly port: number };
+  readonly mail: { readonly smtpUrl: string; readonly from: string; readonly outboxDir: string };
+  /** null when rate limiting is disabled. */
+  readonly rateLimits: Readonly<Record<'login' | 'register' | 'verify' | 'reset' | 'refresh', RateLimit>> | null;
   readonly database: { readonly url: string; readonly sqliteFile: string };
   readonly redis: { readonly url: string; readonly channel: string };
-  readonly secrets: { readonly connorJwt: string };
+  readonly secrets: { readonly connorJwt: string; readonly tokenKey: string };
   readonly gateway: { readonly maxBufferedBytes: number; readonly pingIntervalMs: number };
   readonly log: { readonly level: Settings['log']['level'] };
 }

@@ -1,12 +1,17 @@
 import type { Bus } from './ports/bus.js';
 import type { Clock } from './ports/clock.js';
+import type { Mailer } from './ports/mailer.js';
 import type { PasswordHasher } from './ports/password-hasher.js';
+import type { RateLimiter } from './ports/rate-limiter.js';
+import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
+import { createAccountService, type AccountService } from './services/account-service.js';
 import { createAccess } from './services/access.js';
 import { createConversationService, type ConversationService } from './services/conversation-service.js';
 import { createMessageService, type MessageService } from './services/message-service.js';
 import { createModerationService, type ModerationService } from './services/moderation-service.js';
 import { createPresenceService, type PresenceService } from './services/presence-service.js';
+import { createTokenService, type TokenService } from './services/token-service.js';
 import { createUserService, type UserService } from './services/user-service.js';
 
 /** What the core needs from the outside world; every part is a port. */
@@ -15,11 +20,16 @@ export interface CoreDeps {
   readonly bus: Bus;
   readonly hasher: PasswordHasher;
   readonly clock: Clock;
+  readonly secrets: Secrets;
+  readonly mailer: Mailer;
+  readonly limiter: RateLimiter;
 }
 
 /** The core's only export surface: what every protocol adapter calls. */
 export interface Core {
   readonly users: UserService;
+  readonly tokens: TokenService;
+  readonly accounts: AccountService;
   readonly conversations: ConversationService;
   readonly messages: MessageService;
   readonly moderation: ModerationService;
@@ -30,8 +40,12 @@ export interface Core {
 
 export function createCore(deps: CoreDeps): Core {
   const access = createAccess(deps.store, deps.clock);
+  const users = createUserService(deps);
+  const tokens = createTokenService({ ...deps, users });
   return {
-    users: createUserService(deps),
+    users,
+    tokens,
+    accounts: createAccountService({ ...deps, tokens }),
     conversations: createConversationService({ ...deps, access }),
     messages: createMessageService({ ...deps, access }),
     moderation: createModerationService(deps),

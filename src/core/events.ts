@@ -28,14 +28,16 @@ export type DomainEvent =
   | { readonly type: 'message.deleted'; readonly audience: EventAudience; readonly messageId: MessageId; readonly deletedBy: UserId }
   | { readonly type: 'member.joined'; readonly audience: EventAudience; readonly user: EventAuthor; readonly conversation: Conversation }
   | { readonly type: 'member.left'; readonly audience: EventAudience; readonly user: EventAuthor }
-  | { readonly type: 'presence.changed'; readonly userId: UserId; readonly online: boolean }
+  | { readonly type: 'presence.changed'; readonly user: EventAuthor; readonly online: boolean }
+  /** Ephemeral: not stored, dropped first for slow readers. */
+  | { readonly type: 'typing.started'; readonly audience: EventAudience; readonly user: EventAuthor }
   | { readonly type: 'user.disabled'; readonly user: User };
 
 export type DomainEventType = DomainEvent['type'];
 
 /** The list of event types, for validating envelopes that arrive from other nodes. */
 export const DOMAIN_EVENT_TYPES = [
-  'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'presence.changed', 'user.disabled',
+  'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'presence.changed', 'typing.started', 'user.disabled',
 ] as const satisfies readonly DomainEventType[];
 
 // Compile-time check that the list above names every event type: a new event that is not

@@ -5,6 +5,8 @@ import { createMessageStore } from './message-store.js';
 import { createRelationStore } from './relation-store.js';
 import type { Database } from './schema.js';
 import { createSessionStore } from './session-store.js';
+import { createSubscriberStore } from './subscriber-store.js';
+import { createTokenStore } from './token-store.js';
 import { createUserStore } from './user-store.js';
 
 /**
@@ -21,6 +23,8 @@ export function createKyselyStore(db: Kysely<Database>): Store {
     messages,
     relations: createRelationStore(db),
     sessions: createSessionStore(db),
+    tokens: createTokenStore(db),
+    subscribers: createSubscriberStore(db),
     close() {
       closing ??= shutdown().finally(() => db.destroy());
       return closing;

@@ -90,6 +90,58 @@ export interface NodesTable {
   last_seen: number;
 }
 
+/** `access_tokens`: keyed hashes of access tokens; PK hash. Deleted with their user. */
+export interface AccessTokensTable {
+  hash: string;
+  user_id: number;
+  /** The refresh-token family it was issued with. */
+  family_id: string;
+  expires_at: number;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+/** `refresh_tokens`: keyed hashes of refresh tokens; PK hash. Deleted with their user. */
+export interface RefreshTokensTable {
+  hash: string;
+  user_id: number;
+  family_id: string;
+  expires_at: number;
+  revoked_at: number | null;
+  /** Set when exchanged for its successor; null on the family's current token. */
+  rotated_at: number | null;
+  created_at: number;
+}
+
+/** `email_codes`: hashed e-mail verification codes; only a user's newest row can be valid. */
+export interface EmailCodesTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  expires_at: number;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+/** `reset_tokens`: keyed hashes of password-reset tokens; PK hash, usable once. */
+export interface ResetTokensTable {
+  hash: string;
+  user_id: number;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** `email_subscribers`: the release-notification mailing list. */
+export interface EmailSubscribersTable {
+  id: Generated<number>;
+  /** As given by the subscriber. */
+  email: string;
+  /** `email` lowercased; its UNIQUE index makes addresses unique case-insensitively. */
+  email_key: string;
+  subscribed_at: number;
+}
+
 /** The Kysely database type: one entry per table. */
 export interface Database {
   users: UsersTable;
@@ -100,4 +152,9 @@ export interface Database {
   bans: BansTable;
   online_sessions: OnlineSessionsTable;
   nodes: NodesTable;
+  access_tokens: AccessTokensTable;
+  refresh_tokens: RefreshTokensTable;
+  email_codes: EmailCodesTable;
+  reset_tokens: ResetTokensTable;
+  email_subscribers: EmailSubscribersTable;
 }

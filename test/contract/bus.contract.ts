@@ -36,8 +36,8 @@ export function sampleEvent(n: number): DomainEvent {
 }
 
 /** A distinct event that marks "everything published before me has arrived" (per-node ordering). */
-const sentinel = (tag: number): DomainEvent => ({ type: 'presence.changed', userId: toUserId(900_000 + tag), online: true });
-const isSentinel = (e: DomainEvent, tag: number): boolean => e.type === 'presence.changed' && e.userId === 900_000 + tag;
+const sentinel = (tag: number): DomainEvent => ({ type: 'presence.changed', user: { id: toUserId(900_000 + tag), username: 's', displayName: 's' }, online: true });
+const isSentinel = (e: DomainEvent, tag: number): boolean => e.type === 'presence.changed' && e.user.id === 900_000 + tag;
 
 /** Collects a bus's events; `until` resolves once a matching event has arrived. */
 function record(bus: Bus): { events: DomainEvent[]; until: (match: (e: DomainEvent) => boolean) => Promise<void>; stop: () => void } {

@@ -4,7 +4,8 @@ import { createKyselyStore } from '../../src/storage/kysely-store.js';
 import { migrateToLatest } from '../../src/storage/migrations/index.js';
 import { openDatabase } from '../../src/storage/open-store.js';
 import { createTempDatabase, serviceAvailable } from '../helpers/services.js';
-import { describeStoreContract } from './store.contract.js';
+import { describeStoreContract, type StoreFactory } from './store.contract.js';
+import { describeTokenStoreContract } from './store-tokens.contract.js';
 
 const available = await serviceAvailable('postgres');
 
@@ -23,10 +24,13 @@ describe.runIf(available)('PostgreSQL store', () => {
     await temp.drop();
   });
 
-  describeStoreContract('PostgreSQL', async () => {
+  const makeStore: StoreFactory = async () => {
     const db = await openDatabase({ databaseUrl: temp.url, sqliteFile: '' });
-    await sql`truncate users, conversations, memberships, messages, relations, bans, online_sessions restart identity cascade`.execute(db);
+    await sql`truncate users, conversations, memberships, messages, relations, bans, online_sessions,
+      access_tokens, refresh_tokens, email_codes, reset_tokens, email_subscribers restart identity cascade`.execute(db);
     const store = createKyselyStore(db);
     return { store, cleanup: () => store.close() };
-  });
+  };
+  describeStoreContract('PostgreSQL', makeStore);
+  describeTokenStoreContract('PostgreSQL', makeStore);
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toConversationId, toUserId } from '../../src/core/model/ids.js';
 import { openStore } from '../../src/storage/open-store.js';
-import { describeStoreContract } from './store.contract.js';
+import { describeStoreContract, type StoreFactory } from './store.contract.js';
+import { describeTokenStoreContract } from './store-tokens.contract.js';
 
 // A real file per test (not :memory:), so WAL mode and durable commits are exercised.
 const dir = mkdtempSync(join(tmpdir(), 'parley-store-'));
@@ -12,10 +13,12 @@ let files = 0;
 const nextFile = (): string => join(dir, `store-${++files}.db`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describeStoreContract('SQLite', async () => {
+const makeStore: StoreFactory = async () => {
   const store = await openStore({ databaseUrl: '', sqliteFile: nextFile() });
   return { store, cleanup: () => store.close() };
-});
+};
+describeStoreContract('SQLite', makeStore);
+describeTokenStoreContract('SQLite', makeStore);
 
 describe('SQLite store', () => {
   it('has committed every insert in flight at close when the file is reopened', async () => {

@@ -4,7 +4,10 @@ import type { DomainEvent } from '../../src/core/events.js';
 import type { Principal } from '../../src/core/model/principal.js';
 import type { Store } from '../../src/core/ports/store.js';
 import { openStore } from '../../src/storage/open-store.js';
+import { createNodeSecrets } from '../../src/auth/node-secrets.js';
+import { createTokenBucketRateLimiter } from '../../src/auth/token-bucket-rate-limiter.js';
 import { FakeClock } from './fakes/fake-clock.js';
+import { RecordingMailer } from './fakes/recording-mailer.js';
 import { fastHasher } from './start-node.js';
 
 /** A core on an in-memory SQLite store, the local bus and a fake clock, recording every event. */
@@ -12,6 +15,7 @@ export interface CoreFixture {
   readonly core: Core;
   readonly store: Store;
   readonly clock: FakeClock;
+  readonly mailer: RecordingMailer;
   readonly events: DomainEvent[];
   /** Register a user and return it as a Principal. */
   user(username: string, extra?: { isOperator?: boolean }): Promise<Principal>;
@@ -20,17 +24,22 @@ export interface CoreFixture {
   close(): Promise<void>;
 }
 
-export async function coreFixture(): Promise<CoreFixture> {
+/** `limits`: rate limits to apply (default: none). */
+export async function coreFixture(options: { limits?: Parameters<typeof createTokenBucketRateLimiter>[0] } = {}): Promise<CoreFixture> {
   const store = await openStore({ databaseUrl: '', sqliteFile: ':memory:' });
   const bus = createLocalBus();
   const clock = new FakeClock();
-  const core = createCore({ store, bus, hasher: fastHasher, clock });
+  const mailer = new RecordingMailer();
+  const secrets = createNodeSecrets('test-token-key-test-token-key-test-token-key');
+  const limiter = createTokenBucketRateLimiter(options.limits ?? null, clock);
+  const core = createCore({ store, bus, hasher: fastHasher, clock, secrets, mailer, limiter });
   const events: DomainEvent[] = [];
   bus.subscribe((e) => events.push(e));
   return {
     core,
     store,
     clock,
+    mailer,
     events,
     async user(username, extra = {}) {
       const u = await core.users.register({ username, password: 'pw', ...extra });

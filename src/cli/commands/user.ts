@@ -1,20 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { createArgon2PasswordHasher } from '../../auth/argon2-password-hasher.js';
-import { createCore, type Core } from '../../core/core.js';
-import { systemClock } from '../../core/ports/clock.js';
-import { openInfrastructure } from '../../server.js';
+import type { Core } from '../../core/core.js';
+import { buildCore, openInfrastructure } from '../../server.js';
 import type { Command, CommandContext } from '../command.js';
 
 /** Run `fn` with a core on the configured store and bus, closing both afterwards. */
 async function withCore<T>(ctx: CommandContext, fn: (core: Core) => Promise<T>): Promise<T> {
   const logger = pino({ level: 'warn' }, pino.destination(2));
-  const { store, bus } = await openInfrastructure(ctx.config(), logger);
+  const config = ctx.config();
+  const { store, bus } = await openInfrastructure(config, logger);
+  const { core, mailer } = buildCore(config, { store, bus, logger });
   try {
-    return await fn(createCore({ store, bus, hasher: createArgon2PasswordHasher(), clock: systemClock }));
+    return await fn(core);
   } finally {
     await bus.close();
     await store.close();
+    await mailer.close();
   }
 }
 

@@ -3,6 +3,7 @@ import type { ConversationId, MessageId, UserId } from '../model/ids.js';
 import type { HistoryPage, Message, NewMessage } from '../model/message.js';
 import type { Ban, OnlineSession, Relation, RelationKind } from '../model/relation.js';
 import type { NewUser, StoredUser } from '../model/user.js';
+import type { SubscriberStore, TokenStore } from './token-store.js';
 
 /**
  * The persistence port. One implementation (storage/kysely-store.ts) serves both SQL dialects.
@@ -16,6 +17,8 @@ export interface Store {
   readonly messages: MessageStore;
   readonly relations: RelationStore;
   readonly sessions: SessionStore;
+  readonly tokens: TokenStore;
+  readonly subscribers: SubscriberStore;
   /** Flush pending group commits, then close connections. Idempotent. */
   close(): Promise<void>;
 }

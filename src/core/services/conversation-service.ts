@@ -2,6 +2,7 @@ import { ChatError } from '../errors.js';
 import type { Conversation, Membership, MemberRole } from '../model/conversation.js';
 import type { ConversationId, UserId } from '../model/ids.js';
 import type { Principal } from '../model/principal.js';
+import { toPublicUser, type User } from '../model/user.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
@@ -20,10 +21,21 @@ export interface ConversationService {
    * announces nothing. Direct and group conversations are joined by being added (FORBIDDEN here).
    */
   join(conversationId: ConversationId, user: Principal): Promise<Membership>;
-  /** Leave; resolves false when the user was not a member. */
+  /**
+   * Leave; resolves false when the user was not a member. A direct or group conversation whose
+   * last member leaves is deleted with its messages.
+   */
   leave(conversationId: ConversationId, user: Principal): Promise<boolean>;
-  /** The direct conversation between two users, created on first use. Rejects BLOCKED. */
+  /** The direct conversation between two users, created on first use. Rejects BLOCKED or USER_NOT_FOUND. */
   openDirect(a: Principal, b: UserId): Promise<Conversation>;
+  /** Like openDirect, but rejects ALREADY_EXISTS when the two already share a direct conversation. */
+  createDirect(a: Principal, b: UserId): Promise<Conversation>;
+  /** The user's direct conversations that still have another member, with that member. */
+  directChats(userId: UserId): Promise<{ conversation: Conversation; other: User }[]>;
+  /** Resolves to the conversation when the user is a member (and not banned); rejects otherwise. */
+  checkMember(conversationId: ConversationId, userId: UserId): Promise<Conversation>;
+  /** Tell the conversation's other listeners that the user is typing (ephemeral). */
+  typing(user: Principal, conversationId: ConversationId): Promise<void>;
   /** A new group owned by its creator with the given members. */
   createGroup(owner: Principal, title: string, memberIds: readonly UserId[]): Promise<Conversation>;
   /** Members of a conversation the caller belongs to. Rejects NOT_A_MEMBER. */
@@ -43,7 +55,7 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     return membership;
   }
 
-  return {
+  const service: ConversationService = {
     async openRoom(name) {
       checkName('room name', name);
       return (await store.conversations.findRoomByName(name)) ?? store.conversations.ensureRoom(name, clock.now());
@@ -62,8 +74,35 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
       const conversation = await access.conversation(conversationId);
       const audience = await audienceOf(store, conversation);
       const removed = await store.conversations.removeMember(conversationId, user.id);
-      if (removed) await bus.publish({ type: 'member.left', audience, user: { id: user.id, username: user.username, displayName: user.displayName } });
-      return removed;
+      if (!removed) return false;
+      await bus.publish({ type: 'member.left', audience, user: { id: user.id, username: user.username, displayName: user.displayName } });
+      if (conversation.kind !== 'room' && (await store.conversations.listMembers(conversationId)).length === 0) {
+        await store.conversations.delete(conversationId);
+      }
+      return true;
+    },
+
+    async createDirect(a, b) {
+      if (a.id !== b && (await store.conversations.findDirect(a.id, b))) throw new ChatError('ALREADY_EXISTS', 'Chat already exists between these users!');
+      return service.openDirect(a, b);
+    },
+
+    async directChats(userId) {
+      const out: { conversation: Conversation; other: User }[] = [];
+      for (const conversation of await store.conversations.listForUser(userId)) {
+        if (conversation.kind !== 'direct') continue;
+        const other = (await store.conversations.listMembers(conversation.id)).find((m) => m.userId !== userId);
+        const user = other && (await store.users.findById(other.userId));
+        if (user) out.push({ conversation, other: toPublicUser(user) });
+      }
+      return out;
+    },
+
+    checkMember: async (conversationId, userId) => (await access.member(conversationId, userId)).conversation,
+
+    async typing(user, conversationId) {
+      const { conversation } = await access.member(conversationId, user.id);
+      await bus.publish({ type: 'typing.started', audience: await audienceOf(store, conversation), user: { id: user.id, username: user.username, displayName: user.displayName } });
     },
 
     async openDirect(a, b) {
@@ -97,4 +136,5 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
 
     listForUser: (userId) => store.conversations.listForUser(userId),
   };
+  return service;
 }

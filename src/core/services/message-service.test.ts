@@ -151,12 +151,12 @@ describe('direct and group conversations', () => {
 describe('presence', () => {
   it('announces online at the first session and offline after the last', async () => {
     const alice = await f.user('alice');
-    const s1 = await f.core.presence.connect(alice.id, 'connor');
-    const s2 = await f.core.presence.connect(alice.id, 'connor');
+    const s1 = await f.core.presence.connect(alice, 'connor');
+    const s2 = await f.core.presence.connect(alice, 'connor');
     expect(await f.core.presence.isOnline(alice.id)).toBe(true);
-    await f.core.presence.disconnect(s1, alice.id);
+    await f.core.presence.disconnect(s1, alice);
     expect(await f.core.presence.isOnline(alice.id)).toBe(true);
-    await f.core.presence.disconnect(s2, alice.id);
+    await f.core.presence.disconnect(s2, alice);
     expect(await f.core.presence.isOnline(alice.id)).toBe(false);
     await f.settled();
     expect(f.events.filter((e) => e.type === 'presence.changed').map((e) => e.type === 'presence.changed' && e.online)).toEqual([true, false]);
@@ -173,14 +173,14 @@ describe('presence', () => {
     await f.core.presence.heartbeat();
     expect(await f.core.presence.onlineUserIds()).toEqual([bob.id]);
     await f.settled();
-    const offline = f.events.flatMap((e) => (e.type === 'presence.changed' && !e.online ? [e.userId] : []));
+    const offline = f.events.flatMap((e) => (e.type === 'presence.changed' && !e.online ? [e.user.id] : []));
     expect(offline.sort()).toEqual([alice.id, carol.id].sort());
   });
 
   it('keeps this node\'s own sessions when it beats', async () => {
     const alice = await f.user('alice');
     await f.core.presence.heartbeat();
-    await f.core.presence.connect(alice.id, 'connor');
+    await f.core.presence.connect(alice, 'connor');
     f.clock.advance(60_000);
     await f.core.presence.heartbeat();
     expect(await f.core.presence.isOnline(alice.id)).toBe(true);
@@ -188,7 +188,7 @@ describe('presence', () => {
 
   it('clears this node\'s sessions on shutdown', async () => {
     const alice = await f.user('alice');
-    await f.core.presence.connect(alice.id, 'connor');
+    await f.core.presence.connect(alice, 'connor');
     await f.core.presence.disconnectNode();
     expect(await f.core.presence.onlineUserIds()).toEqual([]);
   });

@@ -1,4 +1,6 @@
+import type { EventAuthor } from '../events.js';
 import type { UserId } from '../model/ids.js';
+import type { Principal } from '../model/principal.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
@@ -9,8 +11,8 @@ import type { Store } from '../ports/store.js';
  */
 export interface PresenceService {
   /** Register a live connection; resolves to its session id. */
-  connect(userId: UserId, protocol: string): Promise<string>;
-  disconnect(sessionId: string, userId: UserId): Promise<void>;
+  connect(user: Principal, protocol: string): Promise<string>;
+  disconnect(sessionId: string, user: Principal): Promise<void>;
   isOnline(userId: UserId): Promise<boolean>;
   onlineUserIds(): Promise<UserId[]>;
   /** Drop every session of this node (graceful shutdown), announcing users that went offline. */
@@ -32,21 +34,26 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
   const { store, bus, clock } = deps;
   const nodeId = bus.nodeId;
 
-  async function announceIfOffline(userId: UserId): Promise<void> {
-    if (!(await store.sessions.hasSessions(userId))) await bus.publish({ type: 'presence.changed', userId, online: false });
+  const toAuthor = (u: Principal): EventAuthor => ({ id: u.id, username: u.username, displayName: u.displayName });
+
+  async function announceIfOffline(user: Principal | UserId): Promise<void> {
+    const userId = typeof user === 'number' ? user : user.id;
+    if (await store.sessions.hasSessions(userId)) return;
+    const principal = typeof user === 'number' ? await store.users.findById(userId) : user;
+    if (principal) await bus.publish({ type: 'presence.changed', user: toAuthor(principal), online: false });
   }
 
   return {
-    async connect(userId, protocol) {
+    async connect(user, protocol) {
       const id = crypto.randomUUID();
-      const wasOnline = await store.sessions.hasSessions(userId);
-      await store.sessions.add({ id, userId, nodeId, protocol, connectedAt: clock.now() });
-      if (!wasOnline) await bus.publish({ type: 'presence.changed', userId, online: true });
+      const wasOnline = await store.sessions.hasSessions(user.id);
+      await store.sessions.add({ id, userId: user.id, nodeId, protocol, connectedAt: clock.now() });
+      if (!wasOnline) await bus.publish({ type: 'presence.changed', user: toAuthor(user), online: true });
       return id;
     },
-    async disconnect(sessionId, userId) {
+    async disconnect(sessionId, user) {
       await store.sessions.remove(sessionId);
-      await announceIfOffline(userId);
+      await announceIfOffline(user);
     },
     isOnline: (userId) => store.sessions.hasSessions(userId),
     onlineUserIds: () => store.sessions.onlineUserIds(),

@@ -4,7 +4,9 @@ import { toPublicUser, type User } from '../model/user.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { Store } from '../ports/store.js';
+import { enforceLimits, type Origin } from './limits.js';
 import { checkName, checkPassword } from './validate.js';
 
 /** Input for creating an account through any protocol or the CLI. */
@@ -23,8 +25,12 @@ export interface RegisterUser {
 export interface UserService {
   /** Rejects INVALID_INPUT, PASSWORD_UNACCEPTABLE or USERNAME_TAKEN. */
   register(cmd: RegisterUser): Promise<User>;
-  /** Password login. Rejects USER_NOT_FOUND, PASSWORD_MISMATCH or USER_DISABLED (checked after the password). */
-  authenticate(username: string, password: string): Promise<User>;
+  /**
+   * Password login. Rejects RATE_LIMITED (per account and per address), USER_NOT_FOUND,
+   * PASSWORD_MISMATCH, then — only for the right password — USER_DISABLED or EMAIL_NOT_VERIFIED
+   * (an account with an e-mail address logs in once the address is verified).
+   */
+  authenticate(username: string, password: string, origin?: Origin): Promise<User>;
   /** Rejects USER_NOT_FOUND. */
   get(id: UserId): Promise<User>;
   /** null when absent. */
@@ -36,8 +42,8 @@ export interface UserService {
   setDisabled(id: UserId, disabled: boolean): Promise<User>;
 }
 
-export function createUserService(deps: { store: Store; bus: Bus; hasher: PasswordHasher; clock: Clock }): UserService {
-  const { store, bus, hasher, clock } = deps;
+export function createUserService(deps: { store: Store; bus: Bus; hasher: PasswordHasher; clock: Clock; limiter: RateLimiter }): UserService {
+  const { store, bus, hasher, clock, limiter } = deps;
   // Verifying against a real hash for unknown users keeps login time from revealing which
   // usernames exist (the connor protocol reveals it anyway; the others do not).
   let dummyHash: Promise<string> | undefined;
@@ -61,7 +67,8 @@ export function createUserService(deps: { store: Store; bus: Bus; hasher: Passwo
       return toPublicUser(created);
     },
 
-    async authenticate(username, password) {
+    async authenticate(username, password, origin) {
+      await enforceLimits(limiter, 'login', { account: username, origin });
       const user = await store.users.findByUsername(username);
       if (user?.passwordHash == null) {
         dummyHash ??= hasher.hash('parley-timing-equaliser');
@@ -70,6 +77,7 @@ export function createUserService(deps: { store: Store; bus: Bus; hasher: Passwo
       }
       if (!(await hasher.verify(user.passwordHash, password))) throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
       if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
+      if (user.email !== null && !user.emailVerified) throw new ChatError('EMAIL_NOT_VERIFIED', 'Email not verified');
       return toPublicUser(user);
     },
 

@@ -23,6 +23,11 @@ export const CONNOR_ERRORS: Record<ErrorCode, ConnorError> = {
   CONVERSATION_NOT_FOUND: { status: 404, type: 'ROOM_NOT_FOUND' },
   MESSAGE_NOT_FOUND: { status: 404, type: 'MESSAGE_NOT_FOUND' },
   INVALID_TOKEN: { status: 400, type: 'INVALID_AUTH_TOKEN', message: 'Invalid Token' }, // §6
+  TOKEN_EXPIRED: { status: 400, type: 'INVALID_AUTH_TOKEN', message: 'Invalid Token' },
+  // An account registered elsewhere with an e-mail address logs in only once it is verified.
+  EMAIL_NOT_VERIFIED: { status: 403, type: 'UNAUTHORIZED', message: 'Email not verified' },
+  ALREADY_EXISTS: { status: 400, type: 'ALREADY_EXISTS' },
+  MAIL_FAILED: { status: 500, type: 'MAIL_FAILED' },
   RATE_LIMITED: { status: 429, type: 'RATE_LIMITED' },
   UNAVAILABLE: { status: 503, type: 'UNAVAILABLE' },
   INTERNAL: { status: 500, type: 'INTERNAL', message: 'Internal error' },

@@ -45,7 +45,7 @@ export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logg
       async onOpen() {
         if (!principal) return;
         await core.conversations.join(room.id, principal);
-        sessionId = await core.presence.connect(principal.id, 'connor');
+        sessionId = await core.presence.connect(principal, 'connor');
       },
       async onMessage(data, isBinary) {
         // §8.4: read-only listeners that send, and writers that send a non-message, are dropped.
@@ -60,7 +60,7 @@ export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logg
         }
       },
       async onClose() {
-        if (principal && sessionId !== null) await core.presence.disconnect(sessionId, principal.id);
+        if (principal && sessionId !== null) await core.presence.disconnect(sessionId, principal);
       },
     };
   }

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import type { Database } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
+import { tokensMigration } from './0002-tokens.js';
 
 /**
  * Every migration, keyed by name; Kysely applies them in key order. A static map rather than a
@@ -9,6 +10,7 @@ import { initialMigration } from './0001-initial.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initialMigration,
+  '0002-tokens': tokensMigration,
 };
 
 /**

@@ -1,0 +1,43 @@
+/**
+ * Wire shapes of the ChatCLI (chat.puam.be) API (reference/chatcli.md). Bodies are checked by
+ * hand in mapping.ts, not by a schema validator, because the original answers each missing or
+ * malformed field with its own message and status in a fixed order (§5.3–§5.9).
+ */
+
+/** The usual envelope (§3); `status` is "ok" exactly when the HTTP status is 200. */
+export interface Envelope {
+  readonly status: 'ok' | 'error';
+  readonly message: string;
+  readonly response: unknown;
+  readonly [extra: string]: unknown;
+}
+
+/** One chat in `/chat/fetch-chats` (§5.9). */
+export interface WireChat {
+  readonly chatID: number;
+  readonly name: string;
+}
+
+/** One message in `/chat/messages` (§5.9). */
+export interface WireHistoryMessage {
+  readonly messageID: number;
+  readonly userID: number;
+  readonly username: string;
+  readonly message: string;
+  /** ISO-8601 UTC without offset, e.g. 2025-07-14T12:34:56. */
+  readonly timestamp: string;
+}
+
+/** Server → client WebSocket frames (§6). */
+export type ServerFrame =
+  | { readonly type: 'auth_ack'; readonly status: 'ok' }
+  | ({ readonly type: 'new_message'; readonly chatID: number } & WireHistoryMessage)
+  | { readonly type: 'user_typing'; readonly username: string; readonly chatID: number }
+  | { readonly type: 'user_status'; readonly username: string; readonly online: boolean }
+  | { readonly type: 'error'; readonly message: string };
+
+/** Client → server WebSocket frames after auth (§6.2); anything else is an unknown action. */
+export type ClientFrame =
+  | { readonly type: 'join_chat' | 'leave_chat' | 'typing'; readonly chatID?: unknown }
+  | { readonly type: 'post_msg'; readonly chatID?: unknown; readonly text?: unknown }
+  | { readonly type: 'join_idle' };
