@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger as PinoLogger } from 'pino';
@@ -16,7 +17,9 @@ import type { PasswordHasher } from './core/ports/password-hasher.js';
 import type { Store } from './core/ports/store.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { buildApp } from './http/app.js';
+import { createChatcliProtocol } from './protocols/chatcli/index.js';
 import { createConnorProtocol } from './protocols/connor/index.js';
+import type { ListenerName } from './protocols/protocol.js';
 import { openStore } from './storage/open-store.js';
 
 /** A running node: its parts, its address, and the way to stop it. */
@@ -27,7 +30,9 @@ export interface ParleyServer {
   readonly logger: PinoLogger;
   /** Base URL of the main listener, e.g. http://127.0.0.1:8080 (the real port when 0 was asked). */
   readonly url: string;
-  /** Graceful: stop accepting, close sockets with 1001, drain, close bus and store. Idempotent. */
+  /** Base URL of ChatCLI's WebSocket listener, e.g. ws://127.0.0.1:8765. */
+  readonly chatcliUrl: string;
+  /** Graceful: stop accepting, close sockets with 1001, drain, then close bus, store and mailer. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -78,54 +83,70 @@ export function buildCore(config: Config, parts: { store: Store; bus: Bus; logge
   return { core, mailer };
 }
 
-/** The composition root: wire store, bus, core, protocols, HTTP and gateway, then listen. */
+/** The composition root: wire store, bus, core, protocols, HTTP and gateways, then listen. */
 export async function createServer(config: Config, overrides: ServerOverrides = {}): Promise<ParleyServer> {
   const logger = overrides.logger ?? pino({ level: config.log.level });
   const { store, bus } = await openInfrastructure(config, logger);
   const { core, mailer } = buildCore(config, { store, bus, logger, ...(overrides.hasher ? { hasher: overrides.hasher } : {}) });
-  const protocols = [createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt })];
-  // Beat before the first connection, so no other node sweeps this node's sessions as orphans.
-  await core.presence.heartbeat();
-  const heartbeat = setInterval(() => void core.presence.heartbeat().catch((err: unknown) => logger.warn({ err }, 'heartbeat failed')), HEARTBEAT_INTERVAL_MS);
-  heartbeat.unref();
-  const app = await buildApp({ protocols, logger });
-  const gateway = createGateway({
-    core,
-    logger,
-    routes: protocols.flatMap((p) => p.sockets ?? []),
-    maxBufferedBytes: config.gateway.maxBufferedBytes,
-    pingIntervalMs: config.gateway.pingIntervalMs,
-  });
-  gateway.attach(app.server);
+  const cleanup: (() => Promise<void>)[] = [() => mailer.close(), () => store.close(), () => bus.close()];
+  const runCleanup = async () => {
+    for (const step of cleanup.reverse().splice(0)) await step().catch((err: unknown) => logger.warn({ err }, 'shutdown step failed'));
+  };
   try {
+    // Beat before the first connection, so no other node sweeps this node's sessions as orphans.
+    await core.presence.heartbeat();
+    const heartbeat = setInterval(() => void core.presence.heartbeat().catch((err: unknown) => logger.warn({ err }, 'heartbeat failed')), HEARTBEAT_INTERVAL_MS);
+    heartbeat.unref();
+    cleanup.push(async () => clearInterval(heartbeat), () => core.presence.disconnectNode());
+
+    let publicUrl = config.server.publicUrl;
+    const protocols = [
+      createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt }),
+      createChatcliProtocol({ core, logger, publicUrl: () => publicUrl }),
+    ];
+    const app = await buildApp({ protocols, logger });
+    const gatewayFor = (listener: ListenerName) => createGateway({
+      core,
+      logger,
+      routes: protocols.flatMap((p) => p.sockets ?? []).filter((r) => (r.listener ?? 'main') === listener),
+      maxBufferedBytes: config.gateway.maxBufferedBytes,
+      pingIntervalMs: config.gateway.pingIntervalMs,
+    });
+    const gateway = gatewayFor('main');
+    gateway.attach(app.server);
+    cleanup.push(() => app.close(), () => gateway.close());
     await app.listen({ host: config.server.host, port: config.server.port });
+    const url = urlOf(app.server, 'http');
+    if (publicUrl === '') publicUrl = url;
+
+    // ChatCLI's WebSocket lives on its own listener, as in the original (DESIGN.md "Gateway").
+    const chatcliServer = createHttpServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}'));
+    const chatcliGateway = gatewayFor('chatcli');
+    chatcliGateway.attach(chatcliServer);
+    cleanup.push(() => new Promise<void>((resolve) => chatcliServer.close(() => resolve())), () => chatcliGateway.close());
+    await new Promise<void>((resolve, reject) => {
+      chatcliServer.once('error', reject);
+      chatcliServer.listen(config.chatcli.port, config.chatcli.host, () => resolve());
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      core,
+      app,
+      gateway,
+      logger,
+      url,
+      chatcliUrl: urlOf(chatcliServer, 'ws'),
+      close: () => (closing ??= runCleanup()),
+    };
   } catch (e) {
-    clearInterval(heartbeat);
-    await gateway.close();
-    await bus.close();
-    await store.close();
+    await runCleanup();
     throw e;
   }
-  const { address, port } = app.server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  let closing: Promise<void> | undefined;
-  return {
-    core,
-    app,
-    gateway,
-    logger,
-    url: `http://${host}:${port}`,
-    close() {
-      closing ??= (async () => {
-        clearInterval(heartbeat);
-        await gateway.close();
-        await app.close();
-        await core.presence.disconnectNode().catch((err: unknown) => logger.warn({ err }, 'could not clear this node\'s sessions'));
-        await bus.close();
-        await store.close();
-        await mailer.close();
-      })();
-      return closing;
-    },
-  };
+}
+
+/** scheme://host:port of a listening server (the real port when 0 was asked). */
+function urlOf(server: import('node:http').Server, scheme: 'http' | 'ws'): string {
+  const { address, port } = server.address() as AddressInfo;
+  return `${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }

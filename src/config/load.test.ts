@@ -50,7 +50,7 @@ describe('loadConfig on first run', () => {
     expect(config).toEqual({
       configPath: file,
       adminApiKey: expect.stringMatching(UUID_V4),
-      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: 'http://127.0.0.1:8080' },
+      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: '' },
       chatcli: { host: '127.0.0.1', port: 8765 },
       mail: { smtpUrl: '', from: 'Parley <parley@localhost>', outboxDir: path.join(dir, 'data', 'outbox') },
       rateLimits: {

@@ -141,7 +141,7 @@ function toConfig(s: Settings, configPath: string): Config {
   return {
     configPath,
     adminApiKey: s.AdminAPIKey,
-    server: { host, port, dataDir, publicUrl: (s.server.public_url || `http://${s.server.listen}`).replace(/\/+$/, '') },
+    server: { host, port, dataDir, publicUrl: s.server.public_url.replace(/\/+$/, '') },
     chatcli,
     mail: { smtpUrl: s.mail.smtp, from: s.mail.from, outboxDir: path.join(dataDir, 'outbox') },
     rateLimits: enabled ? { login: rate(limits.login), register: rate(limits.register), verify: rate(limits.verify), reset: rate(limits.reset), refresh: rate(limits.refresh) } : null,

@@ -100,6 +100,7 @@ export interface RateLimit {
 export interface Config {
   readonly configPath: string;
   readonly adminApiKey: string;
+  /** publicUrl '' = the main listener's own URL, known once it listens. */
   readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string };
   readonly chatcli: { readonly host: string; readonly port: number };
   readonly mail: { readonly smtpUrl: string; readonly from: string; readonly outboxDir: string };

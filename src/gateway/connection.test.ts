@@ -22,7 +22,7 @@ class RecordingWs {
 }
 
 const route = { protocol: 'connor', slowConsumerCloseCode: 4999 } as unknown as SocketRoute;
-const noIndex: SubscriptionIndex = { add() {}, remove() {}, watch() {}, unwatch() {} };
+const noIndex: SubscriptionIndex = { add() {}, remove() {}, watch() {}, unwatch() {}, listen() {}, unlisten() {} };
 const make = (ws: RecordingWs, cap = 1000) => new LiveConnection(1, ws as unknown as WebSocket, route, noIndex, cap);
 
 describe('LiveConnection', () => {
@@ -62,12 +62,15 @@ describe('LiveConnection', () => {
       remove: (id) => seen.push(`-c${id}`),
       watch: (id) => seen.push(`+u${id}`),
       unwatch: (id) => seen.push(`-u${id}`),
+      listen: () => seen.push('+b'),
+      unlisten: () => seen.push('-b'),
     };
     const conn = new LiveConnection(1, new RecordingWs() as unknown as WebSocket, route, index, 1000);
     conn.subscribe(toConversationId(7));
     conn.watchUser(toUserId(3));
+    conn.listenBroadcasts();
     conn.detach();
-    expect(seen).toEqual(['+c7', '+u3', '-c7', '-u3']);
+    expect(seen).toEqual(['+c7', '+u3', '+b', '-c7', '-u3', '-b']);
   });
 
   it('runs queued handler steps one at a time, in order', async () => {

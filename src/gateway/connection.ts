@@ -11,6 +11,9 @@ export interface SubscriptionIndex {
   remove(conversationId: ConversationId, conn: LiveConnection): void;
   watch(userId: UserId, conn: LiveConnection): void;
   unwatch(userId: UserId, conn: LiveConnection): void;
+  /** Server-wide events (those without an audience). */
+  listen(conn: LiveConnection): void;
+  unlisten(conn: LiveConnection): void;
 }
 
 /** Sockets corked this tick; uncorked together so a burst of events leaves as one write each. */
@@ -98,6 +101,10 @@ export class LiveConnection implements Connection {
     this.#index.watch(userId, this);
   }
 
+  listenBroadcasts(): void {
+    this.#index.listen(this);
+  }
+
   /** Run a handler step after the previous ones, so a client's messages are handled in order. */
   enqueue(step: () => Promise<void> | void, onError: (e: unknown) => void): void {
     this.#tail = this.#tail.then(step).catch((e: unknown) => {
@@ -111,6 +118,7 @@ export class LiveConnection implements Connection {
     for (const id of this.#conversations ?? []) this.#index.remove(id, this);
     this.#conversations = null;
     if (this.#userId !== null) this.#index.unwatch(this.#userId, this);
+    this.#index.unlisten(this);
   }
 
   /** Resolves when every queued handler step has finished. */

@@ -47,6 +47,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const byConversation = new Map<ConversationId, Set<LiveConnection>>();
   const byUser = new Map<UserId, Set<LiveConnection>>();
+  const broadcastListeners = new Set<LiveConnection>();
   const live = new Set<LiveConnection>();
   let nextId = 1;
   let closing = false;
@@ -65,6 +66,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     remove: (id, c) => removeFrom(byConversation, id, c),
     watch: (id, c) => addTo(byUser, id, c),
     unwatch: (id, c) => removeFrom(byUser, id, c),
+    listen: (c) => broadcastListeners.add(c),
+    unlisten: (c) => broadcastListeners.delete(c),
   };
 
   const unsubscribe = core.events.subscribe((event) => fanOut(event));
@@ -74,7 +77,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const targets = recipients(event);
     if (targets.size === 0) return;
     const encoded = new Map<ProtocolName, { frame: Buffer; text: string } | null>();
-    const ephemeral = event.type === 'presence.changed';
+    const ephemeral = event.type === 'presence.changed' || event.type === 'typing.started';
     for (const conn of targets) {
       let enc = encoded.get(conn.route.protocol);
       if (enc === undefined) {
@@ -87,7 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   function recipients(event: DomainEvent): Set<LiveConnection> {
-    if (!('audience' in event)) return new Set();
+    if (!('audience' in event)) return broadcastListeners;
     const { audience } = event;
     const subscribers = byConversation.get(audience.conversationId);
     if (audience.memberIds.length === 0) return subscribers ?? new Set();

@@ -48,9 +48,14 @@ export interface UpgradeAcceptance {
 
 export type UpgradeDecision = { readonly reject: UpgradeRejection } | { readonly accept: UpgradeAcceptance };
 
+/** Where a socket route listens: the main HTTP listener, or ChatCLI's own (DESIGN.md "Gateway"). */
+export type ListenerName = 'main' | 'chatcli';
+
 /** One protocol's WebSocket endpoint. */
 export interface SocketRoute {
   readonly protocol: ProtocolName;
+  /** Default: the main listener. */
+  readonly listener?: ListenerName;
   /** Returns path parameters when the path belongs to this route, else null. */
   match(pathname: string): Record<string, string> | null;
   /** Largest inbound message in bytes; larger ones close the socket with 1009. */
@@ -86,4 +91,6 @@ export interface Connection {
   unsubscribe(conversationId: ConversationId): void;
   /** Receive events addressed to this user's direct and group conversations. */
   watchUser(userId: UserId): void;
+  /** Receive server-wide events (presence changes). */
+  listenBroadcasts(): void;
 }

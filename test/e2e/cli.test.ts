@@ -186,7 +186,7 @@ describe.concurrent('parley serve', () => {
     // An account made by the CLI (password piped with a trailing newline, which is not part of it).
     expect((await runCli(['user', 'create', 'carol', '--password-stdin'], { env, input: 'carol-pw\n' })).code).toBe(0);
 
-    const node = await startServe({ ...env, PARLEY_LISTEN: '127.0.0.1:0', PARLEY_LOG_LEVEL: 'info' });
+    const node = await startServe({ ...env, PARLEY_LISTEN: '127.0.0.1:0', PARLEY_CHATCLI_LISTEN: '127.0.0.1:0', PARLEY_LOG_LEVEL: 'info' });
     expect(node.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(node.url).not.toBe('http://127.0.0.1:0');
 

@@ -35,7 +35,7 @@ export const testSettings = (extra = ''): string =>
 export async function startNode(options: { env?: Record<string, string>; dir?: string; settings?: string } = {}): Promise<TestNode> {
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'parley-test-')));
   if (options.settings !== undefined) await writeFile(path.join(dir, 'settings.toml'), options.settings);
-  const config = loadConfig({ env: { PARLEY_CONFIG: path.join(dir, 'settings.toml'), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_DATA_DIR: path.join(dir, 'data'), ...options.env } });
+  const config = loadConfig({ env: { PARLEY_CONFIG: path.join(dir, 'settings.toml'), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_CHATCLI_LISTEN: '127.0.0.1:0', PARLEY_DATA_DIR: path.join(dir, 'data'), ...options.env } });
   const server = await createServer(config, { hasher: fastHasher, logger: pino({ level: process.env['PARLEY_TEST_LOG'] ?? 'silent' }) });
   let stopped: Promise<void> | undefined;
   return {

@@ -35,6 +35,8 @@ export interface UserService {
   get(id: UserId): Promise<User>;
   /** null when absent. */
   findById(id: UserId): Promise<User | null>;
+  /** The users with these ids that exist, by id (for rendering message authors). */
+  findMany(ids: readonly UserId[]): Promise<Map<UserId, User>>;
   /** Case-insensitive; null when absent. */
   findByUsername(username: string): Promise<User | null>;
   list(options: { readonly afterId?: UserId; readonly limit: number }): Promise<User[]>;
@@ -90,6 +92,15 @@ export function createUserService(deps: { store: Store; bus: Bus; hasher: Passwo
     async findById(id) {
       const user = await store.users.findById(id);
       return user ? toPublicUser(user) : null;
+    },
+
+    async findMany(ids) {
+      const out = new Map<UserId, User>();
+      for (const id of new Set(ids)) {
+        const user = await store.users.findById(id);
+        if (user) out.set(id, toPublicUser(user));
+      }
+      return out;
     },
 
     async findByUsername(username) {
