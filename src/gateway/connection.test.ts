@@ -22,7 +22,7 @@ class RecordingWs {
 }
 
 const route = { protocol: 'connor', slowConsumerCloseCode: 4999 } as unknown as SocketRoute;
-const noIndex: SubscriptionIndex = { add() {}, remove() {}, watch() {}, unwatch() {}, listen() {}, unlisten() {} };
+const noIndex: SubscriptionIndex = { add() {}, remove() {}, watch() {}, unwatch() {}, identify() {}, unidentify() {}, listen() {}, unlisten() {} };
 const make = (ws: RecordingWs, cap = 1000) => new LiveConnection(1, ws as unknown as WebSocket, route, noIndex, cap);
 
 describe('LiveConnection', () => {
@@ -62,6 +62,8 @@ describe('LiveConnection', () => {
       remove: (id) => seen.push(`-c${id}`),
       watch: (id) => seen.push(`+u${id}`),
       unwatch: (id) => seen.push(`-u${id}`),
+      identify: (id) => seen.push(`+i${id}`),
+      unidentify: (id) => seen.push(`-i${id}`),
       listen: () => seen.push('+b'),
       unlisten: () => seen.push('-b'),
     };

@@ -11,10 +11,17 @@ export interface SubscriptionIndex {
   remove(conversationId: ConversationId, conn: LiveConnection): void;
   watch(userId: UserId, conn: LiveConnection): void;
   unwatch(userId: UserId, conn: LiveConnection): void;
+  /** Who the connection belongs to, for acting on account events (e.g. closing a disabled user's sockets). */
+  identify(userId: UserId, conn: LiveConnection): void;
+  unidentify(userId: UserId, conn: LiveConnection): void;
   /** Server-wide events (those without an audience). */
   listen(conn: LiveConnection): void;
   unlisten(conn: LiveConnection): void;
 }
+
+/** Queued inbound steps at which a connection stops reading, and at which it reads again. */
+const QUEUE_HIGH_WATER = 64;
+const QUEUE_LOW_WATER = 16;
 
 /** Sockets corked this tick; uncorked together so a burst of events leaves as one write each. */
 const corked = new Set<Socket>();
@@ -34,13 +41,17 @@ export class LiveConnection implements Connection {
   readonly id: number;
   readonly route: SocketRoute;
   alive = true;
-  handler: SocketHandler | null = null;
   #ws: WebSocket;
   #index: SubscriptionIndex;
   #maxBuffered: number;
   #conversations: Set<ConversationId> | null = null;
   #userId: UserId | null = null;
+  #identity: UserId | null = null;
   #tail: Promise<void> = Promise.resolve();
+  /** Handler steps queued and not yet finished; above the high-water mark the socket stops being read. */
+  #pending = 0;
+  #paused = false;
+  #abandoned = false;
 
   constructor(id: number, ws: WebSocket, route: SocketRoute, index: SubscriptionIndex, maxBuffered: number) {
     this.id = id;
@@ -105,12 +116,38 @@ export class LiveConnection implements Connection {
     this.#index.listen(this);
   }
 
-  /** Run a handler step after the previous ones, so a client's messages are handled in order. */
+  identify(userId: UserId): void {
+    if (this.#identity !== null) this.#index.unidentify(this.#identity, this);
+    this.#identity = userId;
+    this.#index.identify(userId, this);
+  }
+
+  /**
+   * Run a handler step after the previous ones, so a client's messages are handled in order.
+   * A client that sends faster than its steps finish is paused (TCP backpressure) rather than
+   * buffered without bound, and resumed once the queue has drained to the low-water mark.
+   */
   enqueue(step: () => Promise<void> | void, onError: (e: unknown) => void): void {
-    this.#tail = this.#tail.then(step).catch((e: unknown) => {
-      onError(e);
-      this.close(CloseCode.INTERNAL_ERROR, 'internal error');
-    });
+    this.#pending++;
+    if (this.#pending >= QUEUE_HIGH_WATER && !this.#paused) {
+      this.#paused = true;
+      this.#ws.pause();
+    }
+    this.#tail = this.#tail
+      .then(() => (this.#abandoned ? undefined : step()))
+      .catch(onError)
+      .finally(() => {
+        this.#pending--;
+        if (this.#paused && this.#pending <= QUEUE_LOW_WATER) {
+          this.#paused = false;
+          this.#ws.resume();
+        }
+      });
+  }
+
+  /** Skip every step still queued (shutdown after the drain deadline). */
+  abandon(): void {
+    this.#abandoned = true;
   }
 
   /** Remove from every index; called once when the socket closes. */
@@ -118,6 +155,7 @@ export class LiveConnection implements Connection {
     for (const id of this.#conversations ?? []) this.#index.remove(id, this);
     this.#conversations = null;
     if (this.#userId !== null) this.#index.unwatch(this.#userId, this);
+    if (this.#identity !== null) this.#index.unidentify(this.#identity, this);
     this.#index.unlisten(this);
   }
 

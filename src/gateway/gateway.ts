@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import type { Core } from '../core/core.js';
 import type { DomainEvent } from '../core/events.js';
 import type { ConversationId, UserId } from '../core/model/ids.js';
+import { isChatError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
 import type { ProtocolName, SocketRoute, UpgradeAcceptance, UpgradeRejection } from '../protocols/protocol.js';
 import { CloseCode } from './close-codes.js';
@@ -47,6 +48,8 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const byConversation = new Map<ConversationId, Set<LiveConnection>>();
   const byUser = new Map<UserId, Set<LiveConnection>>();
+  const byIdentity = new Map<UserId, Set<LiveConnection>>();
+  const draining = new Set<LiveConnection>();
   const broadcastListeners = new Set<LiveConnection>();
   const live = new Set<LiveConnection>();
   let nextId = 1;
@@ -66,6 +69,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     remove: (id, c) => removeFrom(byConversation, id, c),
     watch: (id, c) => addTo(byUser, id, c),
     unwatch: (id, c) => removeFrom(byUser, id, c),
+    identify: (id, c) => addTo(byIdentity, id, c),
+    unidentify: (id, c) => removeFrom(byIdentity, id, c),
     listen: (c) => broadcastListeners.add(c),
     unlisten: (c) => broadcastListeners.delete(c),
   };
@@ -74,6 +79,18 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   /** Encode once per protocol, frame once, write the same bytes to every local recipient. */
   function fanOut(event: DomainEvent): void {
+    try {
+      deliver(event);
+    } catch (e) {
+      // An event from another build of Parley may not have the shape this one expects.
+      logger.error({ err: e, type: event.type }, 'could not deliver an event');
+    }
+  }
+
+  function deliver(event: DomainEvent): void {
+    if (event.type === 'user.disabled') {
+      for (const conn of byIdentity.get(event.user.id) ?? []) conn.close(CloseCode.POLICY_VIOLATION, 'account disabled');
+    }
     const targets = recipients(event);
     if (targets.size === 0) return;
     const encoded = new Map<ProtocolName, { frame: Buffer; text: string } | null>();
@@ -113,25 +130,31 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', (e) => logger.debug({ err: e }, 'upgrade socket error'));
-    if (closing) return rejectRaw(socket, { status: 503, contentType: 'text/plain; charset=utf-8', body: 'Service Unavailable' });
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (closing) return rejectRaw(socket, plain(503));
+    // Split by hand: `new URL` throws on request targets such as `//` or `//[`.
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const pathname = q < 0 ? target : target.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
     let route: SocketRoute | undefined;
     let params: Record<string, string> | null = null;
     for (const r of routes) {
-      params = r.match(url.pathname);
+      params = r.match(pathname);
       if (params) {
         route = r;
         break;
       }
     }
-    if (!route || !params) return rejectRaw(socket, { status: 404, contentType: 'text/plain; charset=utf-8', body: 'Not Found' });
+    if (!route || !params) return rejectRaw(socket, plain(404));
+    // Refuse what ws would refuse anyway before the protocol does any work (or creates anything).
+    if (req.method !== 'GET' || !req.headers['sec-websocket-key'] || req.headers['upgrade']?.toLowerCase() !== 'websocket') return rejectRaw(socket, plain(400));
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     let decision;
     try {
-      decision = await route.accept({ pathname: url.pathname, params, query: url.searchParams, headers: req.headers, offeredProtocols: offered, remoteAddress: req.socket.remoteAddress ?? '' });
+      decision = await route.accept({ pathname, params, query, headers: req.headers, offeredProtocols: offered, remoteAddress: req.socket.remoteAddress ?? '' });
     } catch (e) {
       logger.error({ err: e, protocol: route.protocol }, 'upgrade failed');
-      return rejectRaw(socket, { status: 500, contentType: 'text/plain; charset=utf-8', body: 'Internal Server Error' });
+      return rejectRaw(socket, plain(500));
     }
     if ('reject' in decision) return rejectRaw(socket, decision.reject);
     chosenProtocol.set(req, decision.accept.subprotocol ?? false);
@@ -143,9 +166,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   function open(ws: import('ws').WebSocket, route: SocketRoute, acceptance: UpgradeAcceptance): void {
     const conn = new LiveConnection(nextId++, ws, route, index, options.maxBufferedBytes);
     live.add(conn);
-    const onError = (e: unknown) => logger.error({ err: e, protocol: route.protocol, conn: conn.id }, 'socket handler failed');
+    const onError = (e: unknown) => {
+      // A refusal the protocol did not answer itself closes as a policy violation, quietly; only
+      // unexpected failures are errors worth a log line (and a 1011).
+      if (isChatError(e) && e.code !== 'INTERNAL') {
+        logger.debug({ code: e.code, protocol: route.protocol, conn: conn.id }, 'socket refused');
+        return conn.close(CloseCode.POLICY_VIOLATION, e.code);
+      }
+      logger.error({ err: e, protocol: route.protocol, conn: conn.id }, 'socket handler failed');
+      conn.close(CloseCode.INTERNAL_ERROR, 'internal error');
+    };
     const handler = acceptance.open(conn);
-    conn.handler = handler;
     ws.on('pong', () => (conn.alive = true));
     ws.on('error', (e) => logger.debug({ err: e, conn: conn.id }, 'socket error'));
     ws.on('message', (data, isBinary) => {
@@ -158,13 +189,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       live.delete(conn);
       conn.detach();
       if (handler.onClose) conn.enqueue(() => handler.onClose?.(), onError);
+      // Until its queued steps have run, the connection still holds work that shutdown must wait for.
+      draining.add(conn);
+      void conn.drained().then(() => draining.delete(conn));
     });
     if (handler.onOpen) conn.enqueue(() => handler.onOpen?.(), onError);
   }
 
   return {
     attach(server) {
-      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head));
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        onUpgrade(req, socket, head).catch((e: unknown) => {
+          logger.error({ err: e }, 'upgrade handling failed');
+          socket.destroy();
+        });
+      });
     },
     get size() {
       return live.size;
@@ -180,11 +219,20 @@ export function createGateway(options: GatewayOptions): Gateway {
         const timer = setTimeout(() => { c.ws.terminate(); resolve(); }, 2000);
         c.ws.once('close', () => { clearTimeout(timer); resolve(); });
       })));
-      await Promise.all(conns.map((c) => c.drained()));
+      // Let handlers finish what they started (bounded), then drop what is still queued.
+      const drains = [...conns, ...draining].map((c) => c.drained());
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref());
+      await Promise.race([Promise.all(drains), deadline]);
+      for (const c of [...conns, ...draining]) c.abandon();
       wss.close();
     },
   };
 }
+
+/** How long shutdown waits for handlers to finish what they started. */
+const DRAIN_TIMEOUT_MS = 5_000;
+
+const plain = (status: number): UpgradeRejection => ({ status, contentType: 'text/plain; charset=utf-8', body: STATUS_CODES[status] ?? '' });
 
 /** Answer an upgrade request with a plain HTTP response and close the socket. */
 function rejectRaw(socket: Duplex, r: UpgradeRejection): void {

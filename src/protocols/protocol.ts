@@ -91,6 +91,8 @@ export interface Connection {
   unsubscribe(conversationId: ConversationId): void;
   /** Receive events addressed to this user's direct and group conversations. */
   watchUser(userId: UserId): void;
+  /** Name the account behind the socket, so account events (disabling) reach it. */
+  identify(userId: UserId): void;
   /** Receive server-wide events (presence changes). */
   listenBroadcasts(): void;
 }

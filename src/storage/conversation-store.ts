@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Conversation, ConversationKind, Membership, MemberRole } from '../core/model/conversation.js';
 import { toConversationId, toMessageId, toUserId, type ConversationId } from '../core/model/ids.js';
 import type { ConversationStore } from '../core/ports/store.js';
+import { findMemberAccess } from './member-access.js';
 import type { ConversationsTable, Database, MembershipsTable } from './schema.js';
 
 /** Map a `conversations` row to the model. */
@@ -56,6 +57,7 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
 
     findById,
     findRoomByName,
+    memberAccess: (conversationId, userId, now) => findMemberAccess(db, conversationId, userId, now),
 
     async ensureRoom(name, createdAt) {
       // Insert-or-ignore then read is race-free across nodes: the partial unique index decides

@@ -5,7 +5,8 @@ import type { RelationStore } from '../core/ports/store.js';
 import type { BansTable, Database } from './schema.js';
 
 /** `bans.conversation_id` of a server-wide ban (see BansTable). */
-const SERVER_WIDE = 0;
+/** The `conversation_id` a server-wide ban is stored under. */
+export const SERVER_WIDE = 0;
 const toBanScope = (conversationId: ConversationId | null): number => conversationId ?? SERVER_WIDE;
 
 /** Map a `bans` row to the model (the 0 sentinel becomes null). */

@@ -229,6 +229,27 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await store.relations.ban({ userId: user.id, conversationId: room.id, reason: 'second', until: null });
         expect(await store.relations.findActiveBan(user.id, room.id, 100)).toMatchObject({ reason: 'second', until: null });
       });
+
+      it('answers a member check in one read: conversation, membership, disabled account and ban in force', async () => {
+        const [member, outsider] = [await createUser('m'), await createUser('o')];
+        const room = await createRoom('r');
+        await store.conversations.addMember(room.id, member.id, 'admin', 5);
+        expect(await store.conversations.memberAccess(toConversationId(9999), member.id, 10)).toBeNull();
+        expect(await store.conversations.memberAccess(room.id, member.id, 10)).toEqual({
+          conversation: room,
+          membership: { conversationId: room.id, userId: member.id, role: 'admin', lastReadMessageId: 0, joinedAt: 5 },
+          userDisabled: false,
+          banReason: null,
+        });
+        expect(await store.conversations.memberAccess(room.id, outsider.id, 10)).toMatchObject({ membership: null, banReason: null });
+        await store.relations.ban({ userId: member.id, conversationId: room.id, reason: 'spam', until: 100 });
+        expect((await store.conversations.memberAccess(room.id, member.id, 99))?.banReason).toBe('spam');
+        expect((await store.conversations.memberAccess(room.id, member.id, 100))?.banReason).toBeNull();
+        await store.relations.ban({ userId: member.id, conversationId: null, reason: 'everywhere', until: null });
+        expect((await store.conversations.memberAccess(room.id, member.id, 100))?.banReason).toBe('everywhere');
+        await store.users.update(member.id, { isDisabled: true });
+        expect((await store.conversations.memberAccess(room.id, member.id, 100))?.userDisabled).toBe(true);
+      });
     });
 
     describe('sessions', () => {

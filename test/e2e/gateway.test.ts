@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startNode, testSettings, type TestNode } from '../helpers/start-node.js';
@@ -17,6 +18,25 @@ describe('gateway', () => {
     expect(err.status).toBe(404);
   });
 
+  it('survives upgrade requests with odd targets and refuses them', async () => {
+    node = await startNode();
+    const { port } = new URL(node.url);
+    for (const target of ['//', '//[', '//a:b', '/api/v1/rooms/%E0%A4%A/messages/ws']) {
+      const reply = await rawUpgrade(Number(port), target);
+      expect(reply).toMatch(/^HTTP\/1\.1 (400|404)/);
+    }
+    const res = await fetch(`${node.url}/api/v1/login`, { method: 'POST' });
+    expect(res.status).toBe(400); // still serving
+  });
+
+  it('refuses an upgrade without the WebSocket handshake headers before the protocol sees it', async () => {
+    node = await startNode();
+    const { port } = new URL(node.url);
+    const reply = await rawUpgrade(Number(port), '/api/v1/rooms/never-created/messages/ws', false);
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect(await node.server.core.conversations.listForUser(1 as never)).toEqual([]);
+  });
+
   it('drops a peer that stops answering pings and keeps one that answers', async () => {
     node = await startNode({ settings: testSettings('[gateway]\nping_interval_ms = 100\n') });
     const url = `${node.wsUrl}/api/v1/rooms/ping/messages/ws`;
@@ -32,3 +52,17 @@ describe('gateway', () => {
     healthy.close();
   });
 });
+
+/** Send a raw upgrade request and resolve with the whole reply. */
+function rawUpgrade(port: number, target: string, withKey = true): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1', () => {
+      sock.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n${withKey ? 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' : ''}\r\n`);
+    });
+    let data = '';
+    sock.on('data', (d) => (data += d.toString()));
+    sock.on('end', () => resolve(data));
+    sock.on('close', () => resolve(data));
+    sock.on('error', reject);
+  });
+}

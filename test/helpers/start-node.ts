@@ -23,6 +23,9 @@ export interface TestNode {
 /** argon2id with small parameters: the same code path, fast enough for hundreds of logins in tests. */
 export const fastHasher = createArgon2PasswordHasher({ memoryCost: 1024, timeCost: 1 });
 
+/** Tests make many accounts from one address; suites that test the limits turn them back on. */
+export const NO_RATE_LIMITS = '[rate_limits]\nenabled = false\n';
+
 /** A complete settings.toml for tests, with `extra` TOML sections appended. */
 export const testSettings = (extra = ''): string =>
   `AdminAPIKey = "00000000-0000-4000-8000-000000000000"\n${extra}\n[secrets]\nconnor_jwt = "test-secret-test-secret-test-secret!"\n`;
@@ -30,11 +33,12 @@ export const testSettings = (extra = ''): string =>
 /**
  * Start a node in-process with a fresh settings.toml. `env` adds PARLEY_* overrides (e.g.
  * PARLEY_DATABASE_URL, PARLEY_REDIS_URL). Pass `dir` to reuse a data directory (restarts), and
- * `settings` to write settings.toml first (see testSettings).
+ * `settings` to write settings.toml first (see testSettings); by default a fresh node gets
+ * testSettings with rate limits off.
  */
 export async function startNode(options: { env?: Record<string, string>; dir?: string; settings?: string } = {}): Promise<TestNode> {
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'parley-test-')));
-  if (options.settings !== undefined) await writeFile(path.join(dir, 'settings.toml'), options.settings);
+  if (!options.dir || options.settings !== undefined) await writeFile(path.join(dir, 'settings.toml'), options.settings ?? testSettings(NO_RATE_LIMITS));
   const config = loadConfig({ env: { PARLEY_CONFIG: path.join(dir, 'settings.toml'), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_CHATCLI_LISTEN: '127.0.0.1:0', PARLEY_DATA_DIR: path.join(dir, 'data'), ...options.env } });
   const server = await createServer(config, { hasher: fastHasher, logger: pino({ level: process.env['PARLEY_TEST_LOG'] ?? 'silent' }) });
   let stopped: Promise<void> | undefined;

@@ -73,8 +73,23 @@ export interface ConversationStore {
   /** Conversations the user is a member of, in id order. */
   listForUser(userId: UserId): Promise<Conversation[]>;
   setRole(conversationId: ConversationId, userId: UserId, role: MemberRole): Promise<void>;
+  /**
+   * Everything a member check needs, in one read: the conversation (null when absent), the
+   * user's membership, whether the account is disabled, and the reason of a ban in force at
+   * `now` on this conversation or server-wide.
+   */
+  memberAccess(conversationId: ConversationId, userId: UserId, now: number): Promise<MemberAccess | null>;
   /** Move the member's read position forward to messageId; never moves it backward. */
   setReadPosition(conversationId: ConversationId, userId: UserId, messageId: MessageId): Promise<void>;
+}
+
+/** See ConversationStore.memberAccess. */
+export interface MemberAccess {
+  readonly conversation: Conversation;
+  readonly membership: Membership | null;
+  readonly userDisabled: boolean;
+  /** null when no ban is in force. */
+  readonly banReason: string | null;
 }
 
 export interface HistoryQuery {

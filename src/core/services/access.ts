@@ -13,7 +13,7 @@ export interface Access {
   conversation(id: ConversationId): Promise<Conversation>;
   /** Rejects BANNED when a ban on this conversation or server-wide is in force. */
   notBanned(userId: UserId, conversationId: ConversationId): Promise<void>;
-  /** Rejects CONVERSATION_NOT_FOUND, BANNED or NOT_A_MEMBER; resolves to the membership. */
+  /** Rejects CONVERSATION_NOT_FOUND, USER_DISABLED, NOT_A_MEMBER or BANNED; resolves to the membership. */
   member(conversationId: ConversationId, userId: UserId): Promise<{ conversation: Conversation; membership: Membership }>;
 }
 
@@ -29,10 +29,12 @@ export function createAccess(store: Store, clock: Clock): Access {
       if (ban) throw new ChatError('BANNED', ban.reason || 'User banned');
     },
     async member(conversationId, userId) {
-      const [conversation, membership] = await Promise.all([access.conversation(conversationId), store.conversations.getMember(conversationId, userId)]);
-      if (!membership) throw new ChatError('NOT_A_MEMBER', 'Not a member of this conversation');
-      await access.notBanned(userId, conversationId);
-      return { conversation, membership };
+      const found = await store.conversations.memberAccess(conversationId, userId, clock.now());
+      if (!found) throw new ChatError('CONVERSATION_NOT_FOUND', 'Conversation not found');
+      if (found.userDisabled) throw new ChatError('USER_DISABLED', 'User banned');
+      if (!found.membership) throw new ChatError('NOT_A_MEMBER', 'Not a member of this conversation');
+      if (found.banReason !== null) throw new ChatError('BANNED', found.banReason || 'User banned');
+      return { conversation: found.conversation, membership: found.membership };
     },
   };
   return access;

@@ -1,5 +1,6 @@
 import { ChatError } from '../errors.js';
 import type { UserId } from '../model/ids.js';
+import type { Principal } from '../model/principal.js';
 import { toPublicUser, type User } from '../model/user.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
@@ -23,8 +24,10 @@ export interface RegisterUser {
 
 /** Accounts: creation, password login, lookups and operator switches. */
 export interface UserService {
-  /** Rejects INVALID_INPUT, PASSWORD_UNACCEPTABLE or USERNAME_TAKEN. */
-  register(cmd: RegisterUser): Promise<User>;
+  /** Rejects RATE_LIMITED (per address, when an origin is given), INVALID_INPUT, PASSWORD_UNACCEPTABLE or USERNAME_TAKEN. */
+  register(cmd: RegisterUser, origin?: Origin): Promise<User>;
+  /** The acting identity behind a verified token's user id. Rejects USER_NOT_FOUND or USER_DISABLED. */
+  principalFor(id: UserId): Promise<Principal>;
   /**
    * Password login. Rejects RATE_LIMITED (per account and per address), USER_NOT_FOUND,
    * PASSWORD_MISMATCH, then — only for the right password — USER_DISABLED or EMAIL_NOT_VERIFIED
@@ -51,7 +54,8 @@ export function createUserService(deps: { store: Store; bus: Bus; hasher: Passwo
   let dummyHash: Promise<string> | undefined;
 
   return {
-    async register(cmd) {
+    async register(cmd, origin) {
+      if (origin) await enforceLimits(limiter, 'register', { origin });
       checkName('username', cmd.username);
       if (cmd.password !== null) checkPassword(cmd.password);
       if (await store.users.findByUsername(cmd.username)) throw new ChatError('USERNAME_TAKEN', 'Username is already taken');
@@ -81,6 +85,13 @@ export function createUserService(deps: { store: Store; bus: Bus; hasher: Passwo
       if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
       if (user.email !== null && !user.emailVerified) throw new ChatError('EMAIL_NOT_VERIFIED', 'Email not verified');
       return toPublicUser(user);
+    },
+
+    async principalFor(id) {
+      const user = await store.users.findById(id);
+      if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
+      return { id: user.id, username: user.username, displayName: user.displayName };
     },
 
     async get(id) {

@@ -43,17 +43,18 @@ export function connorRoutes(deps: { core: Core; tokens: ConnorTokens; logger: L
 
     /** POST /api/v1/users — create a user (§4): 201 `{id, username}`. */
     app.post('/api/v1/users', { schema: { body: Credentials } }, async (req, reply) => {
-      const user = await core.users.register({ username: req.body.username, password: req.body.secret });
+      const user = await core.users.register({ username: req.body.username, password: req.body.secret }, { address: req.ip });
       return send(reply, 201, ok(toWireUser(user)));
     });
 
     /** POST /api/v1/login — check credentials, answer a 72 h JWT (§5, §6). */
     app.post('/api/v1/login', { schema: { body: Credentials } }, async (req, reply) => {
-      const user = await core.users.authenticate(req.body.username, req.body.secret);
+      const user = await core.users.authenticate(req.body.username, req.body.secret, { address: req.ip });
       return send(reply, 200, ok({ token: await tokens.issue(user), user: toWireUser(user) }));
     });
 
     /** GET on the WebSocket path without an upgrade: gorilla's plain-text 400 (§8.1). */
-    app.get('/api/v1/rooms/:room/messages/ws', async (_req, reply) => reply.code(400).type('text/plain; charset=utf-8').send('Bad Request\n'));
+    app.get('/api/v1/rooms/:room/messages/ws', async (_req, reply) =>
+      reply.code(400).header('sec-websocket-version', '13').type('text/plain; charset=utf-8').send('Bad Request\n'));
   };
 }

@@ -1,5 +1,5 @@
 import type { Core } from '../../core/core.js';
-import { ChatError, toChatError } from '../../core/errors.js';
+import { toChatError } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events.js';
 import type { Conversation } from '../../core/model/conversation.js';
 import { toUserId } from '../../core/model/ids.js';
@@ -7,6 +7,7 @@ import type { Principal } from '../../core/model/principal.js';
 import { CloseCode } from '../../gateway/close-codes.js';
 import type { Logger } from '../../logger.js';
 import type { Connection, SocketHandler, SocketRoute, UpgradeDecision, UpgradeRequest } from '../protocol.js';
+import { decodeText } from './decode.js';
 import { invalidToken, toWireError, toWireMessage } from './mapping.js';
 import type { ConnorTokens } from './tokens.js';
 
@@ -26,9 +27,12 @@ export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logg
     try {
       if (token !== undefined) {
         const claimed = await tokens.verify(token);
-        if (claimed.username !== '') principal = await toPrincipal(core, claimed.id);
+        // A token for an account that no longer exists is as good as a forged one.
+        if (claimed.username !== '') principal = await core.users.principalFor(toUserId(claimed.id)).catch(notFoundAsInvalid);
       }
       const room = await core.conversations.openRoom(roomName);
+      // Writers join before the upgrade, so a banned user is refused with 403 BANNED (§7).
+      if (principal) await core.conversations.join(room.id, principal);
       return { accept: { ...(token === undefined ? {} : { subprotocol: token }), open: (conn) => roomSession(conn, room, principal) } };
     } catch (e) {
       const err = toChatError(e);
@@ -40,16 +44,15 @@ export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logg
 
   function roomSession(conn: Connection, room: Conversation, principal: Principal | null): SocketHandler {
     conn.subscribe(room.id); // at once, so the client hears everything sent after its 101
+    if (principal) conn.identify(principal.id);
     let sessionId: string | null = null;
     return {
       async onOpen() {
-        if (!principal) return;
-        await core.conversations.join(room.id, principal);
-        sessionId = await core.presence.connect(principal, 'connor');
+        if (principal) sessionId = await core.presence.connect(principal, 'connor');
       },
-      async onMessage(data, isBinary) {
+      async onMessage(data) {
         // §8.4: read-only listeners that send, and writers that send a non-message, are dropped.
-        const text = principal && !isBinary ? parseText(data) : undefined;
+        const text = principal ? decodeText(data) : undefined;
         if (!principal || text === undefined) return conn.close();
         try {
           await core.messages.send(principal, { conversationId: room.id, text });
@@ -89,28 +92,6 @@ export function encodeEvent(event: DomainEvent): string | null {
   return JSON.stringify([toWireMessage(event.message, event.author)]);
 }
 
-/** The user behind a verified token; a deleted or disabled account is refused. */
-async function toPrincipal(core: Core, id: number): Promise<Principal> {
-  const user = await core.users.findById(toUserId(id));
-  if (!user) throw invalidToken(); // signed for an account that no longer exists
-  if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
-  return { id: user.id, username: user.username, displayName: user.displayName };
-}
-
-/**
- * The text of a writer's frame, or undefined when the frame is not a message (§8.3, §8.4):
- * a JSON object whose `text`, if present, is a string; `null` and `{}` count as empty text.
- */
-export function parseText(data: Buffer): string | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(data.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (value === null) return '';
-  if (typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const text = (value as { text?: unknown }).text;
-  if (text === undefined) return '';
-  return typeof text === 'string' ? text : undefined;
-}
+const notFoundAsInvalid = (e: unknown): never => {
+  throw toChatError(e).code === 'USER_NOT_FOUND' ? invalidToken() : e;
+};

@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, type TestNode } from '../../helpers/start-node.js';
+import { startNode, testSettings, type TestNode } from '../../helpers/start-node.js';
 
 // reference/connor.md §3–§7, through app.inject() on a real node (SQLite, fresh data dir).
 let node: TestNode;
@@ -138,5 +138,21 @@ describe('GET on the WebSocket path without an upgrade', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body.trim()).toBe('Bad Request');
+  });
+});
+
+describe('abuse limits', () => {
+  it('answers 429 RATE_LIMITED after too many logins for one account, in the connor envelope', async () => {
+    const limited = await startNode({ settings: testSettings('[rate_limits]\nlogin = "3/600"\n') });
+    try {
+      const login = (secret: string) => limited.server.app.inject({ method: 'POST', url: '/api/v1/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'ratty', secret }) });
+      await limited.server.app.inject({ method: 'POST', url: '/api/v1/users', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'ratty', secret: 'pw' }) });
+      for (let i = 0; i < 3; i++) expect((await login('wrong')).statusCode).toBe(401);
+      const res = await login('pw');
+      expect(res.statusCode).toBe(429);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { type: 'RATE_LIMITED' }, data: null });
+    } finally {
+      await limited.stop();
+    }
   });
 });

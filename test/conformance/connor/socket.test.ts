@@ -132,6 +132,52 @@ describe('connor room socket', () => {
     b.close();
   });
 
+  it('decodes frames as Go does: first value only, keys in any case, null fields empty, binary too', async () => {
+    const a = await connect(room('godecode'), alice);
+    a.send('{"text":null}');
+    a.send('{"TEXT":"upper"}');
+    a.send('{"text":"first"} trailing junk');
+    a.send(Buffer.from('{"text":"binary"}'));
+    a.send('{"text":"extra","unknown":[1,2]}');
+    await a.frame(4);
+    expect(a.received.map((f) => (JSON.parse(f) as Wire[])[0]!.text)).toEqual(['', 'upper', 'first', 'binary', 'extra']);
+    a.close();
+  });
+
+  it.each([
+    ['a sender that is not an object', '{"text":"x","sender":5}'],
+    ['a fractional createTime', '{"text":"x","createTime":1.5}'],
+    ['a sender id that is a string', '{"text":"x","sender":{"id":"1"}}'],
+  ])('closes a writer whose frame has %s', async (_label, frame) => {
+    const a = await connect(room(`types-${Math.random().toString(36).slice(2)}`), alice);
+    a.send(frame);
+    await a.closed;
+    expect(a.received).toEqual([]);
+  });
+
+  it('refuses a user banned from the room with 403 BANNED before the upgrade', async () => {
+    const token = await account('banned');
+    const banned = await node.server.core.users.findByUsername('banned');
+    const op = await node.server.core.users.register({ username: 'operator', password: 'pw', isOperator: true });
+    const conv = await node.server.core.conversations.openRoom('guarded');
+    await node.server.core.moderation.ban({ id: op.id, username: op.username, displayName: op.displayName }, banned!.id, conv.id, 'go away', null);
+    const err = (await new TestSocket(room('guarded'), token).opened.catch((e: unknown) => e)) as { status: number; body: string };
+    expect(err.status).toBe(403);
+    expect(JSON.parse(err.body).error.type).toBe('BANNED');
+    const listener = await connect(room('guarded')); // anonymous listeners are not affected
+    listener.close();
+  });
+
+  it('closes the sockets of an account disabled while connected, and refuses its next connection', async () => {
+    const token = await account('soon-disabled');
+    const s = await connect(room('lobby'), token);
+    const user = await node.server.core.users.findByUsername('soon-disabled');
+    await node.server.core.users.setDisabled(user!.id, true);
+    expect((await s.closed).code).toBe(1008);
+    const err = (await new TestSocket(room('lobby'), token).opened.catch((e: unknown) => e)) as { status: number };
+    expect(err.status).toBe(403);
+  });
+
   it('broadcasts null and {} as empty-text messages', async () => {
     const a = await connect(room('empties'), alice);
     a.send('null');
