@@ -245,9 +245,17 @@ describe('loadConfig errors', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/\[secrets\]\nconnor_jwt = ".+"\ntoken_key = ".+"\n$/);
   });
 
-  it('rejects a secret shorter than 32 characters', () => {
-    writeEdited((t) => t.replace(/connor_jwt = .*/, 'connor_jwt = "short"'));
-    expect(configError().message).toMatch(/^secrets\.connor_jwt \(in .*\): .*32.*got "short"$/);
+  it('rejects a secret shorter than 32 characters without printing it', () => {
+    writeEdited((t) => t.replace(/connor_jwt = .*/, 'connor_jwt = "short-but-secret"'));
+    const message = configError().message;
+    expect(message).toMatch(/^secrets\.connor_jwt \(in .*\): .*32.*got \(hidden\)$/);
+    expect(message).not.toContain('short-but-secret');
+  });
+
+  it('hides the credentials of a bad URL', () => {
+    const message = configError({ PARLEY_DATABASE_URL: 'mysql://admin:S3cretPw@db/x' }).message;
+    expect(message).toContain('database.url (from PARLEY_DATABASE_URL)');
+    expect(message).not.toContain('S3cretPw');
   });
 
   it('names AdminAPIKey when an existing file lacks it', () => {

@@ -42,7 +42,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (firstError.keyword === 'boolean' || firstError.message === 'schema is false') throw new ConfigError(`${key}${where(key)}: unknown setting`);
     const params = firstError.params as Record<string, unknown>;
     const message = Array.isArray(params['allowedValues']) ? `must be one of ${params['allowedValues'].join(', ')}` : firstError.message;
-    throw new ConfigError(`${key}${where(key)}: ${message}, got ${JSON.stringify(getPath(merged, key))}`);
+    throw new ConfigError(`${key}${where(key)}: ${message}, got ${redact(key, getPath(merged, key))}`);
   }
   const settings = merged as Settings;
   for (const key of ['server.listen', 'chatcli.listen']) {
@@ -151,6 +151,13 @@ function toConfig(s: Settings, configPath: string): Config {
     gateway: { maxBufferedBytes: s.gateway.max_buffered_bytes, pingIntervalMs: s.gateway.ping_interval_ms },
     log: { level: s.log.level },
   };
+}
+
+/** A bad value as an error shows it: secrets never, URLs without their credentials. */
+function redact(key: string, value: unknown): string {
+  if (key.startsWith('secrets') || key === 'AdminAPIKey') return '(hidden)';
+  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value)) return JSON.stringify(value.replace(/\/\/[^/@\s]*@/, '//***@'));
+  return JSON.stringify(value);
 }
 
 /** The property a `required` failure names, or ''. */

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely } from 'kysely';
 import type { Store } from '../core/ports/store.js';
@@ -21,10 +21,6 @@ export interface DatabaseOptions {
   readonly onIdleError?: (error: unknown) => void;
 }
 
-/** Options for {@link openStore}. */
-export interface StoreOptions extends DatabaseOptions {
-}
-
 const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
 
 /**
@@ -36,8 +32,12 @@ const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url)
 export async function openDatabase(options: DatabaseOptions): Promise<Kysely<Database>> {
   const url = options.databaseUrl.trim();
   if (url === '') {
-    if (options.sqliteFile !== ':memory:') mkdirSync(dirname(options.sqliteFile), { recursive: true });
-    return new Kysely<Database>({ dialect: createSqliteDialect(options.sqliteFile) });
+    if (options.sqliteFile === ':memory:') return new Kysely<Database>({ dialect: createSqliteDialect(':memory:') });
+    // The database holds password hashes and addresses: only the server's own user may read it.
+    mkdirSync(dirname(options.sqliteFile), { recursive: true, mode: 0o700 });
+    const dialect = createSqliteDialect(options.sqliteFile);
+    chmodSync(options.sqliteFile, 0o600); // SQLite gives its -wal and -shm files the same mode
+    return new Kysely<Database>({ dialect });
   }
   if (isPostgresUrl(url)) {
     const dialectOptions = options.onIdleError === undefined ? {} : { onIdleError: options.onIdleError };
@@ -51,7 +51,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Kysely<Dat
  * Open the configured database, apply pending migrations and return the Store. Rejects (after
  * releasing the connection) when the database is unreachable or a migration fails.
  */
-export async function openStore(options: StoreOptions): Promise<Store> {
+export async function openStore(options: DatabaseOptions): Promise<Store> {
   const db = await openDatabase(options);
   try {
     await migrateToLatest(db);

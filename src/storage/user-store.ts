@@ -23,7 +23,11 @@ export function toStoredUser(row: Selectable<UsersTable>): StoredUser {
 }
 
 /** The key that makes usernames unique case-insensitively; always computed here, never in SQL. */
-const toUsernameKey = (username: string): string => username.toLowerCase();
+/**
+ * The uniqueness key of a username: NFKC-normalised, then lower-cased, so that names that look
+ * alike (composed and decomposed accents, full-width letters) cannot be registered twice.
+ */
+const toUsernameKey = (username: string): string => username.normalize('NFKC').toLowerCase();
 const flag = (b: boolean): number => (b ? 1 : 0);
 
 /** The user part of the Kysely store. */

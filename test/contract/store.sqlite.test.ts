@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toConversationId, toUserId } from '../../src/core/model/ids.js';
 import { openStore } from '../../src/storage/open-store.js';
@@ -54,5 +54,18 @@ describe('SQLite store', () => {
 
   it('rejects an unsupported database URL', async () => {
     await expect(openStore({ databaseUrl: 'mysql://x', sqliteFile: ':memory:' })).rejects.toThrow(/Unsupported database URL/);
+  });
+});
+
+describe('SQLite files', () => {
+  it('keeps the database readable by its owner only', async () => {
+    const file = join(dir, 'made-by-the-store', 'parley.sqlite');
+    const store = await openStore({ databaseUrl: '', sqliteFile: file });
+    try {
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -94,7 +94,7 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
 
     async history(reader, conversationId, query) {
       await access.member(conversationId, reader.id);
-      const limit = Math.min(Math.max(Math.trunc(query.limit), 1), MAX_HISTORY_PAGE);
+      const limit = Number.isFinite(query.limit) ? Math.min(Math.max(Math.trunc(query.limit), 1), MAX_HISTORY_PAGE) : MAX_HISTORY_PAGE;
       return store.messages.history(conversationId, { ...query, limit });
     },
 

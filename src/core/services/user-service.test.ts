@@ -20,7 +20,14 @@ describe('users', () => {
     await expect(f.core.users.register({ username: 'ALICE', password: 'pw' })).rejects.toMatchObject({ code: 'USERNAME_TAKEN' });
   });
 
-  it.each([['empty', ''], ['control characters', 'a\u0000b'], ['too long', 'x'.repeat(256)]])('refuses a %s username with INVALID_INPUT', async (_l, username) => {
+  it('treats names that differ only in Unicode composition or width as taken', async () => {
+    await f.core.users.register({ username: 'Jos\u00e9', password: 'pw' }); // é precomposed
+    await expect(f.core.users.register({ username: 'jose\u0301', password: 'pw' })).rejects.toMatchObject({ code: 'USERNAME_TAKEN' }); // e + combining acute
+    await f.core.users.register({ username: 'abc', password: 'pw' });
+    await expect(f.core.users.register({ username: '\uff41\uff42\uff43', password: 'pw' })).rejects.toMatchObject({ code: 'USERNAME_TAKEN' }); // full-width
+  });
+
+  it.each([['empty', ''], ['control characters', 'a\u0000b'], ['invisible characters', 'ad\u200bmin'], ['bidi overrides', '\u202eadmin'], ['too long', 'x'.repeat(256)]])('refuses a %s username with INVALID_INPUT', async (_l, username) => {
     await expect(f.core.users.register({ username, password: 'pw' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 

@@ -9,14 +9,15 @@ export const MAX_PASSWORD_BYTES = 1024;
 
 const utf8 = new TextEncoder();
 
-// C0 and C1 control characters never belong in a name.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Control characters never belong in a name, nor do invisible format characters (zero-width
+// joiners, bidi overrides) that make one name look like another.
+const CONTROL = /[\p{Cc}\p{Cf}]/u;
 
 /** Throws INVALID_INPUT unless `name` is 1..max characters without control characters. */
 export function checkName(field: string, name: string, max = MAX_USERNAME_LENGTH): void {
   if (name.length === 0) throw new ChatError('INVALID_INPUT', `${field} must not be empty`, { details: { field } });
   if (name.length > max) throw new ChatError('INVALID_INPUT', `${field} must be at most ${max} characters`, { details: { field } });
-  if (CONTROL.test(name)) throw new ChatError('INVALID_INPUT', `${field} must not contain control characters`, { details: { field } });
+  if (CONTROL.test(name)) throw new ChatError('INVALID_INPUT', `${field} must not contain control or invisible characters`, { details: { field } });
 }
 
 /** Throws PASSWORD_UNACCEPTABLE for an empty or oversized password. */
