@@ -27,6 +27,9 @@ export function toMembership(row: Selectable<MembershipsTable>): Membership {
   };
 }
 
+/** The unique key of a pair's direct conversation, the same whichever way round the pair is named. */
+const directKey = (a: number, b: number): string => (a <= b ? `${a}:${b}` : `${b}:${a}`);
+
 /** The conversation and membership part of the Kysely store. */
 export function createConversationStore(db: Kysely<Database>): ConversationStore {
   const findById = async (id: ConversationId): Promise<Conversation | null> => {
@@ -77,21 +80,32 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
     },
 
     async findDirect(a, b) {
-      // Both are members, and nobody else is (a === b means a conversation with oneself).
-      const row = await db
-        .selectFrom('conversations as c')
-        .innerJoin('memberships as ma', (j) => j.onRef('ma.conversation_id', '=', 'c.id').on('ma.user_id', '=', a))
-        .innerJoin('memberships as mb', (j) => j.onRef('mb.conversation_id', '=', 'c.id').on('mb.user_id', '=', b))
-        .selectAll('c')
-        .where('c.kind', '=', 'direct')
-        .where(
-          (eb) => eb.selectFrom('memberships as m').select(eb.fn.countAll().as('n')).whereRef('m.conversation_id', '=', 'c.id'),
-          '=',
-          a === b ? 1 : 2,
-        )
-        .orderBy('c.id')
-        .executeTakeFirst();
+      const row = await db.selectFrom('conversations').selectAll().where('direct_key', '=', directKey(a, b)).executeTakeFirst();
       return row === undefined ? null : toConversation(row);
+    },
+
+    async ensureDirect(a, b, createdAt) {
+      const key = directKey(a, b);
+      return db.transaction().execute(async (trx) => {
+        const inserted = await trx
+          .insertInto('conversations')
+          .values({ kind: 'direct', name: null, title: '', created_at: createdAt, direct_key: key })
+          .onConflict((oc) => oc.column('direct_key').doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        if (inserted) {
+          const members = [...new Set([a, b])].map((user_id) => ({ conversation_id: inserted.id, user_id, role: 'member', last_read_message_id: 0, joined_at: createdAt }));
+          await trx.insertInto('memberships').values(members).execute();
+          return { conversation: toConversation(inserted), created: true };
+        }
+        // Another call made it first (on any node): the unique key makes this the same row.
+        const existing = await trx.selectFrom('conversations').selectAll().where('direct_key', '=', key).executeTakeFirstOrThrow();
+        return { conversation: toConversation(existing), created: false };
+      });
+    },
+
+    async releaseDirect(id) {
+      await db.updateTable('conversations').set({ direct_key: null }).where('id', '=', id).execute();
     },
 
     async delete(id) {

@@ -29,6 +29,8 @@ export interface ConversationsTable {
   name: string | null;
   title: string;
   created_at: number;
+  /** "<smaller user id>:<larger user id>" for a direct conversation both are in; else null (0003). */
+  direct_key: string | null;
 }
 
 /** `memberships`: who belongs to which conversation; PK (conversation_id, user_id). */

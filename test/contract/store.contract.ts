@@ -99,18 +99,36 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(await store.conversations.findById(toConversationId(999))).toBeNull();
       });
 
-      it('finds the direct conversation of exactly two users, in either order', async () => {
+      it('makes one direct conversation per pair, with both as members, whichever way round', async () => {
         const [a, b, c] = [await createUser('a'), await createUser('b'), await createUser('c')];
         const group = await store.conversations.create({ kind: 'group', name: 'g', title: 'g', createdAt: 1 });
         for (const u of [a, b]) await store.conversations.addMember(group.id, u.id, 'member', 1);
-        expect(await store.conversations.findDirect(a.id, b.id)).toBeNull();
+        expect(await store.conversations.findDirect(a.id, b.id)).toBeNull(); // a group is not a direct conversation
 
-        const direct = await store.conversations.create({ kind: 'direct', name: null, title: '', createdAt: 1 });
-        for (const u of [a, b]) await store.conversations.addMember(direct.id, u.id, 'member', 1);
-        expect((await store.conversations.findDirect(a.id, b.id))?.id).toBe(direct.id);
-        expect((await store.conversations.findDirect(b.id, a.id))?.id).toBe(direct.id);
+        const first = await store.conversations.ensureDirect(a.id, b.id, 7);
+        expect(first).toMatchObject({ created: true, conversation: { kind: 'direct', name: null, createdAt: 7 } });
+        expect((await store.conversations.listMembers(first.conversation.id)).map((m) => m.userId).sort()).toEqual([a.id, b.id].sort());
+        expect(await store.conversations.ensureDirect(b.id, a.id, 8)).toEqual({ conversation: first.conversation, created: false });
+        expect((await store.conversations.findDirect(b.id, a.id))?.id).toBe(first.conversation.id);
         expect(await store.conversations.findDirect(a.id, c.id)).toBeNull();
-        expect(await store.conversations.findDirect(a.id, a.id)).toBeNull();
+      });
+
+      it('creates a pair\'s direct conversation exactly once under concurrent calls', async () => {
+        const [a, b] = [await createUser('a'), await createUser('b')];
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.conversations.ensureDirect(i % 2 ? a.id : b.id, i % 2 ? b.id : a.id, i)));
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.conversation.id)).size).toBe(1);
+        expect(await store.conversations.listMembers(results[0]!.conversation.id)).toHaveLength(2);
+      });
+
+      it('makes a new direct conversation once the old one is released', async () => {
+        const [a, b] = [await createUser('a'), await createUser('b')];
+        const old = await store.conversations.ensureDirect(a.id, b.id, 1);
+        await store.conversations.releaseDirect(old.conversation.id);
+        expect(await store.conversations.findDirect(a.id, b.id)).toBeNull();
+        const fresh = await store.conversations.ensureDirect(a.id, b.id, 2);
+        expect(fresh.created).toBe(true);
+        expect(fresh.conversation.id).not.toBe(old.conversation.id);
       });
 
       it('keeps the existing membership when a member is added again', async () => {

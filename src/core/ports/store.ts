@@ -59,8 +59,15 @@ export interface ConversationStore {
   findRoomByName(name: string): Promise<Conversation | null>;
   /** Return the room with this name, creating it if absent; safe under concurrent callers on any node. */
   ensureRoom(name: string, createdAt: number): Promise<Conversation>;
-  /** The direct conversation whose two members are exactly a and b, if any. */
+  /** The pair's current direct conversation (a and b in either order), if any. */
   findDirect(a: UserId, b: UserId): Promise<Conversation | null>;
+  /**
+   * The pair's direct conversation, created with both as members when absent, atomically: of
+   * concurrent callers on any node exactly one creates it (`created: true`).
+   */
+  ensureDirect(a: UserId, b: UserId, createdAt: number): Promise<{ conversation: Conversation; created: boolean }>;
+  /** The conversation stops being the pair's direct conversation (one of them left); a later ensureDirect creates a new one. */
+  releaseDirect(id: ConversationId): Promise<void>;
   /** Delete the conversation with its memberships and messages. */
   delete(id: ConversationId): Promise<void>;
   /** Add a member; if already a member, keep the existing row and return it. */

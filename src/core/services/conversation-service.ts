@@ -55,6 +55,15 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     return membership;
   }
 
+  /** The pair's direct conversation, made atomically on first use. Rejects INVALID_INPUT, USER_NOT_FOUND or BLOCKED. */
+  async function ensureDirect(a: Principal, b: UserId): Promise<{ conversation: Conversation; created: boolean }> {
+    if (a.id === b) throw new ChatError('INVALID_INPUT', 'A direct conversation needs two different users');
+    if (!(await store.users.findById(b))) throw new ChatError('USER_NOT_FOUND', 'User not found');
+    const [ab, ba] = await Promise.all([store.relations.has(a.id, b, 'block'), store.relations.has(b, a.id, 'block')]);
+    if (ab || ba) throw new ChatError('BLOCKED', 'A block prevents this conversation');
+    return store.conversations.ensureDirect(a.id, b, clock.now());
+  }
+
   const service: ConversationService = {
     async openRoom(name) {
       checkName('room name', name);
@@ -76,6 +85,8 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
       const removed = await store.conversations.removeMember(conversationId, user.id);
       if (!removed) return false;
       await bus.publish({ type: 'member.left', audience, user: { id: user.id, username: user.username, displayName: user.displayName } });
+      // The pair no longer shares this conversation: asking for one again makes a new one.
+      if (conversation.kind === 'direct') await store.conversations.releaseDirect(conversationId);
       if (conversation.kind !== 'room' && (await store.conversations.listMembers(conversationId)).length === 0) {
         await store.conversations.delete(conversationId);
       }
@@ -83,8 +94,9 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     },
 
     async createDirect(a, b) {
-      if (a.id !== b && (await store.conversations.findDirect(a.id, b))) throw new ChatError('ALREADY_EXISTS', 'Chat already exists between these users!');
-      return service.openDirect(a, b);
+      const { conversation, created } = await ensureDirect(a, b);
+      if (!created) throw new ChatError('ALREADY_EXISTS', 'Chat already exists between these users!');
+      return conversation;
     },
 
     async directChats(userId) {
@@ -105,19 +117,7 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
       await bus.publish({ type: 'typing.started', audience: await audienceOf(store, conversation), user: { id: user.id, username: user.username, displayName: user.displayName } });
     },
 
-    async openDirect(a, b) {
-      if (a.id === b) throw new ChatError('INVALID_INPUT', 'A direct conversation needs two different users');
-      const other = await store.users.findById(b);
-      if (!other) throw new ChatError('USER_NOT_FOUND', 'User not found');
-      const [ab, ba] = await Promise.all([store.relations.has(a.id, b, 'block'), store.relations.has(b, a.id, 'block')]);
-      if (ab || ba) throw new ChatError('BLOCKED', 'A block prevents this conversation');
-      const existing = await store.conversations.findDirect(a.id, b);
-      if (existing) return existing;
-      const conversation = await store.conversations.create({ kind: 'direct', name: null, title: '', createdAt: clock.now() });
-      await store.conversations.addMember(conversation.id, a.id, 'member', clock.now());
-      await store.conversations.addMember(conversation.id, b, 'member', clock.now());
-      return conversation;
-    },
+    openDirect: async (a, b) => (await ensureDirect(a, b)).conversation,
 
     async createGroup(owner, title, memberIds) {
       checkName('title', title);
