@@ -12,8 +12,15 @@ class RecordingWs {
   bufferedAmount = 0;
   readonly sent: string[] = [];
   readonly closes: { code: number | undefined; reason: string | undefined }[] = [];
+  readonly flow: string[] = [];
   send(text: string) {
     this.sent.push(text);
+  }
+  pause() {
+    this.flow.push('pause');
+  }
+  resume() {
+    this.flow.push('resume');
   }
   close(code?: number, reason?: string) {
     this.closes.push({ code, reason });
@@ -73,6 +80,27 @@ describe('LiveConnection', () => {
     conn.listenBroadcasts();
     conn.detach();
     expect(seen).toEqual(['+c7', '+u3', '+b', '-c7', '-u3', '-b']);
+  });
+
+  it('stops reading a client whose messages pile up, and reads again once they have drained', async () => {
+    const ws = new RecordingWs();
+    const conn = make(ws);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    for (let i = 0; i < 100; i++) conn.enqueue(() => gate, () => {});
+    expect(ws.flow).toEqual(['pause']);
+    release();
+    await conn.drained();
+    expect(ws.flow).toEqual(['pause', 'resume']);
+  });
+
+  it('skips the steps still queued once abandoned', async () => {
+    const conn = make(new RecordingWs());
+    const ran: number[] = [];
+    conn.enqueue(() => { ran.push(1); conn.abandon(); }, () => {});
+    conn.enqueue(() => { ran.push(2); }, () => {});
+    await conn.drained();
+    expect(ran).toEqual([1]);
   });
 
   it('runs queued handler steps one at a time, in order', async () => {

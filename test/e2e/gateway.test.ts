@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -66,3 +69,33 @@ function rawUpgrade(port: number, target: string, withKey = true): Promise<strin
     sock.on('error', reject);
   });
 }
+
+describe('shutdown', () => {
+  it('commits every message a client sent before it hung up, even when the node stops right after', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'parley-drain-'));
+    try {
+      const first = await startNode({ dir, settings: testSettings('[rate_limits]\nenabled = false\n') });
+      const body = JSON.stringify({ username: 'drainer', secret: 'pw' });
+      const headers = { 'content-type': 'application/json' };
+      await fetch(`${first.url}/api/v1/users`, { method: 'POST', headers, body });
+      const { data } = (await (await fetch(`${first.url}/api/v1/login`, { method: 'POST', headers, body })).json()) as { data: { token: string } };
+      const writer = await connect(`${first.wsUrl}/api/v1/rooms/drain/messages/ws`, data.token);
+      for (let i = 0; i < 1000; i++) writer.send(JSON.stringify({ text: `m${i}` }));
+      writer.close();
+      await writer.closed;
+      await first.stop();
+
+      const again = await startNode({ dir });
+      try {
+        const room = await again.server.core.conversations.openRoom('drain');
+        const user = await again.server.core.users.findByUsername('drainer');
+        const page = await again.server.core.messages.history({ id: user!.id, username: 'drainer', displayName: 'drainer' }, room.id, { limit: 1000 });
+        expect(page.messages.map((m) => m.text)).toEqual(Array.from({ length: 1000 }, (_, i) => `m${i}`));
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
