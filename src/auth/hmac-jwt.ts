@@ -12,6 +12,7 @@ export interface HmacJwt {
 /** Clock skew tolerated when checking `exp`, in seconds. */
 const LEEWAY_SECONDS = 30;
 
+/** HS256 signing and HS256/384/512 verification with one non-empty secret; throws on an empty secret. */
 export function createHmacJwt(options: { secret: string; issuer?: string }): HmacJwt {
   if (options.secret.length === 0) throw new Error('JWT secret must not be empty');
   const key = new TextEncoder().encode(options.secret);

@@ -10,6 +10,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** Where loadConfig reads from (both optional). */
 export interface LoadOptions {
   /** Path of settings.toml; default: PARLEY_CONFIG, else ./settings.toml. */
   readonly configPath?: string;

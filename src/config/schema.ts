@@ -12,6 +12,7 @@ const LISTEN = '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$';
 /** "<attempts>/<seconds>", e.g. "10/60". */
 const RATE = '^[1-9][0-9]*/[1-9][0-9]*$';
 
+/** The validated shape of settings.toml after environment overrides; every section refuses unknown keys. */
 export const SettingsSchema = Type.Object({
   AdminAPIKey: Type.String({ minLength: 16 }),
   server: Type.Object({
@@ -57,6 +58,7 @@ export const SettingsSchema = Type.Object({
   }, strict),
 }, strict);
 
+/** settings.toml as parsed and validated, in the file's spelling. */
 export type Settings = Static<typeof SettingsSchema>;
 
 /** Values written to a new settings.toml, apart from the random secrets. */

@@ -38,6 +38,7 @@ export interface Core {
   readonly events: Pick<Bus, 'subscribe'>;
 }
 
+/** Build every service over the given ports; the services share one access checker. */
 export function createCore(deps: CoreDeps): Core {
   const access = createAccess(deps.store, deps.clock);
   const users = createUserService(deps);
@@ -54,4 +55,5 @@ export function createCore(deps: CoreDeps): Core {
   };
 }
 
+/** Re-exported so adapters can type errors without reaching into the core's files. */
 export type { ChatError, ErrorCode } from './errors.js';

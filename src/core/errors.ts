@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   INTERNAL: { retryable: true, description: 'An unexpected failure; details are logged, never sent.' },
 } as const satisfies Record<string, { retryable: boolean; description: string }>;
 
+/** A stable error code (a key of ERROR_CODES). */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** The only error class the core throws. `message` is safe to show to a client. */
@@ -44,6 +45,7 @@ export class ChatError extends Error {
   }
 }
 
+/** Narrow an unknown thrown value to a ChatError. */
 export const isChatError = (e: unknown): e is ChatError => e instanceof ChatError;
 
 /** Pass a ChatError through; anything else becomes INTERNAL with the original as its cause. */

@@ -33,6 +33,7 @@ export type DomainEvent =
   | { readonly type: 'typing.started'; readonly audience: EventAudience; readonly user: EventAuthor }
   | { readonly type: 'user.disabled'; readonly user: User };
 
+/** The `type` of a domain event, e.g. `message.created`. */
 export type DomainEventType = DomainEvent['type'];
 
 /** The list of event types, for validating envelopes that arrive from other nodes. */

@@ -12,6 +12,7 @@ import { CloseCode } from './close-codes.js';
 import { LiveConnection, type SubscriptionIndex } from './connection.js';
 import { frameText } from './frame.js';
 
+/** What a gateway needs: the core's events, the socket routes it serves and its limits. */
 export interface GatewayOptions {
   readonly core: Core;
   readonly routes: readonly SocketRoute[];
@@ -32,6 +33,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** A gateway for one listener; call attach(server) to take over its upgrade requests. */
 export function createGateway(options: GatewayOptions): Gateway {
   const { core, routes, logger } = options;
   const maxPayload = Math.max(...routes.map((r) => r.maxPayload), 1024);

@@ -46,6 +46,7 @@ export interface UpgradeAcceptance {
   readonly open: (conn: Connection) => SocketHandler;
 }
 
+/** What accept() decides: refuse with an HTTP answer, or accept. */
 export type UpgradeDecision = { readonly reject: UpgradeRejection } | { readonly accept: UpgradeAcceptance };
 
 /** Where a socket route listens: the main HTTP listener, or ChatCLI's own (DESIGN.md "Gateway"). */

@@ -86,6 +86,7 @@ export interface OnlineSessionsTable {
   connected_at: number;
 }
 
+/** `nodes`: each node's last heartbeat. */
 export interface NodesTable {
   id: string;
   /** Unix milliseconds of the node's last heartbeat. */

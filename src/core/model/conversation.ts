@@ -5,6 +5,7 @@ export type ConversationKind = 'room' | 'direct' | 'group';
 /** Member roles, strongest first. */
 export type MemberRole = 'owner' | 'admin' | 'member';
 
+/** A room, direct or group conversation. */
 export interface Conversation {
   readonly id: ConversationId;
   readonly kind: ConversationKind;
@@ -15,6 +16,7 @@ export interface Conversation {
   readonly createdAt: number;
 }
 
+/** A user's place in a conversation: role and read position. */
 export interface Membership {
   readonly conversationId: ConversationId;
   readonly userId: UserId;

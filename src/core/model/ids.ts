@@ -9,6 +9,9 @@ export type ConversationId = Brand<number, 'ConversationId'>;
 /** A message's id: one server-wide, strictly increasing integer sequence. */
 export type MessageId = Brand<number, 'MessageId'>;
 
+/** Brand a number the store or a verified token gave as a UserId. */
 export const toUserId = (n: number): UserId => n as UserId;
+/** Brand a number as a ConversationId (after the adapter has checked its shape). */
 export const toConversationId = (n: number): ConversationId => n as ConversationId;
+/** Brand a number as a MessageId. */
 export const toMessageId = (n: number): MessageId => n as MessageId;

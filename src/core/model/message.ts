@@ -1,7 +1,9 @@
 import type { ConversationId, MessageId, UserId } from './ids.js';
 
+/** How a message's text is to be read. */
 export type MessageFormat = 'plain' | 'markdown' | 'html';
 
+/** A stored message. */
 export interface Message {
   readonly id: MessageId;
   readonly conversationId: ConversationId;

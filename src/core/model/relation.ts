@@ -3,6 +3,7 @@ import type { ConversationId, UserId } from './ids.js';
 /** mute: the owner stops receiving the target's messages; block: no direct contact either way. */
 export type RelationKind = 'mute' | 'block';
 
+/** One user's mute or block of another. */
 export interface Relation {
   readonly ownerId: UserId;
   readonly targetId: UserId;

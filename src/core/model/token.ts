@@ -13,6 +13,7 @@ export interface AccessTokenRecord {
   readonly revokedAt: number | null;
 }
 
+/** A refresh token (hashed) in its family; rotatedAt marks it retired. */
 export interface RefreshTokenRecord {
   readonly hash: string;
   readonly userId: UserId;

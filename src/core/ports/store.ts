@@ -23,6 +23,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** Fields of a user to change; absent fields stay as they are. */
 export interface UserPatch {
   readonly displayName?: string;
   readonly email?: string | null;
@@ -33,6 +34,7 @@ export interface UserPatch {
   readonly isDisabled?: boolean;
 }
 
+/** Accounts. */
 export interface UserStore {
   /** Insert a user. Rejects with ChatError USERNAME_TAKEN when the username exists case-insensitively. */
   create(user: NewUser): Promise<StoredUser>;
@@ -45,6 +47,7 @@ export interface UserStore {
   update(id: UserId, patch: UserPatch): Promise<StoredUser | null>;
 }
 
+/** What the store needs to create a conversation; it assigns the id. */
 export interface NewConversation {
   readonly kind: ConversationKind;
   readonly name: string | null;
@@ -52,6 +55,7 @@ export interface NewConversation {
   readonly createdAt: number;
 }
 
+/** Conversations and their memberships. */
 export interface ConversationStore {
   create(conversation: NewConversation): Promise<Conversation>;
   findById(id: ConversationId): Promise<Conversation | null>;
@@ -99,6 +103,7 @@ export interface MemberAccess {
   readonly banReason: string | null;
 }
 
+/** A history page request: bounds by id and a size. */
 export interface HistoryQuery {
   /** Only messages with id < beforeId. */
   readonly beforeId?: MessageId;
@@ -108,6 +113,7 @@ export interface HistoryQuery {
   readonly limit: number;
 }
 
+/** Messages, with group-committed inserts. */
 export interface MessageStore {
   /**
    * Insert a message. Inserts queued in the same event-loop turn, or while the previous commit
@@ -128,6 +134,7 @@ export interface MessageStore {
   markDeleted(id: MessageId, deletedAt: number): Promise<Message | null>;
 }
 
+/** Mutes, blocks and bans. */
 export interface RelationStore {
   /** Idempotent. */
   add(relation: Relation): Promise<void>;

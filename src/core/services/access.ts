@@ -17,6 +17,7 @@ export interface Access {
   member(conversationId: ConversationId, userId: UserId): Promise<{ conversation: Conversation; membership: Membership }>;
 }
 
+/** The shared existence, membership, account and ban checks. */
 export function createAccess(store: Store, clock: Clock): Access {
   const access: Access = {
     async conversation(id) {

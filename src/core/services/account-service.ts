@@ -44,6 +44,7 @@ export interface AccountService {
   subscribe(email: string): Promise<void>;
 }
 
+/** Self-service accounts over the store, mailer and secrets. */
 export function createAccountService(deps: {
   store: Store; clock: Clock; secrets: Secrets; hasher: PasswordHasher; mailer: Mailer; limiter: RateLimiter; tokens: TokenService;
 }): AccountService {

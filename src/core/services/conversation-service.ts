@@ -43,6 +43,7 @@ export interface ConversationService {
   listForUser(userId: UserId): Promise<Conversation[]>;
 }
 
+/** Conversations and memberships over the store and bus. */
 export function createConversationService(deps: { store: Store; bus: Bus; clock: Clock; access: Access }): ConversationService {
   const { store, bus, clock, access } = deps;
 

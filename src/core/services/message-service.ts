@@ -42,6 +42,7 @@ export interface MessageService {
 
 const toAuthor = (p: Principal): EventAuthor => ({ id: p.id, username: p.username, displayName: p.displayName });
 
+/** Messages over the store (group-committed) and the bus. */
 export function createMessageService(deps: { store: Store; bus: Bus; clock: Clock; access: Access }): MessageService {
   const { store, bus, clock, access } = deps;
 

@@ -20,6 +20,7 @@ export interface ModerationService {
   unban(actor: Principal, userId: UserId, conversationId: ConversationId | null): Promise<boolean>;
 }
 
+/** Mutes, blocks and bans over the store. */
 export function createModerationService(deps: { store: Store; clock: Clock }): ModerationService {
   const { store, clock } = deps;
 

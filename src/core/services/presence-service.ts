@@ -30,6 +30,7 @@ export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** A node silent this long is presumed dead and its sessions are swept. */
 export const NODE_STALE_AFTER_MS = 35_000;
 
+/** The online-session registry over the store, announcing changes on the bus. */
 export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clock }): PresenceService {
   const { store, bus, clock } = deps;
   const nodeId = bus.nodeId;

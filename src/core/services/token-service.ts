@@ -45,6 +45,7 @@ export interface TokenService {
   revokeAll(userId: UserId): Promise<void>;
 }
 
+/** Opaque session tokens over the store and secrets. */
 export function createTokenService(deps: { store: Store; clock: Clock; secrets: Secrets; limiter: RateLimiter; users: UserService }): TokenService {
   const { store, clock, secrets, limiter, users } = deps;
 

@@ -47,6 +47,7 @@ export interface UserService {
   setDisabled(id: UserId, disabled: boolean): Promise<User>;
 }
 
+/** Accounts over the store, the password hasher and the rate limiter. */
 export function createUserService(deps: { store: Store; bus: Bus; hasher: PasswordHasher; clock: Clock; limiter: RateLimiter }): UserService {
   const { store, bus, hasher, clock, limiter } = deps;
   // Verifying against a real hash for unknown users keeps login time from revealing which

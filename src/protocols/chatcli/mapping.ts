@@ -27,6 +27,7 @@ export function toWireError(code: ErrorCode, coreMessage: string, overrides: Ove
 /** ISO-8601 in UTC without an offset or fraction, as the original's MySQL DATETIME (§5.9, §6.5). */
 export const toTimestamp = (ms: number): string => new Date(ms).toISOString().slice(0, 19);
 
+/** A stored message as `/chat/messages` lists it. */
 export const toWireMessage = (m: Message, username: string): WireHistoryMessage => ({
   messageID: m.id,
   userID: m.authorId,
@@ -53,9 +54,12 @@ export function text(body: Record<string, unknown>, field: string, trim = true):
 const BAD_USERNAME = /[\s"%\\'()*+,/:;<=>?@[\]^{|}~`]/;
 const EMAIL = /^[\p{L}\p{N}_.+-]+@[\p{L}\p{N}_-]+\.[\p{L}\p{N}_.-]+$/u;
 const PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/;
+/** The original's password-policy message, `≥` included. */
 export const WEAK_PASSWORD = 'Password must be ≥8 chars, include upper, lower, digit & special';
 
+/** No space, @ or the other characters the original refuses. */
 export const isValidUsername = (name: string): boolean => !BAD_USERNAME.test(name);
+/** The original's e-mail pattern, with Unicode word characters as Python's `\w`. */
 export const isValidEmail = (email: string): boolean => EMAIL.test(email);
 /** ≥ 8 characters with an upper- and a lower-case letter, a digit and ASCII punctuation. */
 export const isStrongPassword = (p: string): boolean => p.length >= 8 && /[A-Z]/.test(p) && /[a-z]/.test(p) && /\d/.test(p) && PUNCTUATION.test(p);

@@ -15,14 +15,17 @@ ${body}
 `;
 }
 
+/** GET|POST / . */
 export const welcomePage = (): string =>
   page('ChatCLI', '<h1>Welcome to ChatCLI</h1><p>This server speaks the ChatCLI API. Point your ChatCLI client at it to chat.</p><p><a href="/subscribe">Get release notifications by e-mail</a></p>');
 
+/** GET /subscribe, and POST /subscribe for form posts with a flash message. */
 export const subscribePage = (flash?: string): string =>
   page('Subscribe', `<h1>Release notifications</h1>${flash ? `<p class="note" role="status">${escape(flash)}</p>` : ''}
 <form method="POST" action="/subscribe"><label for="email">E-mail address</label><input id="email" name="email" type="email" required autocomplete="email">
 <button type="submit">Subscribe</button></form>`);
 
+/** GET /user/reset-password: the form that posts the new password. */
 export const resetPasswordPage = (token: string, username: string): string =>
   page('Reset password', `<h1>Choose a new password</h1><p>For <strong>${escape(username)}</strong>. At least 8 characters, with upper- and lower-case letters, a digit and a special character.</p>
 <form method="POST" action="/user/reset-password">

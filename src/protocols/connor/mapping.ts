@@ -14,6 +14,7 @@ export const toWireMessage = (m: Message, author: EventAuthor): WireMessage => (
   createTime: Math.floor(m.createdAt / 1000),
 });
 
+/** The success envelope. */
 export const ok = <T>(data: T): Envelope<T> => ({ error: null, data });
 
 /** The error envelope with its status for a core error code. */
@@ -28,4 +29,5 @@ export function badBinding(message: string): { status: number; body: Envelope<ne
   return toWireError('INVALID_INPUT', message);
 }
 
+/** The error every unusable token becomes (§6). */
 export const invalidToken = (): ChatError => new ChatError('INVALID_TOKEN', 'Invalid Token');

@@ -8,6 +8,7 @@ export const Credentials = Type.Object({
   username: Type.String({ minLength: 1 }),
   secret: Type.String({ minLength: 1 }),
 });
+/** The body of `/api/v1/users` and `/api/v1/login`. */
 export type Credentials = Static<typeof Credentials>;
 
 /** `{id, username}` as in responses, JWT claims and message senders (§4, §6, §8.3). */

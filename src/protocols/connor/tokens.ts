@@ -15,6 +15,7 @@ export interface ConnorTokens {
   verify(token: string): Promise<WireUser>;
 }
 
+/** Connor JWTs signed with the install's `secrets.connor_jwt`. */
 export function createConnorTokens(secret: string): ConnorTokens {
   const jwt = createHmacJwt({ secret, issuer: ISSUER });
   return {
