@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, type ErrorCode } from '../src/core/errors.js';
+import { CHATCLI_ERRORS } from '../src/protocols/chatcli/errors.js';
 import { CONNOR_ERRORS } from '../src/protocols/connor/errors.js';
 
 /** docs/errors.md, generated from the registry and each protocol's exhaustive map. */
@@ -12,13 +13,16 @@ export function renderErrorDocs(): string {
     '',
     'Core error codes are stable forever. Each protocol maps every code to its own wire shape.',
     '',
-    '| code | retryable | meaning | connor |',
-    '|---|---|---|---|',
+    'ChatCLI routes override some of these per route (reference/chatcli.md §5); the column shows the default.',
+    '',
+    '| code | retryable | meaning | connor | chatcli |',
+    '|---|---|---|---|---|',
   ];
   for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
     const { retryable, description } = ERROR_CODES[code];
     const c = CONNOR_ERRORS[code];
-    lines.push(`| \`${code}\` | ${retryable ? 'yes' : 'no'} | ${description} | ${c.status} \`${c.type}\` |`);
+    const cli = CHATCLI_ERRORS[code];
+    lines.push(`| \`${code}\` | ${retryable ? 'yes' : 'no'} | ${description} | ${c.status} \`${c.type}\` | ${cli.status}${cli.message ? ` "${cli.message}"` : ''} |`);
   }
   return lines.join('\n') + '\n';
 }

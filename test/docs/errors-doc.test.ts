@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderErrorDocs } from '../../scripts/error-docs.js';
 import { ChatError, ERROR_CODES, toChatError } from '../../src/core/errors.js';
+import { CHATCLI_ERRORS } from '../../src/protocols/chatcli/errors.js';
 import { CONNOR_ERRORS } from '../../src/protocols/connor/errors.js';
 
 describe('error registry', () => {
@@ -13,6 +14,7 @@ describe('error registry', () => {
     for (const code of Object.keys(ERROR_CODES)) {
       expect(code).toMatch(/^[A-Z][A-Z_]*[A-Z]$/);
       expect(CONNOR_ERRORS).toHaveProperty(code);
+      expect(CHATCLI_ERRORS).toHaveProperty(code);
     }
   });
 
