@@ -21,5 +21,14 @@ export async function buildApp(options: { protocols: readonly ProtocolAdapter[];
   for (const protocol of options.protocols) {
     if (protocol.routes) await app.register(protocol.routes);
   }
+  // Each original answered unknown paths and wrong methods in its own way; ask the protocols.
+  app.setNotFoundHandler((req, reply) => {
+    const pathname = req.url.split('?')[0] ?? '/';
+    for (const protocol of options.protocols) {
+      const answer = protocol.notFound?.(req.method, pathname);
+      if (answer) return reply.code(answer.status).type(answer.contentType).send(answer.body);
+    }
+    return reply.code(404).send({ message: 'Not Found' });
+  });
   return app;
 }

@@ -20,6 +20,11 @@ export interface ProtocolAdapter {
   /** Registered in its own encapsulated Fastify scope, so its error handler is its own. */
   readonly routes?: (app: FastifyInstance) => Promise<void>;
   readonly sockets?: readonly SocketRoute[];
+  /**
+   * The protocol's own answer for a request no route took (an unknown path, or a known path
+   * with another method), or null when the path is not the protocol's.
+   */
+  readonly notFound?: (method: string, pathname: string) => UpgradeRejection | null;
 }
 
 /** The parts of an upgrade request an adapter may look at. */

@@ -152,5 +152,9 @@ export function createTokenStore(db: Kysely<Database>): TokenStore {
       const result = await db.updateTable('reset_tokens').set({ used_at: now }).where('hash', '=', hash).where('used_at', 'is', null).executeTakeFirst();
       return result.numUpdatedRows === 1n;
     },
+
+    async revokeResets(userId, now) {
+      await db.updateTable('reset_tokens').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
+    },
   };
 }

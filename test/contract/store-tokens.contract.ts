@@ -216,6 +216,17 @@ export function describeTokenStoreContract(name: string, makeStore: StoreFactory
         const results = await Promise.all(Array.from({ length: 5 }, (_, i) => store.tokens.consumeReset('reset-1', T + i)));
         expect(results.filter(Boolean)).toHaveLength(1);
       });
+
+      it('revokes every unused reset token of one user only', async () => {
+        const [alice, bob] = [await createUser('alice'), await createUser('bob')];
+        for (const [hash, userId] of [['a1', alice.id], ['a2', alice.id], ['b1', bob.id]] as const) {
+          await store.tokens.createReset({ hash, userId, expiresAt: T + HOUR, createdAt: T });
+        }
+        await store.tokens.revokeResets(alice.id, T + 1);
+        expect(await store.tokens.consumeReset('a1', T + 2)).toBe(false);
+        expect(await store.tokens.consumeReset('a2', T + 2)).toBe(false);
+        expect(await store.tokens.consumeReset('b1', T + 2)).toBe(true);
+      });
     });
 
     describe('subscribers', () => {

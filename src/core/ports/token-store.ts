@@ -42,6 +42,8 @@ export interface TokenStore {
   findReset(hash: string): Promise<ResetTokenRecord | null>;
   /** Mark used if unused; resolves false when it was already used (one use only, even concurrently). */
   consumeReset(hash: string, now: number): Promise<boolean>;
+  /** Mark every unused reset token of the user used, so no link sent earlier works any more. */
+  revokeResets(userId: UserId, now: number): Promise<void>;
 }
 
 /** The release-notification mailing list (ChatCLI `/subscribe`). */

@@ -30,8 +30,8 @@ export interface AccountService {
   /** Check the newest code; marks the address verified. Rejects TOKEN_EXPIRED (wrong, old or no code) or RATE_LIMITED. */
   verifyEmail(username: string, code: string, origin?: Origin): Promise<User>;
   /**
-   * Mail a one-time reset link to the account's verified address. Rejects USER_NOT_FOUND,
-   * INVALID_INPUT (no address), EMAIL_NOT_VERIFIED, RATE_LIMITED or MAIL_FAILED.
+   * Mail a one-time reset link to the account's address. Rejects USER_NOT_FOUND, INVALID_INPUT
+   * (no address), RATE_LIMITED or MAIL_FAILED.
    */
   requestPasswordReset(username: string, compose: (token: string, user: User) => MailContent, origin?: Origin): Promise<void>;
   /**
@@ -72,6 +72,9 @@ export function createAccountService(deps: {
         ? await store.users.update(existing.id, { passwordHash, email: cmd.email })
         : await store.users.create({ username: cmd.username, displayName: cmd.username, email: cmd.email, emailVerified: false, passwordHash, isOperator: false, isBot: false, createdAt: now });
       if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      // Taking over an unverified account: whatever was mailed to its earlier address (codes,
+      // reset links) must stop working, or the earlier claimant could take the account back.
+      if (existing) await store.tokens.revokeResets(user.id, now);
       const code = secrets.randomInt(100_000, 999_999);
       await store.tokens.replaceEmailCode({ userId: user.id, codeHash: secrets.hash(code), expiresAt: now + EMAIL_CODE_TTL_MS, createdAt: now });
       await send(cmd.email, compose(code));
@@ -94,9 +97,6 @@ export function createAccountService(deps: {
       const user = await store.users.findByUsername(username);
       if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
       if (user.email === null) throw new ChatError('INVALID_INPUT', 'This account has no e-mail address');
-      // An unverified address may belong to someone who is about to lose the name to its real
-      // owner (re-registration takes unverified accounts over); a link sent there must not exist.
-      if (!user.emailVerified) throw new ChatError('EMAIL_NOT_VERIFIED', 'The e-mail address of this account is not verified');
       const token = `t0k3n${secrets.randomToken(16)}`;
       const now = clock.now();
       await store.tokens.createReset({ hash: secrets.hash(token), userId: user.id, expiresAt: now + RESET_TTL_MS, createdAt: now });

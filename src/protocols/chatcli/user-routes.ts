@@ -139,7 +139,6 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
       return answer(reply, () => core.accounts.requestPasswordReset(username, (token, user) => resetMail(publicUrl(), token, user.username), origin(req)), () =>
         envelope(200, '', 'Password reset email sent!'), {
         MAIL_FAILED: [500, 'Failed to send password reset email'],
-        EMAIL_NOT_VERIFIED: [400, 'Email is not verified'],
       });
     });
 

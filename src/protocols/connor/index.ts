@@ -1,3 +1,4 @@
+import { notFoundFor } from '../not-found.js';
 import type { ProtocolAdapter, ProtocolContext } from '../protocol.js';
 import { connorRoutes } from './routes.js';
 import { connorSocketRoute } from './socket.js';
@@ -7,5 +8,17 @@ import { createConnorTokens } from './tokens.js';
 export function createConnorProtocol(ctx: ProtocolContext & { readonly jwtSecret: string }): ProtocolAdapter {
   const tokens = createConnorTokens(ctx.jwtSecret);
   const deps = { core: ctx.core, tokens, logger: ctx.logger };
-  return { name: 'connor', routes: connorRoutes(deps), sockets: [connorSocketRoute(deps)] };
+  return {
+    name: 'connor',
+    routes: connorRoutes(deps),
+    sockets: [connorSocketRoute(deps)],
+    // Echo's default answers for the API's paths.
+    notFound: notFoundFor({
+      routes: { '/api/v1/users': ['POST'], '/api/v1/login': ['POST'] },
+      patterns: [[/^\/api\/v1\/rooms\/[^/]+\/messages\/ws$/, ['GET']]],
+      prefixes: ['/api/'],
+      notFound: { status: 404, contentType: 'application/json; charset=UTF-8', body: '{"message":"Not Found"}' },
+      methodNotAllowed: { status: 405, contentType: 'application/json; charset=UTF-8', body: '{"message":"Method Not Allowed"}' },
+    }),
+  };
 }

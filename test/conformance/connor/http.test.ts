@@ -132,6 +132,17 @@ describe('tokens on HTTP routes', () => {
   });
 });
 
+describe('unknown paths and methods', () => {
+  it("answers Echo's JSON 404 for an unknown API path and 405 for a wrong method", async () => {
+    const unknown = await node.server.app.inject({ method: 'GET', url: '/api/v1/nothing' });
+    expect(unknown.statusCode).toBe(404);
+    expect(JSON.parse(unknown.body)).toEqual({ message: 'Not Found' });
+    const wrong = await node.server.app.inject({ method: 'GET', url: '/api/v1/login' });
+    expect(wrong.statusCode).toBe(405);
+    expect(JSON.parse(wrong.body)).toEqual({ message: 'Method Not Allowed' });
+  });
+});
+
 describe('GET on the WebSocket path without an upgrade', () => {
   it("answers gorilla's plain-text 400 Bad Request", async () => {
     const res = await node.server.app.inject({ method: 'GET', url: '/api/v1/rooms/lobby/messages/ws' });
