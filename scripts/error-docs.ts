@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, type ErrorCode } from '../src/core/errors.js';
 import { CHATCLI_ERRORS } from '../src/protocols/chatcli/errors.js';
 import { CONNOR_ERRORS } from '../src/protocols/connor/errors.js';
+import { TRUECONF_ERRORS } from '../src/protocols/trueconf/errors.js';
 
 /** docs/errors.md, generated from the registry and each protocol's exhaustive map. */
 export function renderErrorDocs(): string {
@@ -15,14 +16,14 @@ export function renderErrorDocs(): string {
     '',
     'ChatCLI routes override some of these per route (reference/chatcli.md §5); the column shows the default.',
     '',
-    '| code | retryable | meaning | connor | chatcli |',
-    '|---|---|---|---|---|',
+    '| code | retryable | meaning | connor | chatcli | trueconf errorCode |',
+    '|---|---|---|---|---|---|',
   ];
   for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
     const { retryable, description } = ERROR_CODES[code];
     const c = CONNOR_ERRORS[code];
     const cli = CHATCLI_ERRORS[code];
-    lines.push(`| \`${code}\` | ${retryable ? 'yes' : 'no'} | ${description} | ${c.status} \`${c.type}\` | ${cli.status}${cli.message ? ` "${cli.message}"` : ''} |`);
+    lines.push(`| \`${code}\` | ${retryable ? 'yes' : 'no'} | ${description} | ${c.status} \`${c.type}\` | ${cli.status}${cli.message ? ` "${cli.message}"` : ''} | ${TRUECONF_ERRORS[code]} |`);
   }
   return lines.join('\n') + '\n';
 }

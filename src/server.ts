@@ -19,6 +19,7 @@ import { createGateway, type Gateway } from './gateway/gateway.js';
 import { buildApp } from './http/app.js';
 import { createChatcliProtocol } from './protocols/chatcli/index.js';
 import { createConnorProtocol } from './protocols/connor/index.js';
+import { createTrueconfProtocol } from './protocols/trueconf/index.js';
 import type { ListenerName } from './protocols/protocol.js';
 import { openStore } from './storage/open-store.js';
 
@@ -103,6 +104,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const protocols = [
       createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt }),
       createChatcliProtocol({ core, logger, publicUrl: () => publicUrl }),
+      createTrueconfProtocol({
+        core,
+        logger,
+        jwtSecret: config.secrets.trueconfJwt,
+        tokenTtlSeconds: config.trueconf.tokenTtlSeconds,
+        domain: config.server.domain,
+        unreadCap: config.trueconf.unreadCap,
+        pingIntervalMs: config.trueconf.pingIntervalMs,
+      }),
     ];
     const app = await buildApp({ protocols, logger });
     const gatewayFor = (listener: ListenerName) => createGateway({

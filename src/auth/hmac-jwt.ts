@@ -5,7 +5,7 @@ import { ChatError } from '../core/errors.js';
 export interface HmacJwt {
   /** Sign `claims` with HS256; `exp` = now + ttlSeconds; `iss` when the signer has one. */
   sign(claims: Record<string, unknown>, ttlSeconds: number): Promise<string>;
-  /** Verify signature (HS256/384/512 only) and expiry (with leeway); throws ChatError INVALID_TOKEN. */
+  /** Verify signature (HS256/384/512 only) and expiry (with leeway); throws ChatError INVALID_TOKEN, or TOKEN_EXPIRED for a good signature past `exp`. */
   verify(token: string): Promise<JWTPayload>;
 }
 
@@ -27,6 +27,7 @@ export function createHmacJwt(options: { secret: string; issuer?: string }): Hma
         const { payload } = await jwtVerify(token, key, { algorithms: ['HS256', 'HS384', 'HS512'], clockTolerance: LEEWAY_SECONDS });
         return payload;
       } catch (e) {
+        if (e instanceof errors.JWTExpired) throw new ChatError('TOKEN_EXPIRED', 'Token expired', { cause: e });
         if (e instanceof errors.JOSEError || e instanceof TypeError) throw new ChatError('INVALID_TOKEN', 'Invalid Token', { cause: e });
         throw e;
       }

@@ -50,7 +50,8 @@ describe('loadConfig on first run', () => {
     expect(config).toEqual({
       configPath: file,
       adminApiKey: expect.stringMatching(UUID_V4),
-      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: '' },
+      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: '', domain: 'localhost' },
+      trueconf: { tokenTtlSeconds: 31_536_000, unreadCap: 1000, pingIntervalMs: 5000 },
       chatcli: { host: '127.0.0.1', port: 8765 },
       mail: { smtpUrl: '', from: 'Parley <parley@localhost>', outboxDir: path.join(dir, 'data', 'outbox') },
       rateLimits: {
@@ -62,7 +63,7 @@ describe('loadConfig on first run', () => {
       },
       database: { url: '', sqliteFile: path.join(dir, 'data', 'parley.sqlite') },
       redis: { url: '', channel: 'parley:events' },
-      secrets: { connorJwt: expect.any(String), tokenKey: expect.any(String) },
+      secrets: { connorJwt: expect.any(String), tokenKey: expect.any(String), trueconfJwt: expect.any(String) },
       gateway: { maxBufferedBytes: DEFAULT_SETTINGS.gateway.max_buffered_bytes, pingIntervalMs: DEFAULT_SETTINGS.gateway.ping_interval_ms },
       log: { level: 'info' },
     });
@@ -114,7 +115,7 @@ describe('loadConfig overrides', () => {
       PARLEY_PUBLIC_URL: 'https://chat.example/',
       PARLEY_SMTP_URL: 'smtp://127.0.0.1:2525',
     });
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/parley-test', publicUrl: 'https://chat.example' });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/parley-test', publicUrl: 'https://chat.example', domain: 'chat.example' });
     expect(config.chatcli).toEqual({ host: '::1', port: 0 });
     expect(config.mail.smtpUrl).toBe('smtp://127.0.0.1:2525');
     expect(config.database).toEqual({ url: 'postgres://u@db.example:5432/parley', sqliteFile: '/var/lib/parley-test/parley.sqlite' });
@@ -123,7 +124,7 @@ describe('loadConfig overrides', () => {
   });
 
   it('documents an override for exactly these variables', () => {
-    expect(Object.keys(ENV_OVERRIDES).sort()).toEqual(['PARLEY_CHATCLI_LISTEN', 'PARLEY_DATABASE_URL', 'PARLEY_DATA_DIR', 'PARLEY_LISTEN', 'PARLEY_LOG_LEVEL', 'PARLEY_PUBLIC_URL', 'PARLEY_REDIS_CHANNEL', 'PARLEY_REDIS_URL', 'PARLEY_SMTP_URL']);
+    expect(Object.keys(ENV_OVERRIDES).sort()).toEqual(['PARLEY_CHATCLI_LISTEN', 'PARLEY_DATABASE_URL', 'PARLEY_DATA_DIR', 'PARLEY_DOMAIN', 'PARLEY_LISTEN', 'PARLEY_LOG_LEVEL', 'PARLEY_PUBLIC_URL', 'PARLEY_REDIS_CHANNEL', 'PARLEY_REDIS_URL', 'PARLEY_SMTP_URL']);
   });
 
   it('accepts empty database and redis URLs as "SQLite" and "in-process bus"', () => {
@@ -242,7 +243,7 @@ describe('loadConfig errors', () => {
     writeEdited((t) => t.replace(/\[secrets\][^[]*/, ''));
     const config = load();
     expect(config.secrets.connorJwt.length).toBeGreaterThanOrEqual(32);
-    expect(readFileSync(file, 'utf8')).toMatch(/\[secrets\]\nconnor_jwt = ".+"\ntoken_key = ".+"\n$/);
+    expect(readFileSync(file, 'utf8')).toMatch(/\[secrets\]\nconnor_jwt = ".+"\ntoken_key = ".+"\ntrueconf_jwt = ".+"\n$/);
   });
 
   it('rejects a secret shorter than 32 characters without printing it', () => {

@@ -124,6 +124,9 @@ function mergeDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** The host of a public URL, or "localhost" when none is set. */
+const domainOf = (publicUrl: string): string => (publicUrl ? new URL(publicUrl).hostname : 'localhost');
+
 /** "host:port" (IPv6 hosts in brackets) → parts. */
 function splitListen(listen: string): { host: string; port: number } {
   const sep = listen.lastIndexOf(':');
@@ -142,13 +145,14 @@ function toConfig(s: Settings, configPath: string): Config {
   return {
     configPath,
     adminApiKey: s.AdminAPIKey,
-    server: { host, port, dataDir, publicUrl: s.server.public_url.replace(/\/+$/, '') },
+    server: { host, port, dataDir, publicUrl: s.server.public_url.replace(/\/+$/, ''), domain: s.server.domain || domainOf(s.server.public_url) },
+    trueconf: { tokenTtlSeconds: s.trueconf.token_ttl_seconds, unreadCap: s.trueconf.unread_cap, pingIntervalMs: s.trueconf.ping_interval_ms },
     chatcli,
     mail: { smtpUrl: s.mail.smtp, from: s.mail.from, outboxDir: path.join(dataDir, 'outbox') },
     rateLimits: enabled ? { login: rate(limits.login), register: rate(limits.register), verify: rate(limits.verify), reset: rate(limits.reset), refresh: rate(limits.refresh) } : null,
     database: { url: s.database.url, sqliteFile: path.join(dataDir, 'parley.sqlite') },
     redis: { url: s.redis.url, channel: s.redis.channel },
-    secrets: { connorJwt: s.secrets.connor_jwt, tokenKey: s.secrets.token_key },
+    secrets: { connorJwt: s.secrets.connor_jwt, tokenKey: s.secrets.token_key, trueconfJwt: s.secrets.trueconf_jwt },
     gateway: { maxBufferedBytes: s.gateway.max_buffered_bytes, pingIntervalMs: s.gateway.ping_interval_ms },
     log: { level: s.log.level },
   };

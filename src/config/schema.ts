@@ -20,6 +20,16 @@ export const SettingsSchema = Type.Object({
     data_dir: Type.String({ minLength: 1 }),
     /** Base URL used in links sent by mail; empty = http://<listen>. */
     public_url: Type.String({ pattern: '^$|^https?://[^\\s]+$' }),
+    /** The server's domain in user ids (`alice@<domain>`); empty = the host of the public URL. */
+    domain: Type.String({ pattern: '^$|^[A-Za-z0-9.-]+$' }),
+  }, strict),
+  trueconf: Type.Object({
+    /** Lifetime of a bot token in seconds (the documentation's example: one year). */
+    token_ttl_seconds: Type.Integer({ minimum: 60 }),
+    /** Most unread messages replayed after `auth` with receiveUnread. */
+    unread_cap: Type.Integer({ minimum: 0 }),
+    /** Protocol ping interval of bot sockets (the original pings about every 5 s). */
+    ping_interval_ms: Type.Integer({ minimum: 100 }),
   }, strict),
   chatcli: Type.Object({
     /** ChatCLI's WebSocket has its own listener, as in the original (port 8765, path /ws). */
@@ -48,6 +58,7 @@ export const SettingsSchema = Type.Object({
   secrets: Type.Object({
     connor_jwt: Type.String({ minLength: 32 }),
     token_key: Type.String({ minLength: 32 }),
+    trueconf_jwt: Type.String({ minLength: 32 }),
   }, strict),
   gateway: Type.Object({
     max_buffered_bytes: Type.Integer({ minimum: 1024 }),
@@ -63,7 +74,8 @@ export type Settings = Static<typeof SettingsSchema>;
 
 /** Values written to a new settings.toml, apart from the random secrets. */
 export const DEFAULT_SETTINGS = {
-  server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '' },
+  server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '', domain: '' },
+  trueconf: { token_ttl_seconds: 31_536_000, unread_cap: 1000, ping_interval_ms: 5000 },
   chatcli: { listen: '127.0.0.1:8765' },
   mail: { smtp: '', from: 'Parley <parley@localhost>' },
   rate_limits: { enabled: true, login: '10/60', register: '5/600', verify: '10/300', reset: '5/3600', refresh: '30/60' },
@@ -87,10 +99,11 @@ export const ENV_OVERRIDES = {
   PARLEY_CHATCLI_LISTEN: 'chatcli.listen',
   PARLEY_PUBLIC_URL: 'server.public_url',
   PARLEY_SMTP_URL: 'mail.smtp',
+  PARLEY_DOMAIN: 'server.domain',
 } as const;
 
 /** Secrets every settings file holds: generated at first run, and added when a newer version needs one. */
-export const SECRET_KEYS = ['connor_jwt', 'token_key'] as const;
+export const SECRET_KEYS = ['connor_jwt', 'token_key', 'trueconf_jwt'] as const;
 
 /** An abuse limit: `capacity` attempts per `perSeconds`, per account and per client address. */
 export interface RateLimit {
@@ -103,14 +116,15 @@ export interface Config {
   readonly configPath: string;
   readonly adminApiKey: string;
   /** publicUrl '' = the main listener's own URL, known once it listens. */
-  readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string };
+  readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string; readonly domain: string };
+  readonly trueconf: { readonly tokenTtlSeconds: number; readonly unreadCap: number; readonly pingIntervalMs: number };
   readonly chatcli: { readonly host: string; readonly port: number };
   readonly mail: { readonly smtpUrl: string; readonly from: string; readonly outboxDir: string };
   /** null when rate limiting is disabled. */
   readonly rateLimits: Readonly<Record<'login' | 'register' | 'verify' | 'reset' | 'refresh', RateLimit>> | null;
   readonly database: { readonly url: string; readonly sqliteFile: string };
   readonly redis: { readonly url: string; readonly channel: string };
-  readonly secrets: { readonly connorJwt: string; readonly tokenKey: string };
+  readonly secrets: { readonly connorJwt: string; readonly tokenKey: string; readonly trueconfJwt: string };
   readonly gateway: { readonly maxBufferedBytes: number; readonly pingIntervalMs: number };
   readonly log: { readonly level: Settings['log']['level'] };
 }

@@ -25,7 +25,7 @@ export interface EventAudience {
 export type DomainEvent =
   | { readonly type: 'message.created'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor }
   | { readonly type: 'message.edited'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor }
-  | { readonly type: 'message.deleted'; readonly audience: EventAudience; readonly messageId: MessageId; readonly deletedBy: UserId }
+  | { readonly type: 'message.deleted'; readonly audience: EventAudience; readonly messageId: MessageId; readonly deletedBy: EventAuthor }
   | { readonly type: 'member.joined'; readonly audience: EventAudience; readonly user: EventAuthor; readonly conversation: Conversation }
   | { readonly type: 'member.left'; readonly audience: EventAudience; readonly user: EventAuthor }
   | { readonly type: 'presence.changed'; readonly user: EventAuthor; readonly online: boolean }

@@ -104,7 +104,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         enc = text === null ? null : { frame: frameText(text), text };
         encoded.set(conn.route.protocol, enc);
       }
-      if (enc) conn.sendFramed(enc.frame, enc.text, ephemeral);
+      if (!enc) continue;
+      if (conn.route.frameFor) {
+        const own = conn.route.frameFor(conn, enc.text, event);
+        if (own !== null) conn.send(own, { ephemeral });
+      } else conn.sendFramed(enc.frame, enc.text, ephemeral);
     }
   }
 
@@ -118,17 +122,24 @@ export function createGateway(options: GatewayOptions): Gateway {
     return out;
   }
 
-  const pinger = setInterval(() => {
-    for (const conn of live) {
-      if (!conn.alive) {
-        conn.ws.terminate(); // no pong since the last ping: the peer is gone
-        continue;
+  // One timer per ping interval in use: a connection is pinged on its route's interval and
+  // dropped if it has not answered the previous ping.
+  const intervals = new Set(routes.map((r) => r.pingIntervalMs ?? options.pingIntervalMs));
+  const pingers = [...intervals].map((interval) => {
+    const timer = setInterval(() => {
+      for (const conn of live) {
+        if ((conn.route.pingIntervalMs ?? options.pingIntervalMs) !== interval) continue;
+        if (!conn.alive) {
+          conn.ws.terminate(); // no pong since the last ping: the peer is gone
+          continue;
+        }
+        conn.alive = false;
+        conn.ws.ping();
       }
-      conn.alive = false;
-      conn.ws.ping();
-    }
-  }, options.pingIntervalMs);
-  pinger.unref();
+    }, interval);
+    timer.unref();
+    return timer;
+  });
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', (e) => logger.debug({ err: e }, 'upgrade socket error'));
@@ -212,7 +223,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
     async close() {
       closing = true;
-      clearInterval(pinger);
+      for (const timer of pingers) clearInterval(timer);
       unsubscribe();
       const conns = [...live];
       for (const conn of conns) conn.close(CloseCode.GOING_AWAY, 'server shutting down');

@@ -66,6 +66,13 @@ export interface SocketRoute {
   match(pathname: string): Record<string, string> | null;
   /** Largest inbound message in bytes; larger ones close the socket with 1009. */
   readonly maxPayload: number;
+  /** Protocol ping interval for this route's sockets; default: the gateway's. */
+  readonly pingIntervalMs?: number;
+  /**
+   * For protocols whose frames differ per connection (a per-connection request id, say): build
+   * the connection's frame around the once-encoded text, or null to skip this connection.
+   */
+  readonly frameFor?: (conn: Connection, encoded: string, event: DomainEvent) => string | null;
   /** Close code used when a client reads too slowly (send buffer over the cap). */
   readonly slowConsumerCloseCode: number;
   /** Authenticate and decide; may reject with an HTTP response. Must not throw for bad input. */

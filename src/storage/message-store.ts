@@ -171,6 +171,34 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
       return { messages: page.map(toMessage), hasMore: rows.length > limit };
     },
 
+    async unreadFor(userId, limit) {
+      // The membership join carries each conversation's read position; the (conversation_id, id)
+      // index serves the range, newest first so the cap keeps the newest.
+      const rows = await db
+        .selectFrom('messages as msg')
+        .innerJoin('memberships as m', (j) => j.onRef('m.conversation_id', '=', 'msg.conversation_id').on('m.user_id', '=', userId))
+        .selectAll('msg')
+        .whereRef('msg.id', '>', 'm.last_read_message_id')
+        .where('msg.author_id', '!=', userId)
+        .where('msg.deleted_at', 'is', null)
+        .orderBy('msg.id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.reverse().map(toMessage);
+    },
+
+    async countUnread(conversationId, afterId, excludeAuthor) {
+      const row = await db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('conversation_id', '=', conversationId)
+        .where('id', '>', afterId)
+        .where('author_id', '!=', excludeAuthor)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     edit: (id, text, editedAt) => update(id, { text, edited_at: editedAt }),
     markDeleted: (id, deletedAt) => update(id, { text: '', deleted_at: deletedAt }),
   };

@@ -26,6 +26,22 @@ export function describeMessageContract(getStore: () => Store): void {
       expect(await store.messages.findById(toMessageId(99_999))).toBeNull();
     });
 
+    it('lists a reader\'s unread messages across conversations, oldest first, capped to the newest', async () => {
+      const { room, author } = await roomWithAuthor();
+      const reader = await createUser('reader');
+      const other = await createRoom('other');
+      for (const r of [room, other]) await store.conversations.addMember(r.id, reader.id, 'member', 1);
+      const sent = [];
+      for (let i = 0; i < 6; i++) sent.push(await store.messages.insert(draft(i % 2 ? other.id : room.id, author.id, `m${i}`)));
+      await store.messages.insert(draft(room.id, reader.id, 'mine')); // never unread for its author
+      await store.messages.markDeleted(sent[5]!.id, 2);
+      await store.conversations.setReadPosition(room.id, reader.id, sent[2]!.id); // m0, m2 read
+      expect((await store.messages.unreadFor(reader.id, 10)).map((m) => m.text)).toEqual(['m1', 'm3', 'm4']);
+      expect((await store.messages.unreadFor(reader.id, 2)).map((m) => m.text)).toEqual(['m3', 'm4']);
+      expect(await store.messages.countUnread(room.id, sent[2]!.id, reader.id)).toBe(1);
+      expect(await store.messages.countUnread(other.id, toMessageId(0), reader.id)).toBe(2);
+    });
+
     it('assigns strictly increasing ids across conversations', async () => {
       const { room, author } = await roomWithAuthor();
       const other = await createRoom('other');

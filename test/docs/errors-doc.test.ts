@@ -4,6 +4,7 @@ import { renderErrorDocs } from '../../scripts/error-docs.js';
 import { ChatError, ERROR_CODES, toChatError } from '../../src/core/errors.js';
 import { CHATCLI_ERRORS } from '../../src/protocols/chatcli/errors.js';
 import { CONNOR_ERRORS } from '../../src/protocols/connor/errors.js';
+import { TRUECONF_ERRORS } from '../../src/protocols/trueconf/errors.js';
 
 describe('error registry', () => {
   it('is documented in docs/errors.md exactly as generated (run npm run docs:errors)', () => {
@@ -15,6 +16,7 @@ describe('error registry', () => {
       expect(code).toMatch(/^[A-Z][A-Z_]*[A-Z]$/);
       expect(CONNOR_ERRORS).toHaveProperty(code);
       expect(CHATCLI_ERRORS).toHaveProperty(code);
+      expect(TRUECONF_ERRORS).toHaveProperty(code);
     }
   });
 

@@ -128,6 +128,13 @@ export interface MessageStore {
    * Deleted messages are included with deletedAt set.
    */
   history(conversationId: ConversationId, query: HistoryQuery): Promise<HistoryPage>;
+  /**
+   * Messages the user has not read, across every conversation it is a member of: newer than its
+   * read position there, not its own, not deleted. The newest `limit`, returned oldest first.
+   */
+  unreadFor(userId: UserId, limit: number): Promise<Message[]>;
+  /** How many messages of the conversation are newer than `afterId` and not by `excludeAuthor`. */
+  countUnread(conversationId: ConversationId, afterId: MessageId, excludeAuthor: UserId): Promise<number>;
   /** Replace the text and set editedAt; resolves to the updated message or null. */
   edit(id: MessageId, text: string, editedAt: number): Promise<Message | null>;
   /** Mark deleted (text cleared); resolves to the updated message or null. */

@@ -38,6 +38,12 @@ export interface MessageService {
   history(reader: Principal, conversationId: ConversationId, query: { beforeId?: MessageId; afterId?: MessageId; limit: number }): Promise<HistoryPage>;
   /** Move the reader's read position forward. */
   markRead(reader: Principal, conversationId: ConversationId, messageId: MessageId): Promise<void>;
+  /** One message of a conversation the reader belongs to. Rejects MESSAGE_NOT_FOUND (also when deleted) or the member check's errors. */
+  get(reader: Principal, messageId: MessageId): Promise<Message>;
+  /** The reader's unread messages across its conversations, oldest first, at most `cap` (the newest ones). */
+  unread(reader: Principal, cap: number): Promise<Message[]>;
+  /** How many messages of the conversation the reader has not read. */
+  unreadCount(reader: Principal, conversationId: ConversationId): Promise<number>;
 }
 
 const toAuthor = (p: Principal): EventAuthor => ({ id: p.id, username: p.username, displayName: p.displayName });
@@ -90,13 +96,26 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       const { conversation, membership } = await access.member(message.conversationId, actor.id);
       if (message.authorId !== actor.id && membership.role === 'member') throw new ChatError('FORBIDDEN', 'Only the author or a moderator can delete a message');
       await store.messages.markDeleted(messageId, clock.now());
-      await bus.publish({ type: 'message.deleted', audience: await audienceOf(store, conversation), messageId, deletedBy: actor.id });
+      await bus.publish({ type: 'message.deleted', audience: await audienceOf(store, conversation), messageId, deletedBy: toAuthor(actor) });
     },
 
     async history(reader, conversationId, query) {
       await access.member(conversationId, reader.id);
       const limit = Number.isFinite(query.limit) ? Math.min(Math.max(Math.trunc(query.limit), 1), MAX_HISTORY_PAGE) : MAX_HISTORY_PAGE;
       return store.messages.history(conversationId, { ...query, limit });
+    },
+
+    async get(reader, messageId) {
+      const message = await ownMessage(messageId);
+      await access.member(message.conversationId, reader.id);
+      return message;
+    },
+
+    unread: (reader, cap) => store.messages.unreadFor(reader.id, Math.max(0, Math.trunc(cap))),
+
+    async unreadCount(reader, conversationId) {
+      const { membership } = await access.member(conversationId, reader.id);
+      return store.messages.countUnread(conversationId, membership.lastReadMessageId, reader.id);
     },
 
     async markRead(reader, conversationId, messageId) {

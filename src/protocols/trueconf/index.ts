@@ -1,0 +1,23 @@
+import type { ProtocolAdapter, ProtocolContext } from '../protocol.js';
+import { trueconfRoutes } from './routes.js';
+import { trueconfSocketRoute } from './socket.js';
+import { createTrueconfTokens } from './tokens.js';
+
+/** Settings the TrueConf Bridge adapter needs. */
+export interface TrueconfOptions {
+  readonly jwtSecret: string;
+  readonly tokenTtlSeconds: number;
+  readonly domain: string;
+  readonly unreadCap: number;
+  readonly pingIntervalMs: number;
+}
+
+/** The TrueConf chatbot API (reference/trueconf.md): password grant → JWT, request/response/event socket. */
+export function createTrueconfProtocol(ctx: ProtocolContext & TrueconfOptions): ProtocolAdapter {
+  const tokens = createTrueconfTokens(ctx.jwtSecret, ctx.tokenTtlSeconds);
+  return {
+    name: 'trueconf',
+    routes: trueconfRoutes({ core: ctx.core, tokens, domain: ctx.domain, logger: ctx.logger }),
+    sockets: [trueconfSocketRoute({ core: ctx.core, tokens, domain: ctx.domain, unreadCap: ctx.unreadCap, pingIntervalMs: ctx.pingIntervalMs, logger: ctx.logger })],
+  };
+}

@@ -1,0 +1,53 @@
+import type { Conversation, ConversationKind } from '../../core/model/conversation.js';
+import { toConversationId, toMessageId, type ConversationId, type MessageId } from '../../core/model/ids.js';
+import type { Message, MessageFormat } from '../../core/model/message.js';
+
+/** ChatTypeEnum (§2.3): P2P 1, GROUP 2 (rooms show as groups too). */
+export const chatTypeOf = (kind: ConversationKind): number => (kind === 'direct' ? 1 : 2);
+
+/** parseMode ⇄ message format (§2.2). */
+export const toParseMode = (f: MessageFormat): string => (f === 'plain' ? 'text' : f);
+export const fromParseMode = (mode: unknown): MessageFormat => (mode === 'markdown' ? 'markdown' : mode === 'html' ? 'html' : 'plain');
+
+/** Ids travel as decimal strings (DESIGN.md); clients may send numbers too. */
+export function parseId(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+export const toChatId = (v: unknown): ConversationId | undefined => {
+  const n = parseId(v);
+  return n === undefined ? undefined : toConversationId(n);
+};
+export const toMsgId = (v: unknown): MessageId | undefined => {
+  const n = parseId(v);
+  return n === undefined ? undefined : toMessageId(n);
+};
+
+/** `username@domain`, with any `/resource` suffix dropped, → username (when the domain is ours or absent). */
+export function usernameOf(trueconfId: unknown, domain: string): string | undefined {
+  if (typeof trueconfId !== 'string' || trueconfId === '') return undefined;
+  const bare = trueconfId.split('/')[0]!;
+  const at = bare.lastIndexOf('@');
+  if (at < 0) return bare;
+  return bare.slice(at + 1).toLowerCase() === domain.toLowerCase() ? bare.slice(0, at) : undefined;
+}
+
+/** The message envelope (§4): type 200, box = the message's own increasing id. */
+export function toEnvelope(m: Message, authorTrueconfId: string): Record<string, unknown> {
+  return {
+    messageId: String(m.id),
+    chatId: String(m.conversationId),
+    timestamp: m.createdAt,
+    author: { id: authorTrueconfId, type: 1 },
+    box: { id: m.id, position: '0' },
+    type: 200,
+    content: { text: m.text, parseMode: toParseMode(m.format) },
+    isEdited: m.editedAt !== null,
+    ...(m.replyToId === null ? {} : { replyMessageId: String(m.replyToId) }),
+  };
+}
+
+/** A chat object (§2.3); `title` and `chatTitle` are always strings. */
+export function toChat(c: Conversation, title: string, unreadMessages: number): Record<string, unknown> {
+  return { chatId: String(c.id), title, chatTitle: title, chatType: chatTypeOf(c.kind), unreadMessages, avatarUrl: null, lastMessage: null };
+}

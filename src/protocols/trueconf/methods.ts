@@ -1,0 +1,139 @@
+import type { Core } from '../../core/core.js';
+import { ChatError } from '../../core/errors.js';
+import type { Conversation, MemberRole } from '../../core/model/conversation.js';
+import type { UserId } from '../../core/model/ids.js';
+import type { Principal } from '../../core/model/principal.js';
+import { TC } from './errors.js';
+import { fromParseMode, toChat, toChatId, toEnvelope, toMsgId, usernameOf } from './mapping.js';
+
+/** A TrueConf error the core has no code for (unknown method, bad payload): answered as is. */
+export class MethodError extends Error {
+  constructor(readonly errorCode: number, readonly errorDescription?: string) {
+    super(errorDescription ?? `errorCode ${errorCode}`);
+  }
+}
+
+/** What a method handler gets: the core, the authenticated bot and the server's domain. */
+export interface MethodContext {
+  readonly core: Core;
+  readonly me: Principal;
+  readonly domain: string;
+}
+
+type Payload = Record<string, unknown>;
+/** One client → server method (§2): payload in, response payload out. */
+export type Method = (ctx: MethodContext, payload: Payload) => Promise<unknown>;
+
+const ROLE_TO_WIRE: Record<MemberRole, string> = { owner: 'owner', admin: 'admin', member: 'user' };
+const trueconfId = (ctx: MethodContext, username: string) => `${username}@${ctx.domain}`;
+
+function chatIdOf(payload: Payload) {
+  const id = toChatId(payload['chatId']);
+  if (id === undefined) throw new MethodError(TC.CHAT_NOT_FOUND, 'Chat not found');
+  return id;
+}
+function messageIdOf(payload: Payload) {
+  const id = toMsgId(payload['messageId']);
+  if (id === undefined) throw new MethodError(TC.MESSAGE_NOT_FOUND, 'Message not found');
+  return id;
+}
+async function userIdOf(ctx: MethodContext, value: unknown): Promise<UserId> {
+  const username = usernameOf(value, ctx.domain);
+  const user = username === undefined ? null : await ctx.core.users.findByUsername(username);
+  if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
+  return user.id;
+}
+function content(payload: Payload): { text: string; format: ReturnType<typeof fromParseMode> } {
+  const c = payload['content'];
+  if (typeof c !== 'object' || c === null || typeof (c as Payload)['text'] !== 'string') throw new MethodError(TC.UNKNOWN_MESSAGE, 'content.text is required');
+  const text = (c as Payload)['text'] as string;
+  // §2.2: at most 4096 visible characters (code points).
+  if ([...text].length > 4096) throw new MethodError(TC.UNKNOWN_MESSAGE, 'Text longer than 4096 characters');
+  return { text, format: fromParseMode((c as Payload)['parseMode']) };
+}
+
+/** The title a chat shows the bot: the other person's name for P2P chats (§2.3). */
+async function titleFor(ctx: MethodContext, c: Conversation): Promise<string> {
+  if (c.kind !== 'direct') return c.title || c.name || '';
+  const other = (await ctx.core.conversations.members(c.id, ctx.me.id)).find((m) => m.userId !== ctx.me.id);
+  const user = other ? await ctx.core.users.findById(other.userId) : null;
+  return user?.displayName ?? '';
+}
+async function chatObject(ctx: MethodContext, c: Conversation) {
+  return toChat(c, await titleFor(ctx, c), await ctx.core.messages.unreadCount(ctx.me, c.id));
+}
+async function envelopes(ctx: MethodContext, messages: readonly import('../../core/model/message.js').Message[]) {
+  const authors = await ctx.core.users.findMany(messages.map((m) => m.authorId));
+  return messages.map((m) => toEnvelope(m, trueconfId(ctx, authors.get(m.authorId)?.username ?? 'unknown')));
+}
+
+/** Every method served, by its case-sensitive name (§2). */
+export const METHODS: Readonly<Record<string, Method>> = {
+  async sendMessage(ctx, p) {
+    const { text, format } = content(p);
+    const replyToId = p['replyMessageId'] == null ? null : messageIdOf({ messageId: p['replyMessageId'] });
+    const m = await ctx.core.messages.send(ctx.me, { conversationId: chatIdOf(p), text, format, replyToId });
+    return { chatId: String(m.conversationId), messageId: String(m.id), timestamp: m.createdAt };
+  },
+  async editMessage(ctx, p) {
+    const m = await ctx.core.messages.edit(ctx.me, messageIdOf(p), content(p).text);
+    return { messageId: String(m.id), timestamp: m.editedAt ?? m.createdAt };
+  },
+  async getMessageById(ctx, p) {
+    const [envelope] = await envelopes(ctx, [await ctx.core.messages.get(ctx.me, messageIdOf(p))]);
+    return envelope;
+  },
+  async getChatHistory(ctx, p) {
+    const chatId = chatIdOf(p);
+    const count = typeof p['count'] === 'number' && Number.isInteger(p['count']) && p['count'] >= 1 ? Math.min(p['count'], 100) : 50;
+    const from = p['fromMessageId'] == null ? undefined : messageIdOf({ messageId: p['fromMessageId'] });
+    // fromMessageId is inclusive; the page runs backwards from it, newest first (§2.2 our choice).
+    const page = await ctx.core.messages.history(ctx.me, chatId, { ...(from === undefined ? {} : { beforeId: (from + 1) as typeof from }), limit: count });
+    const messages = await envelopes(ctx, page.messages.filter((m) => m.deletedAt === null).reverse());
+    return { chatId: String(chatId), count: messages.length, messages };
+  },
+  async createP2PChat(ctx, p) {
+    const c = await ctx.core.conversations.openDirect(ctx.me, await userIdOf(ctx, p['userId']));
+    return { chatId: String(c.id) };
+  },
+  async createGroupChat(ctx, p) {
+    const title = typeof p['title'] === 'string' ? p['title'] : typeof p['name'] === 'string' ? p['name'] : '';
+    const c = await ctx.core.conversations.createGroup(ctx.me, title, []);
+    return { chatId: String(c.id) };
+  },
+  async getChats(ctx, p) {
+    const count = typeof p['count'] === 'number' && p['count'] >= 1 ? Math.trunc(p['count']) : 50;
+    const page = typeof p['page'] === 'number' && p['page'] >= 1 ? Math.trunc(p['page']) : 1;
+    const all = await ctx.core.conversations.listForUser(ctx.me.id);
+    return Promise.all(all.slice((page - 1) * count, page * count).map((c) => chatObject(ctx, c))); // a bare array (§2.3)
+  },
+  async getChatByID(ctx, p) {
+    return chatObject(ctx, await ctx.core.conversations.checkMember(chatIdOf(p), ctx.me.id));
+  },
+  async getChatParticipants(ctx, p) {
+    const members = await ctx.core.conversations.members(chatIdOf(p), ctx.me.id);
+    const size = typeof p['pageSize'] === 'number' && p['pageSize'] >= 1 ? Math.trunc(p['pageSize']) : members.length || 1;
+    const number = typeof p['pageNumber'] === 'number' && p['pageNumber'] >= 1 ? Math.trunc(p['pageNumber']) : 1;
+    const slice = members.slice((number - 1) * size, number * size);
+    const users = await ctx.core.users.findMany(slice.map((m) => m.userId));
+    return { participants: slice.map((m) => ({ userId: trueconfId(ctx, users.get(m.userId)?.username ?? 'unknown'), role: ROLE_TO_WIRE[m.role] })) };
+  },
+  async hasChatParticipant(ctx, p) {
+    const userId = await userIdOf(ctx, p['userId']).catch(() => null);
+    const members = await ctx.core.conversations.members(chatIdOf(p), ctx.me.id);
+    return { result: userId !== null && members.some((m) => m.userId === userId) };
+  },
+  async getChatParticipant(ctx, p) {
+    const userId = await userIdOf(ctx, p['userId']);
+    const member = (await ctx.core.conversations.members(chatIdOf(p), ctx.me.id)).find((m) => m.userId === userId);
+    if (!member) throw new ChatError('NOT_A_MEMBER', 'User is not a chat participant');
+    return { userId: String(p['userId']).split('/')[0], role: ROLE_TO_WIRE[member.role], type: 1 };
+  },
+  async getUserDisplayName(ctx, p) {
+    const user = await ctx.core.users.findById(await userIdOf(ctx, p['userId']));
+    return { displayName: user?.displayName ?? '' };
+  },
+  async getFileUploadLimits() {
+    return { extensions: null, maxSize: null };
+  },
+};

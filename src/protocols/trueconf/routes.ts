@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { Core } from '../../core/core.js';
+import { toChatError } from '../../core/errors.js';
+import type { Logger } from '../../logger.js';
+import { CLIENT_ID, type TrueconfTokens } from './tokens.js';
+
+/** The version `/api/v4/server` reports: 5.5.x, which the python client accepts (§7.1). */
+export const SERVER_VERSION = '5.5.6.1000';
+
+const CORS = { 'access-control-allow-origin': '*' } as const;
+
+/** RFC 6749 error body on the token endpoint (§6.1). */
+const oauthError = (reply: FastifyReply, status: number, error: string, description: string) =>
+  reply.code(status).headers(CORS).send({ error, error_description: description });
+
+/** The TrueConf Bridge HTTP surface: the token endpoint and the server-info probes (§0, §6.1, §7.1). */
+export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domain: string; logger: Logger }) {
+  const { core, tokens, domain, logger } = deps;
+  return async function routes(app: FastifyInstance): Promise<void> {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
+    app.setErrorHandler((err: FastifyError, _req, reply) => {
+      if (err.code?.startsWith('FST_ERR_CTP_') || err.validation) return oauthError(reply, 400, 'invalid_request', 'Malformed request body');
+      logger.error({ err }, 'trueconf request failed');
+      return oauthError(reply, 500, 'server_error', 'Internal error');
+    });
+
+    /** POST /bridge/api/client/v1/oauth/token — password grant → 201 with a JWT (§6.1). */
+    app.post('/bridge/api/client/v1/oauth/token', async (req, reply) => {
+      const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+      const { client_id: clientId, grant_type: grantType, username, password } = body;
+      if (typeof clientId !== 'string' || typeof grantType !== 'string' || typeof username !== 'string' || typeof password !== 'string' || username === '') {
+        return oauthError(reply, 400, 'invalid_request', 'client_id, grant_type, username and password are required');
+      }
+      if (clientId !== CLIENT_ID) return oauthError(reply, 400, 'invalid_client', 'Unknown client');
+      if (grantType !== 'password') return oauthError(reply, 400, 'unsupported_grant_type', 'Only the password grant is supported');
+      let user;
+      try {
+        user = await core.users.authenticate(username.split('@')[0]!, password, { address: req.ip });
+      } catch (e) {
+        const code = toChatError(e).code;
+        if (code === 'RATE_LIMITED') return oauthError(reply, 429, 'invalid_request', 'Too many attempts, try again later');
+        if (code === 'USER_DISABLED') return oauthError(reply, 400, 'invalid_grant', 'User is disabled');
+        if (code === 'INTERNAL') throw e;
+        // Unknown users get the same answer as wrong passwords: no user enumeration (§6.1).
+        return oauthError(reply, 400, 'invalid_grant', 'Invalid username or password');
+      }
+      const { token, expiresAt } = await tokens.issue(user, `${user.username}@${domain}`);
+      return reply.code(201).headers(CORS).send({ access_token: token, token_type: 'JWT', expires_in: expiresAt - Math.floor(Date.now() / 1000), expires_at: expiresAt });
+    });
+
+    /** CORS preflight for the token endpoint. */
+    app.options('/bridge/api/client/v1/oauth/token', async (_req, reply) =>
+      reply.code(204).headers({ ...CORS, 'access-control-allow-methods': 'POST, OPTIONS', 'access-control-allow-headers': 'content-type' }).send());
+
+    /** GET /api/v4/server — version check and the domain of bare user ids (§7.1). */
+    app.get('/api/v4/server', async (_req, reply) => reply.send({ product: { display_name: domain, version: SERVER_VERSION } }));
+
+    /** GET /api/v4/endpoints/connects — the python client's fallback probe; must be JSON (§0). */
+    app.get('/api/v4/endpoints/connects', async (_req, reply) => reply.send({ connects: [] }));
+  };
+}

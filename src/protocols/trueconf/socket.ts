@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import type { Core } from '../../core/core.js';
+import { toChatError } from '../../core/errors.js';
+import type { DomainEvent } from '../../core/events.js';
+import type { ConversationId, MessageId } from '../../core/model/ids.js';
+import type { Principal } from '../../core/model/principal.js';
+import { CloseCode } from '../../gateway/close-codes.js';
+import type { Logger } from '../../logger.js';
+import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
+import { TC, TRUECONF_ERRORS } from './errors.js';
+import { toEnvelope, toParseMode, usernameOf } from './mapping.js';
+import { METHODS, MethodError } from './methods.js';
+import type { TrueconfTokens } from './tokens.js';
+
+const REQUEST = 1;
+const RESPONSE = 2;
+const MAX_ID = 4_294_967_295;
+/** Largest inbound frame. */
+export const MAX_FRAME_BYTES = 1_048_576;
+/** Server requests remembered for their acknowledgement; older ones are forgotten. */
+const MAX_PENDING_ACKS = 10_000;
+
+/** Per-connection state: who the bot is, and the server's own request ids awaiting acks. */
+interface BotSession {
+  me: Principal | null;
+  meId: string;
+  /** Token expiry, unix seconds: requests after it get 203 (§1.5). */
+  exp: number;
+  nextId: number;
+  /** Server request id → the message it delivered, marked read when acknowledged (§1.3). */
+  readonly acks: Map<number, { conversationId: ConversationId; messageId: MessageId }>;
+}
+
+const sessions = new WeakMap<Connection, BotSession>();
+
+/** `/websocket/chat_bot/` and `/websocket/chat_bot` on the main listener (reference/trueconf.md §0–§3). */
+export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; domain: string; unreadCap: number; pingIntervalMs: number; logger: Logger }): SocketRoute {
+  const { core, tokens, domain, logger } = deps;
+  const idOf = (username: string) => `${username}@${domain}`;
+
+  /** A server request (an event) with this connection's next id, remembering what it delivers. */
+  function serverRequest(session: BotSession, method: string, payloadJson: string, delivered?: { conversationId: ConversationId; messageId: MessageId }): string {
+    const id = session.nextId++;
+    if (delivered) {
+      session.acks.set(id, delivered);
+      if (session.acks.size > MAX_PENDING_ACKS) session.acks.delete(session.acks.keys().next().value as number);
+    }
+    return `{"type":${REQUEST},"id":${id},"method":${JSON.stringify(method)},"payload":${payloadJson}}`;
+  }
+  const push = (conn: Connection, session: BotSession, method: string, payloadJson: string, delivered?: { conversationId: ConversationId; messageId: MessageId }) =>
+    conn.send(serverRequest(session, method, payloadJson, delivered));
+
+  const reply = (conn: Connection, id: number, payload: unknown) => conn.send(JSON.stringify({ type: RESPONSE, id, payload }));
+  const fail = (conn: Connection, id: number, errorCode: number, errorDescription?: string) =>
+    reply(conn, id, errorDescription === undefined ? { errorCode } : { errorCode, errorDescription });
+
+  async function auth(conn: Connection, session: BotSession, id: number, payload: Record<string, unknown>): Promise<void> {
+    if (payload['tokenType'] !== undefined && payload['tokenType'] !== 'JWT') return fail(conn, id, TC.UNSUPPORTED_CREDENTIALS, 'Unsupported token type');
+    if (typeof payload['token'] !== 'string') return fail(conn, id, TC.INVALID_CREDENTIALS, 'Invalid credentials');
+    let me: Principal;
+    let exp: number;
+    try {
+      const claims = await tokens.verify(payload['token']);
+      const user = await core.users.findByUsername(usernameOf(claims.sub, domain) ?? '');
+      if (!user) return fail(conn, id, TC.INVALID_CREDENTIALS, 'Invalid credentials');
+      me = await core.users.principalFor(user.id);
+      exp = claims.exp;
+    } catch (e) {
+      const err = toChatError(e);
+      if (err.code === 'INTERNAL') throw e;
+      return fail(conn, id, TRUECONF_ERRORS[err.code], err.message);
+    }
+    Object.assign(session, { me, meId: idOf(me.username), exp });
+    conn.identify(me.id);
+    conn.watchUser(me.id); // direct and group conversations
+    for (const c of await core.conversations.listForUser(me.id)) if (c.kind === 'room') conn.subscribe(c.id);
+    reply(conn, id, { userId: session.meId, connectionId: randomUUID() });
+    // The python client drops an event that arrives in the same read as the auth response, so
+    // what follows goes out in a later write (§2.1).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    push(conn, session, 'getFileUploadLimits', '{"maxSize":null,"extensions":null}');
+    if (payload['receiveUnread'] === true) {
+      const unread = await core.messages.unread(me, deps.unreadCap);
+      const authors = await core.users.findMany(unread.map((m) => m.authorId));
+      for (const m of unread) {
+        push(conn, session, 'sendMessage', JSON.stringify(toEnvelope(m, idOf(authors.get(m.authorId)?.username ?? 'unknown'))), { conversationId: m.conversationId, messageId: m.id });
+      }
+    }
+  }
+
+  async function request(conn: Connection, session: BotSession, id: number, method: string, payload: Record<string, unknown>): Promise<void> {
+    if (method === 'auth') return auth(conn, session, id, payload);
+    if (!session.me) return fail(conn, id, TC.NOT_AUTHORIZED, 'Not authorized');
+    if (Date.now() / 1000 >= session.exp) return fail(conn, id, TC.CREDENTIALS_EXPIRED, 'Credentials expired');
+    const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+    if (!handler) return fail(conn, id, TC.ROUTE_NOT_FOUND, `Unknown method ${method}`);
+    try {
+      reply(conn, id, (await handler({ core, me: session.me, domain }, payload)) ?? {});
+    } catch (e) {
+      if (e instanceof MethodError) return fail(conn, id, e.errorCode, e.errorDescription);
+      const err = toChatError(e);
+      if (err.code === 'INTERNAL') logger.error({ err: e, method }, 'trueconf method failed');
+      fail(conn, id, TRUECONF_ERRORS[err.code], err.code === 'INTERNAL' ? 'Internal server error' : err.message);
+    }
+  }
+
+  function open(conn: Connection): SocketHandler {
+    const session: BotSession = { me: null, meId: '', exp: 0, nextId: 1, acks: new Map() };
+    sessions.set(conn, session);
+    return {
+      async onMessage(data) {
+        let frame: unknown;
+        try {
+          frame = JSON.parse(data.toString('utf8'));
+        } catch {
+          return conn.close(1007, 'frames must be JSON');
+        }
+        if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return conn.close(1007, 'frames must be JSON objects');
+        const { type, id, method, payload } = frame as Record<string, unknown>;
+        if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > MAX_ID) return; // nothing to answer on
+        if (type === RESPONSE) {
+          // An acknowledgement: the delivered message now counts as read (§1.3); never answered.
+          const delivered = session.acks.get(id);
+          session.acks.delete(id);
+          if (delivered && session.me) await core.messages.markRead(session.me, delivered.conversationId, delivered.messageId).catch(() => undefined);
+          return;
+        }
+        if (type !== REQUEST || typeof method !== 'string') return fail(conn, id, 103, 'Malformed request');
+        const body = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {};
+        await request(conn, session, id, method, body);
+      },
+    };
+  }
+
+  return {
+    protocol: 'trueconf',
+    match: (pathname) => (pathname === '/websocket/chat_bot/' || pathname === '/websocket/chat_bot' ? {} : null),
+    maxPayload: MAX_FRAME_BYTES,
+    pingIntervalMs: deps.pingIntervalMs,
+    slowConsumerCloseCode: CloseCode.TRY_AGAIN_LATER,
+    // json.v1 is selected when offered; no header means plain json.v1 (§1.4).
+    accept: async (req) => ({ accept: { ...(req.offeredProtocols.includes('json.v1') ? { subprotocol: 'json.v1' } : {}), open } }),
+    encode: (event) => encodeEvent(event, domain),
+    frameFor(conn, encoded, event) {
+      const session = sessions.get(conn);
+      if (!session?.me) return null;
+      const method = METHOD_OF[event.type];
+      if (!method) return null;
+      const delivered = event.type === 'message.created' ? { conversationId: event.message.conversationId, messageId: event.message.id } : undefined;
+      return serverRequest(session, method, encoded, delivered);
+    },
+  };
+}
+
+const METHOD_OF: Partial<Record<DomainEvent['type'], string>> = {
+  'message.created': 'sendMessage',
+  'message.edited': 'editMessage',
+  'message.deleted': 'removeMessage',
+};
+
+/** The payload of a server request for an event, once for every bot connection (§3). */
+export function encodeEvent(event: DomainEvent, domain: string): string | null {
+  switch (event.type) {
+    case 'message.created':
+      return JSON.stringify(toEnvelope(event.message, `${event.author.username}@${domain}`));
+    case 'message.edited':
+      return JSON.stringify({
+        chatId: String(event.message.conversationId),
+        messageId: String(event.message.id),
+        timestamp: event.message.editedAt ?? event.message.createdAt,
+        content: { text: event.message.text, parseMode: toParseMode(event.message.format) },
+      });
+    case 'message.deleted':
+      return JSON.stringify({ chatId: String(event.audience.conversationId), messageId: String(event.messageId), removedBy: { id: `${event.deletedBy.username}@${domain}`, type: 1 } });
+    default:
+      return null;
+  }
+}
