@@ -8,6 +8,7 @@ import type { Store } from './ports/store.js';
 import { createAccountService, type AccountService } from './services/account-service.js';
 import { createAccess } from './services/access.js';
 import { createConversationService, type ConversationService } from './services/conversation-service.js';
+import { createMembershipService, type MembershipService } from './services/membership-service.js';
 import { createMessageService, type MessageService } from './services/message-service.js';
 import { createModerationService, type ModerationService } from './services/moderation-service.js';
 import { createPresenceService, type PresenceService } from './services/presence-service.js';
@@ -31,6 +32,7 @@ export interface Core {
   readonly tokens: TokenService;
   readonly accounts: AccountService;
   readonly conversations: ConversationService;
+  readonly memberships: MembershipService;
   readonly messages: MessageService;
   readonly moderation: ModerationService;
   readonly presence: PresenceService;
@@ -48,6 +50,7 @@ export function createCore(deps: CoreDeps): Core {
     tokens,
     accounts: createAccountService({ ...deps, tokens }),
     conversations: createConversationService({ ...deps, access }),
+    memberships: createMembershipService({ ...deps, access }),
     messages: createMessageService({ ...deps, access }),
     moderation: createModerationService(deps),
     presence: createPresenceService(deps),

@@ -1,4 +1,4 @@
-import type { Conversation, ConversationKind } from './model/conversation.js';
+import type { Conversation, ConversationKind, MemberRole } from './model/conversation.js';
 import type { ConversationId, MessageId, UserId } from './model/ids.js';
 import type { Message } from './model/message.js';
 import type { User } from './model/user.js';
@@ -26,8 +26,12 @@ export type DomainEvent =
   | { readonly type: 'message.created'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor }
   | { readonly type: 'message.edited'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor }
   | { readonly type: 'message.deleted'; readonly audience: EventAudience; readonly messageId: MessageId; readonly deletedBy: EventAuthor }
-  | { readonly type: 'member.joined'; readonly audience: EventAudience; readonly user: EventAuthor; readonly conversation: Conversation }
-  | { readonly type: 'member.left'; readonly audience: EventAudience; readonly user: EventAuthor }
+  | { readonly type: 'member.joined'; readonly audience: EventAudience; readonly user: EventAuthor; readonly conversation: Conversation; readonly role: MemberRole; readonly addedBy?: EventAuthor; readonly at: number }
+  | { readonly type: 'member.left'; readonly audience: EventAudience; readonly user: EventAuthor; readonly removedBy?: EventAuthor; readonly at: number }
+  | { readonly type: 'member.role_changed'; readonly audience: EventAudience; readonly user: EventAuthor; readonly role: MemberRole; readonly at: number }
+  | { readonly type: 'conversation.renamed'; readonly audience: EventAudience; readonly title: string; readonly by: EventAuthor; readonly at: number }
+  | { readonly type: 'conversation.deleted'; readonly audience: EventAudience }
+  | { readonly type: 'history.cleared'; readonly audience: EventAudience; readonly forAll: boolean; readonly by: EventAuthor }
   | { readonly type: 'presence.changed'; readonly user: EventAuthor; readonly online: boolean }
   /** Ephemeral: not stored, dropped first for slow readers. */
   | { readonly type: 'typing.started'; readonly audience: EventAudience; readonly user: EventAuthor }
@@ -38,7 +42,8 @@ export type DomainEventType = DomainEvent['type'];
 
 /** The list of event types, for validating envelopes that arrive from other nodes. */
 export const DOMAIN_EVENT_TYPES = [
-  'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'presence.changed', 'typing.started', 'user.disabled',
+  'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'member.role_changed',
+  'conversation.renamed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'typing.started', 'user.disabled',
 ] as const satisfies readonly DomainEventType[];
 
 // Compile-time check that the list above names every event type: a new event that is not

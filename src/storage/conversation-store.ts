@@ -164,6 +164,10 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
       return rows.map(toConversation);
     },
 
+    async setTitle(conversationId, title) {
+      await db.updateTable('conversations').set({ title }).where('id', '=', conversationId).execute();
+    },
+
     async setRole(conversationId, userId, role) {
       await db
         .updateTable('memberships')

@@ -199,6 +199,12 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
       return Number(row.n);
     },
 
+    async deleteAll(conversationId) {
+      await inserts.drain(); // a batch in flight must not land after the clearing
+      const result = await db.deleteFrom('messages').where('conversation_id', '=', conversationId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     edit: (id, text, editedAt) => update(id, { text, edited_at: editedAt }),
     markDeleted: (id, deletedAt) => update(id, { text: '', deleted_at: deletedAt }),
   };

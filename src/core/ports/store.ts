@@ -84,6 +84,8 @@ export interface ConversationStore {
   /** Conversations the user is a member of, in id order. */
   listForUser(userId: UserId): Promise<Conversation[]>;
   setRole(conversationId: ConversationId, userId: UserId, role: MemberRole): Promise<void>;
+  /** Change a conversation's title. */
+  setTitle(conversationId: ConversationId, title: string): Promise<void>;
   /**
    * Everything a member check needs, in one read: the conversation (null when absent), the
    * user's membership, whether the account is disabled, and the reason of a ban in force at
@@ -137,6 +139,8 @@ export interface MessageStore {
   countUnread(conversationId: ConversationId, afterId: MessageId, excludeAuthor: UserId): Promise<number>;
   /** Replace the text and set editedAt; resolves to the updated message or null. */
   edit(id: MessageId, text: string, editedAt: number): Promise<Message | null>;
+  /** Delete every message of the conversation; resolves to how many were deleted. */
+  deleteAll(conversationId: ConversationId): Promise<number>;
   /** Mark deleted (text cleared); resolves to the updated message or null. */
   markDeleted(id: MessageId, deletedAt: number): Promise<Message | null>;
 }

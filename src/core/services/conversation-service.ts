@@ -51,8 +51,8 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     const before = await store.conversations.getMember(conversation.id, user.id);
     if (before) return before;
     const membership = await store.conversations.addMember(conversation.id, user.id, role, clock.now());
-    const audience = await audienceOf(store, conversation);
-    await bus.publish({ type: 'member.joined', audience, user: { id: user.id, username: user.username, displayName: user.displayName }, conversation });
+    const audience = await audienceOf(store, conversation, user.id);
+    await bus.publish({ type: 'member.joined', audience, user: { id: user.id, username: user.username, displayName: user.displayName }, conversation, role, at: membership.joinedAt });
     return membership;
   }
 
@@ -82,10 +82,10 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
 
     async leave(conversationId, user) {
       const conversation = await access.conversation(conversationId);
-      const audience = await audienceOf(store, conversation);
+      const audience = await audienceOf(store, conversation, user.id);
       const removed = await store.conversations.removeMember(conversationId, user.id);
       if (!removed) return false;
-      await bus.publish({ type: 'member.left', audience, user: { id: user.id, username: user.username, displayName: user.displayName } });
+      await bus.publish({ type: 'member.left', audience, user: { id: user.id, username: user.username, displayName: user.displayName }, at: clock.now() });
       // The pair no longer shares this conversation: asking for one again makes a new one.
       if (conversation.kind === 'direct') await store.conversations.releaseDirect(conversationId);
       if (conversation.kind !== 'room' && (await store.conversations.listMembers(conversationId)).length === 0) {

@@ -24,7 +24,9 @@ type Payload = Record<string, unknown>;
 /** One client → server method (§2): payload in, response payload out. */
 export type Method = (ctx: MethodContext, payload: Payload) => Promise<unknown>;
 
-const ROLE_TO_WIRE: Record<MemberRole, string> = { owner: 'owner', admin: 'admin', member: 'user' };
+/** Roles as strings (§2.3): Parley's member is TrueConf's `user`. */
+export const ROLE_TO_WIRE: Record<MemberRole, string> = { owner: 'owner', admin: 'admin', member: 'user' };
+const ROLE_FROM_WIRE: Readonly<Record<string, MemberRole>> = { owner: 'owner', admin: 'admin', user: 'member' };
 const trueconfId = (ctx: MethodContext, username: string) => `${username}@${ctx.domain}`;
 
 function chatIdOf(payload: Payload) {
@@ -132,6 +134,37 @@ export const METHODS: Readonly<Record<string, Method>> = {
   async getUserDisplayName(ctx, p) {
     const user = await ctx.core.users.findById(await userIdOf(ctx, p['userId']));
     return { displayName: user?.displayName ?? '' };
+  },
+  async removeMessage(ctx, p) {
+    // forAll: false would hide the message for the bot only; Parley deletes for everyone (README).
+    await ctx.core.messages.remove(ctx.me, messageIdOf(p));
+    return {};
+  },
+  async addChatParticipant(ctx, p) {
+    await ctx.core.memberships.add(ctx.me, chatIdOf(p), await userIdOf(ctx, p['userId']));
+    return {};
+  },
+  async removeChatParticipant(ctx, p) {
+    await ctx.core.memberships.remove(ctx.me, chatIdOf(p), await userIdOf(ctx, p['userId']));
+    return {};
+  },
+  async changeParticipantRole(ctx, p) {
+    const role = typeof p['role'] === 'string' && Object.hasOwn(ROLE_FROM_WIRE, p['role']) ? ROLE_FROM_WIRE[p['role']] : undefined;
+    if (!role) throw new MethodError(TC.ROLE_NOT_FOUND, 'Role not found');
+    await ctx.core.memberships.setRole(ctx.me, chatIdOf(p), await userIdOf(ctx, p['userId']), role);
+    return {};
+  },
+  async editChatTitle(ctx, p) {
+    const { conversation, at } = await ctx.core.memberships.rename(ctx.me, chatIdOf(p), typeof p['title'] === 'string' ? p['title'] : '');
+    return { chatId: String(conversation.id), timestamp: at };
+  },
+  async removeChat(ctx, p) {
+    await ctx.core.memberships.removeConversation(ctx.me, chatIdOf(p));
+    return {};
+  },
+  async clearHistory(ctx, p) {
+    await ctx.core.memberships.clearHistory(ctx.me, chatIdOf(p), p['forAll'] === true);
+    return {};
   },
   async getFileUploadLimits() {
     return { extensions: null, maxSize: null };

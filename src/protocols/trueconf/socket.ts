@@ -8,8 +8,8 @@ import { CloseCode } from '../../gateway/close-codes.js';
 import type { Logger } from '../../logger.js';
 import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
 import { TC, TRUECONF_ERRORS } from './errors.js';
-import { toEnvelope, toParseMode, usernameOf } from './mapping.js';
-import { METHODS, MethodError } from './methods.js';
+import { toChat, toEnvelope, toParseMode, usernameOf } from './mapping.js';
+import { METHODS, MethodError, ROLE_TO_WIRE } from './methods.js';
 import type { TrueconfTokens } from './tokens.js';
 
 const REQUEST = 1;
@@ -146,6 +146,13 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
       if (!session?.me) return null;
       const method = METHOD_OF[event.type];
       if (!method) return null;
+      if (event.type === 'member.joined' && event.user.id === session.me.id) {
+        // A chat has appeared for this bot: it gets the chat itself (§3), and listens to a room from now on.
+        if (event.conversation.kind === 'room') conn.subscribe(event.conversation.id);
+        const chat = toChat(event.conversation, event.conversation.title || event.conversation.name || '', 0);
+        return serverRequest(session, event.conversation.kind === 'direct' ? 'createP2PChat' : 'createGroupChat', JSON.stringify(chat));
+      }
+      if (event.type === 'member.left' && event.user.id === session.me.id && event.audience.kind === 'room') conn.unsubscribe(event.audience.conversationId);
       const delivered = event.type === 'message.created' ? { conversationId: event.message.conversationId, messageId: event.message.id } : undefined;
       return serverRequest(session, method, encoded, delivered);
     },
@@ -156,7 +163,14 @@ const METHOD_OF: Partial<Record<DomainEvent['type'], string>> = {
   'message.created': 'sendMessage',
   'message.edited': 'editMessage',
   'message.deleted': 'removeMessage',
+  'member.joined': 'addChatParticipant',
+  'member.left': 'removeChatParticipant',
+  'member.role_changed': 'changeParticipantRole',
+  'conversation.renamed': 'editChatTitle',
+  'conversation.deleted': 'removeChat',
+  'history.cleared': 'clearHistory',
 };
+const by = (a: { username: string }, domain: string) => ({ id: `${a.username}@${domain}`, type: 1 });
 
 /** The payload of a server request for an event, once for every bot connection (§3). */
 export function encodeEvent(event: DomainEvent, domain: string): string | null {
@@ -171,7 +185,19 @@ export function encodeEvent(event: DomainEvent, domain: string): string | null {
         content: { text: event.message.text, parseMode: toParseMode(event.message.format) },
       });
     case 'message.deleted':
-      return JSON.stringify({ chatId: String(event.audience.conversationId), messageId: String(event.messageId), removedBy: { id: `${event.deletedBy.username}@${domain}`, type: 1 } });
+      return JSON.stringify({ chatId: String(event.audience.conversationId), messageId: String(event.messageId), removedBy: by(event.deletedBy, domain) });
+    case 'member.joined':
+      return JSON.stringify({ timestamp: event.at, chatId: String(event.audience.conversationId), userId: `${event.user.username}@${domain}`, addedBy: by(event.addedBy ?? event.user, domain) });
+    case 'member.left':
+      return JSON.stringify({ timestamp: event.at, chatId: String(event.audience.conversationId), userId: `${event.user.username}@${domain}`, removedBy: by(event.removedBy ?? event.user, domain) });
+    case 'member.role_changed':
+      return JSON.stringify({ timestamp: event.at, role: ROLE_TO_WIRE[event.role], chatId: String(event.audience.conversationId), userId: `${event.user.username}@${domain}` });
+    case 'conversation.renamed':
+      return JSON.stringify({ chatId: String(event.audience.conversationId), title: event.title });
+    case 'conversation.deleted':
+      return JSON.stringify({ chatId: String(event.audience.conversationId) });
+    case 'history.cleared':
+      return JSON.stringify({ chatId: String(event.audience.conversationId), forAll: event.forAll });
     default:
       return null;
   }
