@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coreFixture, type CoreFixture } from '../../../test/helpers/core-fixture.js';
+
+let f: CoreFixture;
+beforeEach(async () => { f = await coreFixture(); });
+afterEach(() => f.close());
+
+describe('memberships', () => {
+  it('lets an owner add, promote and remove members, announcing each to the group and the user concerned', async () => {
+    const [owner, bob, carol] = [await f.user('owner'), await f.user('bob'), await f.user('carol')];
+    const g = await f.core.conversations.createGroup(owner, 'Team', [bob.id]);
+    await f.core.memberships.add(owner, g.id, carol.id);
+    await expect(f.core.memberships.add(owner, g.id, carol.id)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await f.core.memberships.setRole(owner, g.id, carol.id, 'admin');
+    await f.core.memberships.remove(carol, g.id, bob.id); // an admin may remove
+    await expect(f.core.memberships.remove(carol, g.id, bob.id)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+    expect((await f.core.conversations.members(g.id, owner.id)).map((m) => [m.userId, m.role])).toEqual([[owner.id, 'owner'], [carol.id, 'admin']]);
+    await f.settled();
+    const joined = f.events.find((e) => e.type === 'member.joined' && e.user.id === carol.id);
+    expect(joined).toMatchObject({ addedBy: { id: owner.id }, role: 'member' });
+    const left = f.events.find((e) => e.type === 'member.left');
+    expect(left && 'audience' in left ? left.audience.memberIds : []).toContain(bob.id); // the removed user hears it
+  });
+
+  it('refuses members without rights with FORBIDDEN, and lets anyone leave by removing themselves', async () => {
+    const [owner, bob, carol] = [await f.user('owner'), await f.user('bob'), await f.user('carol')];
+    const g = await f.core.conversations.createGroup(owner, 'Team', [bob.id]);
+    await expect(f.core.memberships.add(bob, g.id, carol.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(f.core.memberships.rename(bob, g.id, 'Mine')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(f.core.memberships.setRole(bob, g.id, bob.id, 'admin')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(f.core.memberships.removeConversation(bob, g.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await f.core.memberships.remove(bob, g.id, bob.id);
+    await expect(f.core.conversations.members(g.id, bob.id)).rejects.toMatchObject({ code: 'NOT_A_MEMBER' });
+  });
+
+  it('keeps ownership with the owner: only an owner makes owners, and nobody is added as one', async () => {
+    const [owner, admin, bob] = [await f.user('owner'), await f.user('admin'), await f.user('bob')];
+    const g = await f.core.conversations.createGroup(owner, 'Team', [admin.id, bob.id]);
+    await f.core.memberships.setRole(owner, g.id, admin.id, 'admin');
+    await expect(f.core.memberships.setRole(admin, g.id, bob.id, 'owner')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const carol = await f.user('carol');
+    await expect(f.core.memberships.add(owner, g.id, carol.id, 'owner')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('renames, clears the history and removes a group, with events', async () => {
+    const [owner, bob] = [await f.user('owner'), await f.user('bob')];
+    const g = await f.core.conversations.createGroup(owner, 'Team', [bob.id]);
+    await f.core.messages.send(bob, { conversationId: g.id, text: 'hi' });
+    const { conversation } = await f.core.memberships.rename(owner, g.id, 'Crew');
+    expect(conversation.title).toBe('Crew');
+    expect((await f.core.conversations.get(g.id)).title).toBe('Crew');
+    await expect(f.core.memberships.clearHistory(bob, g.id, true)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await f.core.memberships.clearHistory(owner, g.id, true);
+    expect((await f.core.messages.history(owner, g.id, { limit: 10 })).messages).toEqual([]);
+    await f.core.memberships.removeConversation(owner, g.id);
+    await expect(f.core.conversations.get(g.id)).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+    await f.settled();
+    expect(f.events.map((e) => e.type)).toEqual(expect.arrayContaining(['conversation.renamed', 'history.cleared', 'conversation.deleted']));
+  });
+
+  it('refuses roles in direct conversations', async () => {
+    const [a, b] = [await f.user('a'), await f.user('b')];
+    const d = await f.core.conversations.openDirect(a, b.id);
+    await expect(f.core.memberships.rename(a, d.id, 'x')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await f.core.memberships.removeConversation(b, d.id); // either side may remove a direct chat
+    await expect(f.core.conversations.get(d.id)).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+  });
+
+  it('names a user who joins or leaves a room in the event, so its own sockets hear it', async () => {
+    const alice = await f.user('alice');
+    const room = await f.core.conversations.openRoom('lobby');
+    await f.core.conversations.join(room.id, alice);
+    await f.core.conversations.leave(room.id, alice);
+    await f.settled();
+    for (const type of ['member.joined', 'member.left'] as const) {
+      const e = f.events.find((x) => x.type === type);
+      expect(e && 'audience' in e ? e.audience.memberIds : []).toEqual([alice.id]);
+    }
+  });
+});
