@@ -26,6 +26,9 @@ export function toMessage(row: Selectable<MessagesTable>): Message {
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
+    attachment: row.attachment_file_id === null
+      ? null
+      : { fileId: row.attachment_file_id, name: row.attachment_name ?? '', size: Number(row.attachment_size ?? 0), mimeType: row.attachment_mime ?? 'application/octet-stream' },
   };
 }
 
@@ -96,7 +99,8 @@ async function insertBatch(trx: Transaction<Database>, drafts: readonly NewMessa
     // sorting restores the VALUES order.
     const ids = rows.map((r) => r.id).sort((x, y) => x - y);
     toInsert.forEach((draftIndex, k) => {
-      results[draftIndex] = { ...(drafts[draftIndex] as NewMessage), id: toMessageId(ids[k] as number), editedAt: null, deletedAt: null };
+      const d = drafts[draftIndex] as NewMessage;
+      results[draftIndex] = { ...d, attachment: d.attachment ?? null, id: toMessageId(ids[k] as number), editedAt: null, deletedAt: null };
     });
   }
   for (const [index, sameAs] of aliases) results[index] = results[sameAs];
@@ -114,6 +118,10 @@ function toMessageRow(d: NewMessage) {
     created_at: d.createdAt,
     edited_at: null,
     deleted_at: null,
+    attachment_file_id: d.attachment?.fileId ?? null,
+    attachment_name: d.attachment?.name ?? null,
+    attachment_size: d.attachment?.size ?? null,
+    attachment_mime: d.attachment?.mimeType ?? null,
   };
 }
 

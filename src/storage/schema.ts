@@ -56,6 +56,34 @@ export interface MessagesTable {
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+  /** The attached file, denormalised so history reads need no join (0004); all null when none. */
+  attachment_file_id: string | null;
+  attachment_name: string | null;
+  attachment_size: number | null;
+  attachment_mime: string | null;
+}
+
+/** `files`: stored uploads (0004). */
+export interface FilesTable {
+  id: string;
+  /** The single-use id an upload answers with, until a message takes the file. */
+  temporal_id: string | null;
+  name: string;
+  size: number;
+  mime_type: string;
+  data: Uint8Array;
+  uploader_id: number;
+  created_at: number;
+}
+
+/** `upload_tasks`: permission to upload one file of a declared size (0004). */
+export interface UploadTasksTable {
+  id: string;
+  user_id: number;
+  file_name: string;
+  file_size: number;
+  created_at: number;
+  used_at: number | null;
 }
 
 /** `relations`: mutes and blocks; PK (owner_id, target_id, kind). */
@@ -155,6 +183,8 @@ export interface Database {
   bans: BansTable;
   online_sessions: OnlineSessionsTable;
   nodes: NodesTable;
+  files: FilesTable;
+  upload_tasks: UploadTasksTable;
   access_tokens: AccessTokensTable;
   refresh_tokens: RefreshTokensTable;
   email_codes: EmailCodesTable;

@@ -18,12 +18,20 @@ export function describeMessageContract(getStore: () => Store): void {
       const message = await store.messages.insert(draft(room.id, author.id, '**hi**', { format: 'markdown', clientId: 'c1' }));
       expect(message).toEqual({
         id: message.id, conversationId: room.id, authorId: author.id, text: '**hi**', format: 'markdown',
-        replyToId: null, clientId: 'c1', createdAt: 1_700_000_000_000, editedAt: null, deletedAt: null,
+        replyToId: null, clientId: 'c1', createdAt: 1_700_000_000_000, editedAt: null, deletedAt: null, attachment: null,
       });
       expect(await store.messages.findById(message.id)).toEqual(message);
       const reply = await store.messages.insert(draft(room.id, author.id, 're', { replyToId: message.id }));
       expect((await store.messages.findById(reply.id))?.replyToId).toBe(message.id);
       expect(await store.messages.findById(toMessageId(99_999))).toBeNull();
+    });
+
+    it('keeps an attachment\'s metadata with the message', async () => {
+      const { room, author } = await roomWithAuthor();
+      const attachment = { fileId: 'f-1', name: 'x.png', size: 1487, mimeType: 'image/png' };
+      const message = await store.messages.insert(draft(room.id, author.id, '', { attachment }));
+      expect(message.attachment).toEqual(attachment);
+      expect((await store.messages.findById(message.id))?.attachment).toEqual(attachment);
     });
 
     it('lists a reader\'s unread messages across conversations, oldest first, capped to the newest', async () => {

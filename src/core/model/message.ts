@@ -17,10 +17,22 @@ export interface Message {
   readonly createdAt: number;
   readonly editedAt: number | null;
   readonly deletedAt: number | null;
+  /** A file sent as the message, or null. */
+  readonly attachment: Attachment | null;
+}
+
+/** A stored file as a message carries it. */
+export interface Attachment {
+  /** Unguessable id of the stored file. */
+  readonly fileId: string;
+  readonly name: string;
+  /** Bytes. */
+  readonly size: number;
+  readonly mimeType: string;
 }
 
 /** What the store needs to insert a message; it assigns the id. */
-export type NewMessage = Omit<Message, 'id' | 'editedAt' | 'deletedAt'>;
+export type NewMessage = Omit<Message, 'id' | 'editedAt' | 'deletedAt' | 'attachment'> & { readonly attachment?: Attachment | null };
 
 /** A page of history, oldest first. */
 export interface HistoryPage {

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import type { Database } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
 import { directKeyMigration } from './0003-direct-key.js';
+import { filesMigration } from './0004-files.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -13,6 +14,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initialMigration,
   '0002-tokens': tokensMigration,
   '0003-direct-key': directKeyMigration,
+  '0004-files': filesMigration,
 };
 
 /**
