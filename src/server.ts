@@ -80,6 +80,7 @@ export function buildCore(config: Config, parts: { store: Store; bus: Bus; logge
     secrets: createNodeSecrets(config.secrets.tokenKey),
     mailer,
     limiter: createTokenBucketRateLimiter(config.rateLimits, systemClock),
+    fileLimits: { maxSize: config.files.maxSize, extensions: null },
   });
   return { core, mailer };
 }
@@ -112,6 +113,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         domain: config.server.domain,
         unreadCap: config.trueconf.unreadCap,
         pingIntervalMs: config.trueconf.pingIntervalMs,
+        publicUrl: () => publicUrl,
       }),
     ];
     const app = await buildApp({ protocols, logger });

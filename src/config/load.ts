@@ -147,6 +147,7 @@ function toConfig(s: Settings, configPath: string): Config {
     adminApiKey: s.AdminAPIKey,
     server: { host, port, dataDir, publicUrl: s.server.public_url.replace(/\/+$/, ''), domain: s.server.domain || domainOf(s.server.public_url) },
     trueconf: { tokenTtlSeconds: s.trueconf.token_ttl_seconds, unreadCap: s.trueconf.unread_cap, pingIntervalMs: s.trueconf.ping_interval_ms },
+    files: { maxSize: s.files.max_size },
     chatcli,
     mail: { smtpUrl: s.mail.smtp, from: s.mail.from, outboxDir: path.join(dataDir, 'outbox') },
     rateLimits: enabled ? { login: rate(limits.login), register: rate(limits.register), verify: rate(limits.verify), reset: rate(limits.reset), refresh: rate(limits.refresh) } : null,

@@ -23,6 +23,10 @@ export const SettingsSchema = Type.Object({
     /** The server's domain in user ids (`alice@<domain>`); empty = the host of the public URL. */
     domain: Type.String({ pattern: '^$|^[A-Za-z0-9.-]+$' }),
   }, strict),
+  files: Type.Object({
+    /** Largest file a user may upload, in bytes. */
+    max_size: Type.Integer({ minimum: 1 }),
+  }, strict),
   trueconf: Type.Object({
     /** Lifetime of a bot token in seconds (the documentation's example: one year). */
     token_ttl_seconds: Type.Integer({ minimum: 60 }),
@@ -76,6 +80,7 @@ export type Settings = Static<typeof SettingsSchema>;
 export const DEFAULT_SETTINGS = {
   server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '', domain: '' },
   trueconf: { token_ttl_seconds: 31_536_000, unread_cap: 1000, ping_interval_ms: 5000 },
+  files: { max_size: 20_971_520 },
   chatcli: { listen: '127.0.0.1:8765' },
   mail: { smtp: '', from: 'Parley <parley@localhost>' },
   rate_limits: { enabled: true, login: '10/60', register: '5/600', verify: '10/300', reset: '5/3600', refresh: '30/60' },
@@ -118,6 +123,7 @@ export interface Config {
   /** publicUrl '' = the main listener's own URL, known once it listens. */
   readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string; readonly domain: string };
   readonly trueconf: { readonly tokenTtlSeconds: number; readonly unreadCap: number; readonly pingIntervalMs: number };
+  readonly files: { readonly maxSize: number };
   readonly chatcli: { readonly host: string; readonly port: number };
   readonly mail: { readonly smtpUrl: string; readonly from: string; readonly outboxDir: string };
   /** null when rate limiting is disabled. */

@@ -8,6 +8,7 @@ import type { Store } from './ports/store.js';
 import { createAccountService, type AccountService } from './services/account-service.js';
 import { createAccess } from './services/access.js';
 import { createConversationService, type ConversationService } from './services/conversation-service.js';
+import { createFileService, type FileLimits, type FileService } from './services/file-service.js';
 import { createMembershipService, type MembershipService } from './services/membership-service.js';
 import { createMessageService, type MessageService } from './services/message-service.js';
 import { createModerationService, type ModerationService } from './services/moderation-service.js';
@@ -24,6 +25,8 @@ export interface CoreDeps {
   readonly secrets: Secrets;
   readonly mailer: Mailer;
   readonly limiter: RateLimiter;
+  /** Upload limits; default: none. */
+  readonly fileLimits?: FileLimits;
 }
 
 /** The core's only export surface: what every protocol adapter calls. */
@@ -34,6 +37,7 @@ export interface Core {
   readonly conversations: ConversationService;
   readonly memberships: MembershipService;
   readonly messages: MessageService;
+  readonly files: FileService;
   readonly moderation: ModerationService;
   readonly presence: PresenceService;
   /** Subscribe to every domain event from every node (the gateway's fan-out entry point). */
@@ -45,13 +49,15 @@ export function createCore(deps: CoreDeps): Core {
   const access = createAccess(deps.store, deps.clock);
   const users = createUserService(deps);
   const tokens = createTokenService({ ...deps, users });
+  const messages = createMessageService({ ...deps, access });
   return {
     users,
     tokens,
     accounts: createAccountService({ ...deps, tokens }),
     conversations: createConversationService({ ...deps, access }),
     memberships: createMembershipService({ ...deps, access }),
-    messages: createMessageService({ ...deps, access }),
+    messages,
+    files: createFileService({ ...deps, messages, limits: deps.fileLimits ?? { maxSize: null, extensions: null } }),
     moderation: createModerationService(deps),
     presence: createPresenceService(deps),
     events: { subscribe: (handler) => deps.bus.subscribe(handler) },

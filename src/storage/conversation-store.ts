@@ -22,7 +22,8 @@ export function toMembership(row: Selectable<MembershipsTable>): Membership {
     conversationId: toConversationId(row.conversation_id),
     userId: toUserId(row.user_id),
     role: row.role as MemberRole,
-    lastReadMessageId: toMessageId(row.last_read_message_id),
+    lastReadMessageId: toMessageId(Number(row.last_read_message_id)),
+    clearedThroughId: toMessageId(Number(row.cleared_through_id)),
     joinedAt: row.joined_at,
   };
 }
@@ -166,6 +167,14 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
 
     async setTitle(conversationId, title) {
       await db.updateTable('conversations').set({ title }).where('id', '=', conversationId).execute();
+    },
+
+    async clearFor(conversationId, userId, throughId) {
+      await db.updateTable('memberships')
+        .set({ cleared_through_id: throughId })
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', userId)
+        .execute();
     },
 
     async setRole(conversationId, userId, role) {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../core/ports/store.js';
 import { createConversationStore } from './conversation-store.js';
+import { createFileStore } from './file-store.js';
 import { createMessageStore } from './message-store.js';
 import { createRelationStore } from './relation-store.js';
 import type { Database } from './schema.js';
@@ -25,6 +26,7 @@ export function createKyselyStore(db: Kysely<Database>): Store {
     sessions: createSessionStore(db),
     tokens: createTokenStore(db),
     subscribers: createSubscriberStore(db),
+    files: createFileStore(db),
     close() {
       closing ??= shutdown().finally(() => db.destroy());
       return closing;

@@ -162,7 +162,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
 
     findById,
 
-    async history(conversationId, { beforeId, afterId, limit }) {
+    async history(conversationId, { beforeId, afterId, floorId, limit }) {
       // One extra row tells whether more exist beyond the page. Newest-first scans of the
       // (conversation_id, id) index serve the default and beforeId pages; afterId pages scan up.
       // hasMore means "older messages exist before the first returned" for default/beforeId
@@ -170,6 +170,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
       let query = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
       if (beforeId !== undefined) query = query.where('id', '<', beforeId);
       if (afterId !== undefined) query = query.where('id', '>', afterId);
+      if (floorId !== undefined) query = query.where('id', '>', floorId);
       const rows = await query
         .orderBy('id', afterId === undefined ? 'desc' : 'asc')
         .limit(limit + 1)
@@ -187,6 +188,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
         .innerJoin('memberships as m', (j) => j.onRef('m.conversation_id', '=', 'msg.conversation_id').on('m.user_id', '=', userId))
         .selectAll('msg')
         .whereRef('msg.id', '>', 'm.last_read_message_id')
+        .whereRef('msg.id', '>', 'm.cleared_through_id')
         .where('msg.author_id', '!=', userId)
         .where('msg.deleted_at', 'is', null)
         .orderBy('msg.id', 'desc')

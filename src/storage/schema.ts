@@ -40,6 +40,8 @@ export interface MembershipsTable {
   role: string;
   /** 0 when the member has read nothing. */
   last_read_message_id: number;
+  /** Messages up to this id are hidden from this member (history cleared for itself; 0005). */
+  cleared_through_id: Generated<number>;
   joined_at: number;
 }
 

@@ -135,7 +135,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         const user = await createUser('u');
         const room = await createRoom('r');
         const first = await store.conversations.addMember(room.id, user.id, 'owner', 10);
-        expect(first).toEqual({ conversationId: room.id, userId: user.id, role: 'owner', lastReadMessageId: 0, joinedAt: 10 });
+        expect(first).toEqual({ conversationId: room.id, userId: user.id, role: 'owner', lastReadMessageId: 0, clearedThroughId: 0, joinedAt: 10 });
         expect(await store.conversations.addMember(room.id, user.id, 'member', 20)).toEqual(first);
         expect(await store.conversations.listMembers(room.id)).toEqual([first]);
       });
@@ -255,7 +255,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(await store.conversations.memberAccess(toConversationId(9999), member.id, 10)).toBeNull();
         expect(await store.conversations.memberAccess(room.id, member.id, 10)).toEqual({
           conversation: room,
-          membership: { conversationId: room.id, userId: member.id, role: 'admin', lastReadMessageId: 0, joinedAt: 5 },
+          membership: { conversationId: room.id, userId: member.id, role: 'admin', lastReadMessageId: 0, clearedThroughId: 0, joinedAt: 5 },
           userDisabled: false,
           banReason: null,
         });

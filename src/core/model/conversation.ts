@@ -23,5 +23,7 @@ export interface Membership {
   readonly role: MemberRole;
   /** Highest message id this member has read; 0 when none. */
   readonly lastReadMessageId: MessageId;
+  /** Messages up to this id are hidden from this member (it cleared its history); 0 when none. */
+  readonly clearedThroughId: MessageId;
   readonly joinedAt: number;
 }

@@ -3,6 +3,7 @@ import type { ConversationId, MessageId, UserId } from '../model/ids.js';
 import type { HistoryPage, Message, NewMessage } from '../model/message.js';
 import type { Ban, OnlineSession, Relation, RelationKind } from '../model/relation.js';
 import type { NewUser, StoredUser } from '../model/user.js';
+import type { FileStore } from './file-store.js';
 import type { SubscriberStore, TokenStore } from './token-store.js';
 
 /**
@@ -19,6 +20,7 @@ export interface Store {
   readonly sessions: SessionStore;
   readonly tokens: TokenStore;
   readonly subscribers: SubscriberStore;
+  readonly files: FileStore;
   /** Flush pending group commits, then close connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -84,6 +86,8 @@ export interface ConversationStore {
   /** Conversations the user is a member of, in id order. */
   listForUser(userId: UserId): Promise<Conversation[]>;
   setRole(conversationId: ConversationId, userId: UserId, role: MemberRole): Promise<void>;
+  /** Hide the conversation's messages up to `throughId` from this member only. */
+  clearFor(conversationId: ConversationId, userId: UserId, throughId: MessageId): Promise<void>;
   /** Change a conversation's title. */
   setTitle(conversationId: ConversationId, title: string): Promise<void>;
   /**
@@ -111,6 +115,8 @@ export interface HistoryQuery {
   readonly beforeId?: MessageId;
   /** Only messages with id > afterId. */
   readonly afterId?: MessageId;
+  /** Only messages with id > floorId, whatever the direction (history a member cleared for itself). */
+  readonly floorId?: MessageId;
   /** Maximum messages to return (1..1000). */
   readonly limit: number;
 }

@@ -59,10 +59,18 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
   /** The pair's direct conversation, made atomically on first use. Rejects INVALID_INPUT, USER_NOT_FOUND or BLOCKED. */
   async function ensureDirect(a: Principal, b: UserId): Promise<{ conversation: Conversation; created: boolean }> {
     if (a.id === b) throw new ChatError('INVALID_INPUT', 'A direct conversation needs two different users');
-    if (!(await store.users.findById(b))) throw new ChatError('USER_NOT_FOUND', 'User not found');
+    const other = await store.users.findById(b);
+    if (!other) throw new ChatError('USER_NOT_FOUND', 'User not found');
     const [ab, ba] = await Promise.all([store.relations.has(a.id, b, 'block'), store.relations.has(b, a.id, 'block')]);
     if (ab || ba) throw new ChatError('BLOCKED', 'A block prevents this conversation');
-    return store.conversations.ensureDirect(a.id, b, clock.now());
+    const result = await store.conversations.ensureDirect(a.id, b, clock.now());
+    if (result.created) {
+      // The other side learns that a conversation has appeared for it.
+      const audience = await audienceOf(store, result.conversation);
+      const user = { id: other.id, username: other.username, displayName: other.displayName };
+      await bus.publish({ type: 'member.joined', audience, user, conversation: result.conversation, role: 'member', addedBy: { id: a.id, username: a.username, displayName: a.displayName }, at: result.conversation.createdAt });
+    }
+    return result;
   }
 
   const service: ConversationService = {

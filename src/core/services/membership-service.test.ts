@@ -58,6 +58,17 @@ describe('memberships', () => {
     expect(f.events.map((e) => e.type)).toEqual(expect.arrayContaining(['conversation.renamed', 'history.cleared', 'conversation.deleted']));
   });
 
+  it('clears the history for one member only, hiding it from that member\'s history and unread replay', async () => {
+    const [owner, bob] = [await f.user('owner'), await f.user('bob')];
+    const g = await f.core.conversations.createGroup(owner, 'Team', [bob.id]);
+    await f.core.messages.send(owner, { conversationId: g.id, text: 'old' });
+    await f.core.memberships.clearHistory(bob, g.id, false);
+    await f.core.messages.send(owner, { conversationId: g.id, text: 'new' });
+    expect((await f.core.messages.history(bob, g.id, { limit: 10 })).messages.map((m) => m.text)).toEqual(['new']);
+    expect((await f.core.messages.history(owner, g.id, { limit: 10 })).messages.map((m) => m.text)).toEqual(['old', 'new']);
+    expect((await f.core.messages.unread(bob, 10)).map((m) => m.text)).toEqual(['new']);
+  });
+
   it('refuses roles in direct conversations', async () => {
     const [a, b] = [await f.user('a'), await f.user('b')];
     const d = await f.core.conversations.openDirect(a, b.id);

@@ -23,7 +23,7 @@ export interface MembershipService {
   setRole(actor: Principal, conversationId: ConversationId, userId: UserId, role: MemberRole): Promise<void>;
   /** Rename (owner/admin). Rejects INVALID_INPUT for an empty title. */
   rename(actor: Principal, conversationId: ConversationId, title: string): Promise<{ conversation: Conversation; at: number }>;
-  /** Delete every message: for everyone (owner/admin), or — forAll false — also only as the whole history for now. */
+  /** Delete every message for everyone (owner/admin), or — forAll false — hide the history from the actor only. */
   clearHistory(actor: Principal, conversationId: ConversationId, forAll: boolean): Promise<void>;
   /** Delete the conversation for everyone (its owner; either member of a direct conversation). */
   removeConversation(actor: Principal, conversationId: ConversationId): Promise<void>;
@@ -87,7 +87,14 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
 
     async clearHistory(actor, conversationId, forAll) {
       const { conversation } = forAll ? await moderator(actor, conversationId) : await access.member(conversationId, actor.id);
-      await store.messages.deleteAll(conversationId);
+      if (forAll) await store.messages.deleteAll(conversationId);
+      else {
+        const newest = (await store.messages.history(conversationId, { limit: 1 })).messages[0];
+        if (newest) {
+          await store.conversations.clearFor(conversationId, actor.id, newest.id);
+          await store.conversations.setReadPosition(conversationId, actor.id, newest.id);
+        }
+      }
       await bus.publish({ type: 'history.cleared', audience: await audienceOf(store, conversation), forAll, by: author(actor) });
     },
 

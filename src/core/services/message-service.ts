@@ -1,7 +1,7 @@
 import { ChatError } from '../errors.js';
 import type { EventAuthor } from '../events.js';
 import type { ConversationId, MessageId } from '../model/ids.js';
-import type { HistoryPage, Message, MessageFormat } from '../model/message.js';
+import type { Attachment, HistoryPage, Message, MessageFormat } from '../model/message.js';
 import type { Principal } from '../model/principal.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
@@ -18,6 +18,8 @@ export interface SendMessage {
   readonly replyToId?: MessageId | null;
   /** Makes retries idempotent: the same author and clientId yield the first message again. */
   readonly clientId?: string | null;
+  /** A stored file sent as the message (files.send builds it). */
+  readonly attachment?: Attachment | null;
 }
 
 /** Largest history page a caller may ask for. */
@@ -74,6 +76,7 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
         format: cmd.format ?? 'plain',
         replyToId: cmd.replyToId ?? null,
         clientId: cmd.clientId ?? null,
+        attachment: cmd.attachment ?? null,
         createdAt: clock.now(),
       });
       await bus.publish({ type: 'message.created', audience: await audienceOf(store, conversation), message, author: toAuthor(author) });
@@ -100,9 +103,11 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
     },
 
     async history(reader, conversationId, query) {
-      await access.member(conversationId, reader.id);
+      const { membership } = await access.member(conversationId, reader.id);
       const limit = Number.isFinite(query.limit) ? Math.min(Math.max(Math.trunc(query.limit), 1), MAX_HISTORY_PAGE) : MAX_HISTORY_PAGE;
-      return store.messages.history(conversationId, { ...query, limit });
+      // What the reader cleared for itself stays hidden from it.
+      const floor = membership.clearedThroughId;
+      return store.messages.history(conversationId, { ...query, limit, ...(floor > 0 ? { floorId: floor } : {}) });
     },
 
     async get(reader, messageId) {

@@ -10,6 +10,8 @@ export interface TrueconfOptions {
   readonly domain: string;
   readonly unreadCap: number;
   readonly pingIntervalMs: number;
+  /** Base URL of download links (the main listener's own URL unless configured). */
+  readonly publicUrl: () => string;
 }
 
 /** The TrueConf chatbot API (reference/trueconf.md): password grant → JWT, request/response/event socket. */
@@ -18,6 +20,6 @@ export function createTrueconfProtocol(ctx: ProtocolContext & TrueconfOptions): 
   return {
     name: 'trueconf',
     routes: trueconfRoutes({ core: ctx.core, tokens, domain: ctx.domain, logger: ctx.logger }),
-    sockets: [trueconfSocketRoute({ core: ctx.core, tokens, domain: ctx.domain, unreadCap: ctx.unreadCap, pingIntervalMs: ctx.pingIntervalMs, logger: ctx.logger })],
+    sockets: [trueconfSocketRoute({ core: ctx.core, tokens, domain: ctx.domain, unreadCap: ctx.unreadCap, pingIntervalMs: ctx.pingIntervalMs, publicUrl: ctx.publicUrl, logger: ctx.logger })],
   };
 }

@@ -32,7 +32,10 @@ export function usernameOf(trueconfId: unknown, domain: string): string | undefi
   return bare.slice(at + 1).toLowerCase() === domain.toLowerCase() ? bare.slice(0, at) : undefined;
 }
 
-/** The message envelope (§4): type 200, box = the message's own increasing id. */
+/** ATTACHMENT (202) content (§4): the stored file, always ready. */
+export const toAttachmentContent = (a: NonNullable<Message['attachment']>) => ({ name: a.name, size: a.size, mimeType: a.mimeType, fileId: a.fileId, readyState: 2 });
+
+/** The message envelope (§4): type 200 (202 for a file), box = the message's own increasing id. */
 export function toEnvelope(m: Message, authorTrueconfId: string): Record<string, unknown> {
   return {
     messageId: String(m.id),
@@ -40,8 +43,8 @@ export function toEnvelope(m: Message, authorTrueconfId: string): Record<string,
     timestamp: m.createdAt,
     author: { id: authorTrueconfId, type: 1 },
     box: { id: m.id, position: '0' },
-    type: 200,
-    content: { text: m.text, parseMode: toParseMode(m.format) },
+    type: m.attachment ? 202 : 200,
+    content: m.attachment ? toAttachmentContent(m.attachment) : { text: m.text, parseMode: toParseMode(m.format) },
     isEdited: m.editedAt !== null,
     ...(m.replyToId === null ? {} : { replyMessageId: String(m.replyToId) }),
   };

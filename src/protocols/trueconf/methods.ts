@@ -18,6 +18,10 @@ export interface MethodContext {
   readonly core: Core;
   readonly me: Principal;
   readonly domain: string;
+  /** Base URL for download links. */
+  readonly publicUrl: string;
+  /** Send a server request (an event) to this connection after the response. */
+  notify(method: string, payload: unknown): void;
 }
 
 type Payload = Record<string, unknown>;
@@ -166,7 +170,44 @@ export const METHODS: Readonly<Record<string, Method>> = {
     await ctx.core.memberships.clearHistory(ctx.me, chatIdOf(p), p['forAll'] === true);
     return {};
   },
-  async getFileUploadLimits() {
-    return { extensions: null, maxSize: null };
+  async getFileUploadLimits(ctx) {
+    return uploadLimits(ctx.core);
+  },
+  async uploadFile(ctx, p) {
+    const size = p['fileSize'];
+    if (typeof size !== 'number') throw new MethodError(TC.UPLOAD_FAILED, 'fileSize is required');
+    return { uploadTaskId: await ctx.core.files.requestUpload(ctx.me, { name: typeof p['fileName'] === 'string' ? p['fileName'] : '', size }) };
+  },
+  async sendFile(ctx, p) {
+    const c = (typeof p['content'] === 'object' && p['content'] !== null ? p['content'] : {}) as Payload;
+    if (typeof c['temporalFileId'] !== 'string') throw new MethodError(TC.FILE_NOT_FOUND, 'content.temporalFileId is required');
+    const cap = typeof c['caption'] === 'object' && c['caption'] !== null ? (c['caption'] as Payload) : null;
+    const caption = cap && typeof cap['text'] === 'string' ? { text: cap['text'], format: fromParseMode(cap['parseMode']) } : null;
+    const replyToId = p['replyMessageId'] == null ? null : messageIdOf({ messageId: p['replyMessageId'] });
+    const { message, caption: captionMessage } = await ctx.core.files.send(ctx.me, { conversationId: chatIdOf(p), temporalId: c['temporalFileId'], replyToId, caption });
+    return {
+      chatId: String(message.conversationId), messageId: String(message.id), timestamp: message.createdAt, fileId: message.attachment?.fileId,
+      ...(captionMessage ? { captionMessageId: String(captionMessage.id) } : {}),
+    };
+  },
+  async getFileInfo(ctx, p) {
+    const file = await ctx.core.files.info(ctx.me, typeof p['fileId'] === 'string' ? p['fileId'] : '');
+    const downloadUrl = `${ctx.publicUrl}/bridge/api/client/v1/files/${encodeURIComponent(file.id)}/${ctx.core.files.capability(file.id)}`;
+    return { name: file.name, size: file.size, mimeType: file.mimeType, readyState: 2, fileId: file.id, infoHash: file.id, downloadUrl, previews: null };
+  },
+  async subscribeFileProgress(ctx, p) {
+    // Uploads complete before a file id exists, so the progress is already final (§2.4).
+    const file = await ctx.core.files.info(ctx.me, typeof p['fileId'] === 'string' ? p['fileId'] : '');
+    ctx.notify('uploadFileProgress', { fileId: file.id, progress: file.size });
+    return { result: true };
+  },
+  async unsubscribeFileProgress() {
+    return { result: true };
   },
 };
+
+/** The limits as `getFileUploadLimits` answers and pushes them (§2.4, §3). */
+export function uploadLimits(core: Core): { extensions: unknown; maxSize: number | null } {
+  const { maxSize, extensions } = core.files.limits;
+  return { extensions: extensions ? { mode: extensions.mode, list: [...extensions.list] } : null, maxSize };
+}

@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
@@ -17,6 +18,7 @@ const oauthError = (reply: FastifyReply, status: number, error: string, descript
 export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domain: string; logger: Logger }) {
   const { core, tokens, domain, logger } = deps;
   return async function routes(app: FastifyInstance): Promise<void> {
+    await app.register(multipart, { limits: { fileSize: core.files.limits.maxSize ?? Number.MAX_SAFE_INTEGER, files: 2, fields: 10 } });
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
     app.setErrorHandler((err: FastifyError, _req, reply) => {
       if (err.code?.startsWith('FST_ERR_CTP_') || err.validation) return oauthError(reply, 400, 'invalid_request', 'Malformed request body');
@@ -28,11 +30,10 @@ export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domai
     app.post('/bridge/api/client/v1/oauth/token', async (req, reply) => {
       const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
       const { client_id: clientId, grant_type: grantType, username, password } = body;
-      if (typeof clientId !== 'string' || typeof grantType !== 'string' || typeof username !== 'string' || typeof password !== 'string' || username === '') {
-        return oauthError(reply, 400, 'invalid_request', 'client_id, grant_type, username and password are required');
-      }
+      if (typeof clientId !== 'string' || typeof grantType !== 'string') return oauthError(reply, 400, 'invalid_request', 'client_id and grant_type are required');
       if (clientId !== CLIENT_ID) return oauthError(reply, 400, 'invalid_client', 'Unknown client');
       if (grantType !== 'password') return oauthError(reply, 400, 'unsupported_grant_type', 'Only the password grant is supported');
+      if (typeof username !== 'string' || typeof password !== 'string' || username === '') return oauthError(reply, 400, 'invalid_request', 'username and password are required');
       let user;
       try {
         user = await core.users.authenticate(username.split('@')[0]!, password, { address: req.ip });
@@ -51,6 +52,47 @@ export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domai
     /** CORS preflight for the token endpoint. */
     app.options('/bridge/api/client/v1/oauth/token', async (_req, reply) =>
       reply.code(204).headers({ ...CORS, 'access-control-allow-methods': 'POST, OPTIONS', 'access-control-allow-headers': 'content-type' }).send());
+
+    /**
+     * POST /bridge/api/client/v1/files — the upload of an `uploadFile` task: header
+     * Upload-Task-Id, multipart field `file` (and an optional `preview`, not kept) (§6.2).
+     */
+    app.post('/bridge/api/client/v1/files', async (req, reply) => {
+      const taskId = req.headers['upload-task-id'];
+      if (typeof taskId !== 'string' || taskId === '') return reply.code(400).headers(CORS).send({ error: 'Upload-Task-Id header is required' });
+      if (!req.isMultipart()) return reply.code(400).headers(CORS).send({ error: 'multipart/form-data expected' });
+      let file: { name: string; mimeType: string; data: Uint8Array } | null = null;
+      for await (const part of req.parts()) {
+        if (part.type !== 'file') continue;
+        const data = await part.toBuffer(); // also drains a preview, which is not kept
+        if (part.file.truncated) return reply.code(413).headers(CORS).send({ error: 'File too large' });
+        if (part.fieldname === 'file') file = { name: part.filename, mimeType: part.mimetype, data };
+      }
+      if (!file) return reply.code(400).headers(CORS).send({ error: 'The form has no file field' });
+      try {
+        return reply.code(200).headers(CORS).send({ temporalFileId: await core.files.upload(taskId, file) });
+      } catch (e) {
+        const code = toChatError(e).code;
+        if (code === 'FILE_NOT_FOUND') return reply.code(404).headers(CORS).send({ error: 'Unknown or used upload task' });
+        if (code === 'FILE_REJECTED') return reply.code(413).headers(CORS).send({ error: toChatError(e).message });
+        throw e;
+      }
+    });
+
+    /** GET /bridge/api/client/v1/files/:fileId/:capability — a `getFileInfo` download URL; needs no credentials (§6.2). */
+    app.get('/bridge/api/client/v1/files/:fileId/:capability', async (req, reply) => {
+      const { fileId, capability } = req.params as { fileId: string; capability: string };
+      try {
+        const { file, data } = await core.files.readWithCapability(fileId, capability);
+        return reply
+          .headers({ ...CORS, 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`, 'cache-control': 'private, max-age=3600' })
+          .type(file.mimeType)
+          .send(Buffer.from(data));
+      } catch (e) {
+        if (toChatError(e).code === 'FILE_NOT_FOUND') return reply.code(404).send({ error: 'File not found' });
+        throw e;
+      }
+    });
 
     /** GET /api/v4/server — version check and the domain of bare user ids (§7.1). */
     app.get('/api/v4/server', async (_req, reply) => reply.send({ product: { display_name: domain, version: SERVER_VERSION } }));

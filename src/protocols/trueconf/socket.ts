@@ -9,7 +9,7 @@ import type { Logger } from '../../logger.js';
 import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
 import { TC, TRUECONF_ERRORS } from './errors.js';
 import { toChat, toEnvelope, toParseMode, usernameOf } from './mapping.js';
-import { METHODS, MethodError, ROLE_TO_WIRE } from './methods.js';
+import { METHODS, MethodError, ROLE_TO_WIRE, uploadLimits } from './methods.js';
 import type { TrueconfTokens } from './tokens.js';
 
 const REQUEST = 1;
@@ -34,7 +34,7 @@ interface BotSession {
 const sessions = new WeakMap<Connection, BotSession>();
 
 /** `/websocket/chat_bot/` and `/websocket/chat_bot` on the main listener (reference/trueconf.md §0–§3). */
-export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; domain: string; unreadCap: number; pingIntervalMs: number; logger: Logger }): SocketRoute {
+export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; domain: string; unreadCap: number; pingIntervalMs: number; publicUrl: () => string; logger: Logger }): SocketRoute {
   const { core, tokens, domain, logger } = deps;
   const idOf = (username: string) => `${username}@${domain}`;
 
@@ -78,7 +78,7 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     // The python client drops an event that arrives in the same read as the auth response, so
     // what follows goes out in a later write (§2.1).
     await new Promise((resolve) => setTimeout(resolve, 20));
-    push(conn, session, 'getFileUploadLimits', '{"maxSize":null,"extensions":null}');
+    push(conn, session, 'getFileUploadLimits', JSON.stringify(uploadLimits(core)));
     if (payload['receiveUnread'] === true) {
       const unread = await core.messages.unread(me, deps.unreadCap);
       const authors = await core.users.findMany(unread.map((m) => m.authorId));
@@ -94,8 +94,11 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     if (Date.now() / 1000 >= session.exp) return fail(conn, id, TC.CREDENTIALS_EXPIRED, 'Credentials expired');
     const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
     if (!handler) return fail(conn, id, TC.ROUTE_NOT_FOUND, `Unknown method ${method}`);
+    const after: [string, unknown][] = [];
     try {
-      reply(conn, id, (await handler({ core, me: session.me, domain }, payload)) ?? {});
+      const notify = (m: string, p: unknown) => void after.push([m, p]);
+      reply(conn, id, (await handler({ core, me: session.me, domain, publicUrl: deps.publicUrl(), notify }, payload)) ?? {});
+      for (const [m, p] of after) push(conn, session, m, JSON.stringify(p));
     } catch (e) {
       if (e instanceof MethodError) return fail(conn, id, e.errorCode, e.errorDescription);
       const err = toChatError(e);
@@ -152,6 +155,7 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
         const chat = toChat(event.conversation, event.conversation.title || event.conversation.name || '', 0);
         return serverRequest(session, event.conversation.kind === 'direct' ? 'createP2PChat' : 'createGroupChat', JSON.stringify(chat));
       }
+      if (event.type === 'member.joined' && event.audience.kind === 'direct') return null; // P2P chats have no participant events
       if (event.type === 'member.left' && event.user.id === session.me.id && event.audience.kind === 'room') conn.unsubscribe(event.audience.conversationId);
       const delivered = event.type === 'message.created' ? { conversationId: event.message.conversationId, messageId: event.message.id } : undefined;
       return serverRequest(session, method, encoded, delivered);

@@ -3,6 +3,7 @@ import type { Database } from '../schema.js';
 import { initialMigration } from './0001-initial.js';
 import { directKeyMigration } from './0003-direct-key.js';
 import { filesMigration } from './0004-files.js';
+import { clearedHistoryMigration } from './0005-cleared-history.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -15,6 +16,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002-tokens': tokensMigration,
   '0003-direct-key': directKeyMigration,
   '0004-files': filesMigration,
+  '0005-cleared-history': clearedHistoryMigration,
 };
 
 /**

@@ -3,7 +3,7 @@ import type { Principal } from '../../../src/core/model/principal.js';
 import type { User } from '../../../src/core/model/user.js';
 import type { TestNode } from '../../helpers/start-node.js';
 import { connect, type TestSocket } from '../../helpers/ws-client.js';
-import { fetchToken, parseFrame, TrueConfBot, type ConformanceError, type ConnectOptions, type Frame } from './client.js';
+import { fetchToken, parseFrame, TrueConfBot, type ConformanceError, type ConnectOptions, type EventOf, type Frame, type ServerEvent } from './client.js';
 
 // Set-up shared by the TrueConf conformance tests against a running node: accounts made in the
 // core, bots connected through the real token endpoint, and a raw socket for the frames the
@@ -62,6 +62,14 @@ export function botPool(node: () => TestNode) {
  */
 export async function barrier(bot: TrueConfBot): Promise<void> {
   await bot.request('getFileUploadLimits');
+}
+
+/** The next `method` event whose payload satisfies `pred`; events of that method before it are consumed. */
+export async function eventWhere<M extends string>(bot: TrueConfBot, method: M, pred: (payload: EventOf<M>) => boolean, timeoutMs?: number): Promise<ServerEvent<M>> {
+  for (;;) {
+    const event = await bot.nextEvent(method, timeoutMs);
+    if (pred(event.payload)) return event;
+  }
 }
 
 /** The payloads of every `method` event `bot` has received so far. */

@@ -1,0 +1,96 @@
+import { ChatError } from '../errors.js';
+import type { ConversationId, MessageId } from '../model/ids.js';
+import type { Message, MessageFormat } from '../model/message.js';
+import type { Principal } from '../model/principal.js';
+import type { Clock } from '../ports/clock.js';
+import type { StoredFile } from '../ports/file-store.js';
+import type { Secrets } from '../ports/secrets.js';
+import type { Store } from '../ports/store.js';
+import type { MessageService } from './message-service.js';
+
+/** What uploads may be: a size cap and an extension allow- or block-list (null = none). */
+export interface FileLimits {
+  readonly maxSize: number | null;
+  readonly extensions: { readonly mode: 'allow' | 'block'; readonly list: readonly string[] } | null;
+}
+
+/** Files sent as messages: upload tasks, the upload itself, sending, and reading. */
+export interface FileService {
+  readonly limits: FileLimits;
+  /** Permission to upload one file of this name and size; rejects FILE_REJECTED beyond the limits. */
+  requestUpload(user: Principal, file: { name: string; size: number }): Promise<string>;
+  /**
+   * Store the bytes for an upload task (single use); resolves to a single-use temporal id.
+   * Rejects FILE_NOT_FOUND (unknown or used task) or FILE_REJECTED (larger than declared, or limits).
+   */
+  upload(taskId: string, file: { name: string; mimeType: string; data: Uint8Array }): Promise<string>;
+  /** Send an uploaded file to a conversation, with an optional caption as a message of its own. */
+  send(user: Principal, cmd: { conversationId: ConversationId; temporalId: string; replyToId?: MessageId | null; caption?: { text: string; format: MessageFormat } | null }): Promise<{ message: Message; caption: Message | null }>;
+  /** Metadata of a file the user may read; rejects FILE_NOT_FOUND. */
+  info(user: Principal, fileId: string): Promise<StoredFile>;
+  /**
+   * A secret that lets anyone holding it download the file without credentials (download URLs
+   * carry it). Derived from the file id with the server key, so every node recognises it.
+   */
+  capability(fileId: string): string;
+  /** The file's bytes for a capability from `capability`; rejects FILE_NOT_FOUND for a wrong one. */
+  readWithCapability(fileId: string, capability: string): Promise<{ file: StoredFile; data: Uint8Array }>;
+}
+
+const extensionOf = (name: string) => (name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '');
+
+export function createFileService(deps: { store: Store; clock: Clock; secrets: Secrets; messages: MessageService; limits: FileLimits }): FileService {
+  const { store, clock, secrets, messages, limits } = deps;
+
+  function checkLimits(name: string, size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0) throw new ChatError('FILE_REJECTED', 'Invalid file size');
+    if (limits.maxSize !== null && size > limits.maxSize) throw new ChatError('FILE_REJECTED', `Files may be at most ${limits.maxSize} bytes`);
+    const ext = limits.extensions;
+    if (ext && (ext.mode === 'allow') !== ext.list.includes(extensionOf(name))) throw new ChatError('FILE_REJECTED', 'This file type is not allowed');
+  }
+
+  return {
+    limits,
+
+    async requestUpload(user, file) {
+      checkLimits(file.name, file.size);
+      const id = secrets.randomToken(24);
+      await store.files.createTask({ id, userId: user.id, fileName: file.name, fileSize: file.size, createdAt: clock.now() });
+      return id;
+    },
+
+    async upload(taskId, file) {
+      const task = await store.files.consumeTask(taskId, clock.now());
+      if (!task) throw new ChatError('FILE_NOT_FOUND', 'Unknown or used upload task');
+      const name = file.name || task.fileName;
+      if (file.data.length > task.fileSize) throw new ChatError('FILE_REJECTED', 'The file is larger than announced');
+      checkLimits(name, file.data.length);
+      const temporalId = secrets.randomToken(24);
+      await store.files.create({ id: secrets.randomToken(24), temporalId, name, size: file.data.length, mimeType: file.mimeType || 'application/octet-stream', data: file.data, uploaderId: task.userId, createdAt: clock.now() });
+      return temporalId;
+    },
+
+    async send(user, cmd) {
+      const file = await store.files.takeTemporal(cmd.temporalId);
+      if (!file) throw new ChatError('FILE_NOT_FOUND', 'Unknown or used temporal file id');
+      const attachment = { fileId: file.id, name: file.name, size: file.size, mimeType: file.mimeType };
+      const message = await messages.send(user, { conversationId: cmd.conversationId, text: '', attachment, replyToId: cmd.replyToId ?? null });
+      const caption = cmd.caption?.text ? await messages.send(user, { conversationId: cmd.conversationId, text: cmd.caption.text, format: cmd.caption.format }) : null;
+      return { message, caption };
+    },
+
+    async info(user, fileId) {
+      const file = await store.files.find(fileId);
+      if (!file || !(await store.files.canRead(fileId, user.id))) throw new ChatError('FILE_NOT_FOUND', 'File not found');
+      return file;
+    },
+
+    capability: (fileId) => secrets.derive(fileId, 'file-download', 24),
+
+    async readWithCapability(fileId, capability) {
+      const found = secrets.equal(capability, secrets.derive(fileId, 'file-download', 24)) ? await store.files.read(fileId) : null;
+      if (!found) throw new ChatError('FILE_NOT_FOUND', 'File not found');
+      return found;
+    },
+  };
+}
