@@ -162,7 +162,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
 
     findById,
 
-    async history(conversationId, { beforeId, afterId, floorId, limit }) {
+    async history(conversationId, { beforeId, afterId, floorId, skipDeleted, limit }) {
       // One extra row tells whether more exist beyond the page. Newest-first scans of the
       // (conversation_id, id) index serve the default and beforeId pages; afterId pages scan up.
       // hasMore means "older messages exist before the first returned" for default/beforeId
@@ -171,6 +171,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
       if (beforeId !== undefined) query = query.where('id', '<', beforeId);
       if (afterId !== undefined) query = query.where('id', '>', afterId);
       if (floorId !== undefined) query = query.where('id', '>', floorId);
+      if (skipDeleted) query = query.where('deleted_at', 'is', null);
       const rows = await query
         .orderBy('id', afterId === undefined ? 'desc' : 'asc')
         .limit(limit + 1)

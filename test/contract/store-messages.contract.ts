@@ -26,6 +26,16 @@ export function describeMessageContract(getStore: () => Store): void {
       expect(await store.messages.findById(toMessageId(99_999))).toBeNull();
     });
 
+    it('leaves deleted messages out of a page before the limit when asked, and hides what is at or below a floor', async () => {
+      const { room, author } = await roomWithAuthor();
+      const sent = [];
+      for (let i = 0; i < 5; i++) sent.push(await store.messages.insert(draft(room.id, author.id, `m${i}`)));
+      await store.messages.markDeleted(sent[4]!.id, 9);
+      expect((await store.messages.history(room.id, { limit: 2, skipDeleted: true })).messages.map((m) => m.text)).toEqual(['m2', 'm3']);
+      expect((await store.messages.history(room.id, { limit: 2 })).messages.map((m) => m.text)).toEqual(['m3', '']);
+      expect((await store.messages.history(room.id, { limit: 10, floorId: sent[1]!.id, skipDeleted: true })).messages.map((m) => m.text)).toEqual(['m2', 'm3']);
+    });
+
     it('keeps an attachment\'s metadata with the message', async () => {
       const { room, author } = await roomWithAuthor();
       const attachment = { fileId: 'f-1', name: 'x.png', size: 1487, mimeType: 'image/png' };

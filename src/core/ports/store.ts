@@ -115,6 +115,8 @@ export interface HistoryQuery {
   readonly beforeId?: MessageId;
   /** Only messages with id > afterId. */
   readonly afterId?: MessageId;
+  /** Leave deleted messages out (before the limit applies), instead of returning them marked. */
+  readonly skipDeleted?: boolean;
   /** Only messages with id > floorId, whatever the direction (history a member cleared for itself). */
   readonly floorId?: MessageId;
   /** Maximum messages to return (1..1000). */

@@ -37,7 +37,7 @@ export interface MessageService {
   /** The author, or an owner/admin of the conversation, may delete. */
   remove(actor: Principal, messageId: MessageId): Promise<void>;
   /** A page of history for a member; limit is clamped to 1..MAX_HISTORY_PAGE. */
-  history(reader: Principal, conversationId: ConversationId, query: { beforeId?: MessageId; afterId?: MessageId; limit: number }): Promise<HistoryPage>;
+  history(reader: Principal, conversationId: ConversationId, query: { beforeId?: MessageId; afterId?: MessageId; limit: number; skipDeleted?: boolean }): Promise<HistoryPage>;
   /** Move the reader's read position forward. */
   markRead(reader: Principal, conversationId: ConversationId, messageId: MessageId): Promise<void>;
   /** One message of a conversation the reader belongs to. Rejects MESSAGE_NOT_FOUND (also when deleted) or the member check's errors. */

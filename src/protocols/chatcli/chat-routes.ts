@@ -96,9 +96,9 @@ export function chatRoutes(deps: { core: Core; logger: Logger }) {
       if (!me) return reply;
       if (chatId === undefined) return fail(reply, 404, 'Chat not found or access denied');
       return answer(reply, async () => {
-        const page = await core.messages.history(me, chatId, { limit });
+        const page = await core.messages.history(me, chatId, { limit, skipDeleted: true });
         const authors = await core.users.findMany(page.messages.map((m) => m.authorId));
-        return page.messages.filter((m) => m.deletedAt === null).map((m) => toWireMessage(m, authors.get(toUserId(m.authorId))?.username ?? 'unknown'));
+        return page.messages.map((m) => toWireMessage(m, authors.get(toUserId(m.authorId))?.username ?? 'unknown'));
       }, (messages) => envelope(200, '', messages));
     });
 

@@ -94,8 +94,8 @@ export const METHODS: Readonly<Record<string, Method>> = {
     const count = typeof p['count'] === 'number' && Number.isInteger(p['count']) && p['count'] >= 1 ? Math.min(p['count'], 100) : 50;
     const from = p['fromMessageId'] == null ? undefined : messageIdOf({ messageId: p['fromMessageId'] });
     // fromMessageId is inclusive; the page runs backwards from it, newest first (§2.2 our choice).
-    const page = await ctx.core.messages.history(ctx.me, chatId, { ...(from === undefined ? {} : { beforeId: (from + 1) as typeof from }), limit: count });
-    const messages = await envelopes(ctx, page.messages.filter((m) => m.deletedAt === null).reverse());
+    const page = await ctx.core.messages.history(ctx.me, chatId, { ...(from === undefined ? {} : { beforeId: (from + 1) as typeof from }), limit: count, skipDeleted: true });
+    const messages = await envelopes(ctx, [...page.messages].reverse());
     return { chatId: String(chatId), count: messages.length, messages };
   },
   async createP2PChat(ctx, p) {
