@@ -49,6 +49,29 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
   const selectMember = (conversationId: ConversationId, userId: number) =>
     db.selectFrom('memberships').selectAll().where('conversation_id', '=', conversationId).where('user_id', '=', userId);
 
+  /**
+   * The conversation with this unique key, created with these members when absent, in one
+   * transaction: of concurrent callers on any node exactly one creates it.
+   */
+  async function ensureKeyed(key: string, kind: ConversationKind, members: readonly (readonly [number, MemberRole])[], createdAt: number) {
+    return db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('conversations')
+        .values({ kind, name: null, title: '', created_at: createdAt, direct_key: key })
+        .onConflict((oc) => oc.column('direct_key').doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) {
+        const unique = [...new Map(members.map(([id, role]) => [id, role])).entries()];
+        await trx.insertInto('memberships').values(unique.map(([user_id, role]) => ({ conversation_id: inserted.id, user_id, role, last_read_message_id: 0, joined_at: createdAt }))).execute();
+        return { conversation: toConversation(inserted), created: true };
+      }
+      // Another call made it first (on any node): the unique key makes this the same row.
+      const existing = await trx.selectFrom('conversations').selectAll().where('direct_key', '=', key).executeTakeFirstOrThrow();
+      return { conversation: toConversation(existing), created: false };
+    });
+  }
+
   return {
     async create(conversation) {
       const row = await db
@@ -85,25 +108,8 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
       return row === undefined ? null : toConversation(row);
     },
 
-    async ensureDirect(a, b, createdAt) {
-      const key = directKey(a, b);
-      return db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto('conversations')
-          .values({ kind: 'direct', name: null, title: '', created_at: createdAt, direct_key: key })
-          .onConflict((oc) => oc.column('direct_key').doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        if (inserted) {
-          const members = [...new Set([a, b])].map((user_id) => ({ conversation_id: inserted.id, user_id, role: 'member', last_read_message_id: 0, joined_at: createdAt }));
-          await trx.insertInto('memberships').values(members).execute();
-          return { conversation: toConversation(inserted), created: true };
-        }
-        // Another call made it first (on any node): the unique key makes this the same row.
-        const existing = await trx.selectFrom('conversations').selectAll().where('direct_key', '=', key).executeTakeFirstOrThrow();
-        return { conversation: toConversation(existing), created: false };
-      });
-    },
+    ensureDirect: (a, b, createdAt) => ensureKeyed(directKey(a, b), 'direct', [[a, 'member'], [b, 'member']], createdAt),
+    ensureFavorites: (userId, createdAt) => ensureKeyed(`favorites:${userId}`, 'favorites', [[userId, 'owner']], createdAt),
 
     async releaseDirect(id) {
       await db.updateTable('conversations').set({ direct_key: null }).where('id', '=', id).execute();

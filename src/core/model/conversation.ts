@@ -1,7 +1,10 @@
 import type { ConversationId, MessageId, UserId } from './ids.js';
 
-/** room: public and named; direct: exactly two members; group: named, membership managed. */
-export type ConversationKind = 'room' | 'direct' | 'group';
+/**
+ * room: public and named; direct: exactly two members; group: named, membership managed;
+ * channel: a group where only owners and admins post; favorites: one user's own notes.
+ */
+export type ConversationKind = 'room' | 'direct' | 'group' | 'channel' | 'favorites';
 /** Member roles, strongest first. */
 export type MemberRole = 'owner' | 'admin' | 'member';
 

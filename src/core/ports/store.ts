@@ -72,6 +72,8 @@ export interface ConversationStore {
    * concurrent callers on any node exactly one creates it (`created: true`).
    */
   ensureDirect(a: UserId, b: UserId, createdAt: number): Promise<{ conversation: Conversation; created: boolean }>;
+  /** The user's favorites conversation (owned by it alone), created on first use; atomic like ensureDirect. */
+  ensureFavorites(userId: UserId, createdAt: number): Promise<{ conversation: Conversation; created: boolean }>;
   /** The conversation stops being the pair's direct conversation (one of them left); a later ensureDirect creates a new one. */
   releaseDirect(id: ConversationId): Promise<void>;
   /** Delete the conversation with its memberships and messages. */

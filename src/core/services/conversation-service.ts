@@ -38,6 +38,10 @@ export interface ConversationService {
   typing(user: Principal, conversationId: ConversationId): Promise<void>;
   /** A new group owned by its creator with the given members. */
   createGroup(owner: Principal, title: string, memberIds: readonly UserId[]): Promise<Conversation>;
+  /** A new channel: a group whose plain members read and only owners and admins post. */
+  createChannel(owner: Principal, title: string): Promise<Conversation>;
+  /** The user's own favorites conversation, created on first use (the same one afterwards). */
+  openFavorites(user: Principal): Promise<Conversation>;
   /** Members of a conversation the caller belongs to. Rejects NOT_A_MEMBER. */
   members(conversationId: ConversationId, caller: UserId): Promise<Membership[]>;
   listForUser(userId: UserId): Promise<Conversation[]>;
@@ -71,6 +75,17 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
       await bus.publish({ type: 'member.joined', audience, user, conversation: result.conversation, role: 'member', addedBy: { id: a.id, username: a.username, displayName: a.displayName }, at: result.conversation.createdAt });
     }
     return result;
+  }
+
+  /** A group or channel owned by its creator, with these members. */
+  async function createOwned(kind: 'group' | 'channel', owner: Principal, title: string, memberIds: readonly UserId[]): Promise<Conversation> {
+    checkName('title', title);
+    const conversation = await store.conversations.create({ kind, name: null, title, createdAt: clock.now() });
+    await store.conversations.addMember(conversation.id, owner.id, 'owner', clock.now());
+    for (const id of new Set(memberIds)) {
+      if (id !== owner.id) await store.conversations.addMember(conversation.id, id, 'member', clock.now());
+    }
+    return conversation;
   }
 
   const service: ConversationService = {
@@ -128,15 +143,9 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
 
     openDirect: async (a, b) => (await ensureDirect(a, b)).conversation,
 
-    async createGroup(owner, title, memberIds) {
-      checkName('title', title);
-      const conversation = await store.conversations.create({ kind: 'group', name: null, title, createdAt: clock.now() });
-      await store.conversations.addMember(conversation.id, owner.id, 'owner', clock.now());
-      for (const id of new Set(memberIds)) {
-        if (id !== owner.id) await store.conversations.addMember(conversation.id, id, 'member', clock.now());
-      }
-      return conversation;
-    },
+    createGroup: (owner, title, memberIds) => createOwned('group', owner, title, memberIds),
+    createChannel: (owner, title) => createOwned('channel', owner, title, []),
+    openFavorites: async (user) => (await store.conversations.ensureFavorites(user.id, clock.now())).conversation,
 
     async members(conversationId, caller) {
       await access.member(conversationId, caller);

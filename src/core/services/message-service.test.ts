@@ -148,6 +148,28 @@ describe('direct and group conversations', () => {
   });
 });
 
+describe('channels and favorites', () => {
+  it('lets only owners and admins post in a channel', async () => {
+    const [owner, reader] = [await f.user('owner'), await f.user('reader')];
+    const channel = await f.core.conversations.createChannel(owner, 'News');
+    expect(channel.kind).toBe('channel');
+    await f.core.memberships.add(owner, channel.id, reader.id);
+    await f.core.messages.send(owner, { conversationId: channel.id, text: 'news' });
+    await expect(f.core.messages.send(reader, { conversationId: channel.id, text: 'me too' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await f.core.messages.history(reader, channel.id, { limit: 5 })).messages.map((m) => m.text)).toEqual(['news']);
+  });
+
+  it('gives each user one favorites conversation of its own, even under concurrent calls', async () => {
+    const [alice, bob] = [await f.user('alice'), await f.user('bob')];
+    const ids = new Set((await Promise.all(Array.from({ length: 5 }, () => f.core.conversations.openFavorites(alice)))).map((c) => c.id));
+    expect(ids.size).toBe(1);
+    const mine = await f.core.conversations.openFavorites(alice);
+    expect(mine.kind).toBe('favorites');
+    expect((await f.core.conversations.openFavorites(bob)).id).not.toBe(mine.id);
+    expect((await f.core.conversations.members(mine.id, alice.id)).map((m) => [m.userId, m.role])).toEqual([[alice.id, 'owner']]);
+  });
+});
+
 describe('presence', () => {
   it('announces online at the first session and offline after the last', async () => {
     const alice = await f.user('alice');

@@ -63,8 +63,9 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
   return {
     async send(author, cmd) {
       checkText(cmd.text);
-      const { conversation } = await access.member(cmd.conversationId, author.id);
+      const { conversation, membership } = await access.member(cmd.conversationId, author.id);
       if (conversation.kind === 'direct') await checkNoBlock(store, conversation.id, author);
+      if (conversation.kind === 'channel' && membership.role === 'member') throw new ChatError('FORBIDDEN', 'Only owners and admins post in a channel');
       if (cmd.replyToId != null) {
         const target = await store.messages.findById(cmd.replyToId);
         if (target?.conversationId !== conversation.id) throw new ChatError('MESSAGE_NOT_FOUND', 'Replied-to message not found');

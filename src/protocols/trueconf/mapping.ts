@@ -2,8 +2,8 @@ import type { Conversation, ConversationKind } from '../../core/model/conversati
 import { toConversationId, toMessageId, type ConversationId, type MessageId } from '../../core/model/ids.js';
 import type { Message, MessageFormat } from '../../core/model/message.js';
 
-/** ChatTypeEnum (§2.3): P2P 1, GROUP 2 (rooms show as groups too). */
-export const chatTypeOf = (kind: ConversationKind): number => (kind === 'direct' ? 1 : 2);
+/** ChatTypeEnum (§2.3): P2P 1, GROUP 2 (rooms show as groups too), FAVORITES 5, CHANNEL 6. */
+export const chatTypeOf = (kind: ConversationKind): number => ({ direct: 1, group: 2, room: 2, favorites: 5, channel: 6 })[kind];
 
 /** parseMode ⇄ message format (§2.2). */
 export const toParseMode = (f: MessageFormat): string => (f === 'plain' ? 'text' : f);

@@ -107,6 +107,13 @@ export const METHODS: Readonly<Record<string, Method>> = {
     const c = await ctx.core.conversations.createGroup(ctx.me, title, []);
     return { chatId: String(c.id) };
   },
+  async createChannel(ctx, p) {
+    const title = typeof p['title'] === 'string' ? p['title'] : typeof p['name'] === 'string' ? p['name'] : '';
+    return { chatId: String((await ctx.core.conversations.createChannel(ctx.me, title)).id) };
+  },
+  async createFavoritesChat(ctx) {
+    return { chatId: String((await ctx.core.conversations.openFavorites(ctx.me)).id) };
+  },
   async getChats(ctx, p) {
     const count = typeof p['count'] === 'number' && p['count'] >= 1 ? Math.trunc(p['count']) : 50;
     const page = typeof p['page'] === 'number' && p['page'] >= 1 ? Math.trunc(p['page']) : 1;

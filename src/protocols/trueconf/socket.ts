@@ -153,7 +153,8 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
         // A chat has appeared for this bot: it gets the chat itself (§3), and listens to a room from now on.
         if (event.conversation.kind === 'room') conn.subscribe(event.conversation.id);
         const chat = toChat(event.conversation, event.conversation.title || event.conversation.name || '', 0);
-        return serverRequest(session, event.conversation.kind === 'direct' ? 'createP2PChat' : 'createGroupChat', JSON.stringify(chat));
+        const method = { direct: 'createP2PChat', channel: 'createChannel', favorites: 'createFavoritesChat', group: 'createGroupChat', room: 'createGroupChat' }[event.conversation.kind];
+        return serverRequest(session, method, JSON.stringify(chat));
       }
       if (event.type === 'member.joined' && event.audience.kind === 'direct') return null; // P2P chats have no participant events
       if (event.type === 'member.left' && event.user.id === session.me.id && event.audience.kind === 'room') conn.unsubscribe(event.audience.conversationId);
