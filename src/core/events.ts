@@ -23,7 +23,7 @@ export interface EventAudience {
  * everything a protocol needs to encode them, so fan-out never touches the store.
  */
 export type DomainEvent =
-  | { readonly type: 'message.created'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor }
+  | { readonly type: 'message.created'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor; readonly forwarded?: { readonly message: Message; readonly author: EventAuthor } }
   | { readonly type: 'message.edited'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor }
   | { readonly type: 'message.deleted'; readonly audience: EventAudience; readonly messageId: MessageId; readonly deletedBy: EventAuthor }
   | { readonly type: 'member.joined'; readonly audience: EventAudience; readonly user: EventAuthor; readonly conversation: Conversation; readonly role: MemberRole; readonly addedBy?: EventAuthor; readonly at: number }

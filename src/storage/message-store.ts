@@ -26,6 +26,7 @@ export function toMessage(row: Selectable<MessagesTable>): Message {
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
+    forwardOfId: row.forward_of_id === null ? null : toMessageId(Number(row.forward_of_id)),
     attachment: row.attachment_file_id === null
       ? null
       : { fileId: row.attachment_file_id, name: row.attachment_name ?? '', size: Number(row.attachment_size ?? 0), mimeType: row.attachment_mime ?? 'application/octet-stream' },
@@ -100,7 +101,7 @@ async function insertBatch(trx: Transaction<Database>, drafts: readonly NewMessa
     const ids = rows.map((r) => r.id).sort((x, y) => x - y);
     toInsert.forEach((draftIndex, k) => {
       const d = drafts[draftIndex] as NewMessage;
-      results[draftIndex] = { ...d, attachment: d.attachment ?? null, id: toMessageId(ids[k] as number), editedAt: null, deletedAt: null };
+      results[draftIndex] = { ...d, attachment: d.attachment ?? null, forwardOfId: d.forwardOfId ?? null, id: toMessageId(ids[k] as number), editedAt: null, deletedAt: null };
     });
   }
   for (const [index, sameAs] of aliases) results[index] = results[sameAs];
@@ -122,6 +123,7 @@ function toMessageRow(d: NewMessage) {
     attachment_name: d.attachment?.name ?? null,
     attachment_size: d.attachment?.size ?? null,
     attachment_mime: d.attachment?.mimeType ?? null,
+    forward_of_id: d.forwardOfId ?? null,
   };
 }
 

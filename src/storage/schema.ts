@@ -63,6 +63,8 @@ export interface MessagesTable {
   attachment_name: string | null;
   attachment_size: number | null;
   attachment_mime: string | null;
+  /** The message this one forwards (0006). */
+  forward_of_id: number | null;
 }
 
 /** `files`: stored uploads (0004). */

@@ -19,6 +19,8 @@ export interface Message {
   readonly deletedAt: number | null;
   /** A file sent as the message, or null. */
   readonly attachment: Attachment | null;
+  /** The message this one forwards, or null. */
+  readonly forwardOfId: MessageId | null;
 }
 
 /** A stored file as a message carries it. */
@@ -32,7 +34,10 @@ export interface Attachment {
 }
 
 /** What the store needs to insert a message; it assigns the id. */
-export type NewMessage = Omit<Message, 'id' | 'editedAt' | 'deletedAt' | 'attachment'> & { readonly attachment?: Attachment | null };
+export type NewMessage = Omit<Message, 'id' | 'editedAt' | 'deletedAt' | 'attachment' | 'forwardOfId'> & {
+  readonly attachment?: Attachment | null;
+  readonly forwardOfId?: MessageId | null;
+};
 
 /** A page of history, oldest first. */
 export interface HistoryPage {

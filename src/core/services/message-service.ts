@@ -32,6 +32,10 @@ export interface MessageService {
    * Rejects CONVERSATION_NOT_FOUND, NOT_A_MEMBER, BANNED, BLOCKED, MESSAGE_NOT_FOUND (reply) or INVALID_INPUT.
    */
   send(author: Principal, cmd: SendMessage): Promise<Message>;
+  /** Copy a message the user can read into another conversation it belongs to, marked as forwarded. */
+  forward(user: Principal, messageId: MessageId, conversationId: ConversationId): Promise<Message>;
+  /** The message a forward copies, with its author (whoever can read the forward may see it); null when gone. */
+  origin(forward: Message): Promise<{ message: Message; author: EventAuthor } | null>;
   /** Only the author may edit. */
   edit(editor: Principal, messageId: MessageId, text: string): Promise<Message>;
   /** The author, or an owner/admin of the conversation, may delete. */
@@ -60,28 +64,47 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
     return message;
   }
 
+  /** Store a message (after the member, block, channel and reply checks) and announce it. */
+  async function post(author: Principal, cmd: SendMessage & { forwardOfId?: MessageId }, forwarded?: { message: Message; author: EventAuthor }): Promise<Message> {
+    checkText(cmd.text);
+    const { conversation, membership } = await access.member(cmd.conversationId, author.id);
+    if (conversation.kind === 'direct') await checkNoBlock(store, conversation.id, author);
+    if (conversation.kind === 'channel' && membership.role === 'member') throw new ChatError('FORBIDDEN', 'Only owners and admins post in a channel');
+    if (cmd.replyToId != null) {
+      const target = await store.messages.findById(cmd.replyToId);
+      if (target?.conversationId !== conversation.id) throw new ChatError('MESSAGE_NOT_FOUND', 'Replied-to message not found');
+    }
+    const message = await store.messages.insert({
+      conversationId: conversation.id,
+      authorId: author.id,
+      text: cmd.text,
+      format: cmd.format ?? 'plain',
+      replyToId: cmd.replyToId ?? null,
+      clientId: cmd.clientId ?? null,
+      attachment: cmd.attachment ?? null,
+      forwardOfId: cmd.forwardOfId ?? null,
+      createdAt: clock.now(),
+    });
+    await bus.publish({ type: 'message.created', audience: await audienceOf(store, conversation), message, author: toAuthor(author), ...(forwarded ? { forwarded } : {}) });
+    return message;
+  }
+
   return {
-    async send(author, cmd) {
-      checkText(cmd.text);
-      const { conversation, membership } = await access.member(cmd.conversationId, author.id);
-      if (conversation.kind === 'direct') await checkNoBlock(store, conversation.id, author);
-      if (conversation.kind === 'channel' && membership.role === 'member') throw new ChatError('FORBIDDEN', 'Only owners and admins post in a channel');
-      if (cmd.replyToId != null) {
-        const target = await store.messages.findById(cmd.replyToId);
-        if (target?.conversationId !== conversation.id) throw new ChatError('MESSAGE_NOT_FOUND', 'Replied-to message not found');
-      }
-      const message = await store.messages.insert({
-        conversationId: conversation.id,
-        authorId: author.id,
-        text: cmd.text,
-        format: cmd.format ?? 'plain',
-        replyToId: cmd.replyToId ?? null,
-        clientId: cmd.clientId ?? null,
-        attachment: cmd.attachment ?? null,
-        createdAt: clock.now(),
-      });
-      await bus.publish({ type: 'message.created', audience: await audienceOf(store, conversation), message, author: toAuthor(author) });
-      return message;
+    send: (author, cmd) => post(author, cmd),
+
+    async origin(forward) {
+      const original = forward.forwardOfId === null ? null : await store.messages.findById(forward.forwardOfId);
+      if (!original) return null;
+      const author = await store.users.findById(original.authorId);
+      return { message: original, author: author ? toAuthor(author) : { id: original.authorId, username: 'unknown', displayName: 'unknown' } };
+    },
+
+    async forward(user, messageId, conversationId) {
+      const original = await ownMessage(messageId);
+      await access.member(original.conversationId, user.id);
+      const originalAuthor = await store.users.findById(original.authorId);
+      const forwarded = { message: original, author: originalAuthor ? toAuthor(originalAuthor) : { id: original.authorId, username: 'unknown', displayName: 'unknown' } };
+      return post(user, { conversationId, text: original.text, format: original.format, attachment: original.attachment, forwardOfId: original.id }, forwarded);
     },
 
     async edit(editor, messageId, text) {

@@ -35,8 +35,12 @@ export function usernameOf(trueconfId: unknown, domain: string): string | undefi
 /** ATTACHMENT (202) content (§4): the stored file, always ready. */
 export const toAttachmentContent = (a: NonNullable<Message['attachment']>) => ({ name: a.name, size: a.size, mimeType: a.mimeType, fileId: a.fileId, readyState: 2 });
 
-/** The message envelope (§4): type 200 (202 for a file), box = the message's own increasing id. */
-export function toEnvelope(m: Message, authorTrueconfId: string): Record<string, unknown> {
+/**
+ * The message envelope (§4): type 200 (202 for a file; 201 for a forward, whose content is the
+ * original's envelope), box = the message's own increasing id.
+ */
+export function toEnvelope(m: Message, authorTrueconfId: string, forwarded?: { message: Message; authorTrueconfId: string } | null): Record<string, unknown> {
+  if (forwarded) return { ...toEnvelope({ ...m, forwardOfId: null }, authorTrueconfId), type: 201, content: toEnvelope(forwarded.message, forwarded.authorTrueconfId) };
   return {
     messageId: String(m.id),
     chatId: String(m.conversationId),

@@ -70,7 +70,11 @@ async function chatObject(ctx: MethodContext, c: Conversation) {
 }
 async function envelopes(ctx: MethodContext, messages: readonly import('../../core/model/message.js').Message[]) {
   const authors = await ctx.core.users.findMany(messages.map((m) => m.authorId));
-  return messages.map((m) => toEnvelope(m, trueconfId(ctx, authors.get(m.authorId)?.username ?? 'unknown')));
+  return Promise.all(messages.map(async (m) => {
+    const origin = m.forwardOfId === null ? null : await ctx.core.messages.origin(m);
+    const forwarded = origin ? { message: origin.message, authorTrueconfId: trueconfId(ctx, origin.author.username) } : null;
+    return toEnvelope(m, trueconfId(ctx, authors.get(m.authorId)?.username ?? 'unknown'), forwarded);
+  }));
 }
 
 /** Every method served, by its case-sensitive name (§2). */
@@ -97,6 +101,10 @@ export const METHODS: Readonly<Record<string, Method>> = {
     const page = await ctx.core.messages.history(ctx.me, chatId, { ...(from === undefined ? {} : { beforeId: (from + 1) as typeof from }), limit: count, skipDeleted: true });
     const messages = await envelopes(ctx, [...page.messages].reverse());
     return { chatId: String(chatId), count: messages.length, messages };
+  },
+  async forwardMessage(ctx, p) {
+    const m = await ctx.core.messages.forward(ctx.me, messageIdOf(p), chatIdOf(p));
+    return { chatId: String(m.conversationId), messageId: String(m.id), timestamp: m.createdAt };
   },
   async createP2PChat(ctx, p) {
     const c = await ctx.core.conversations.openDirect(ctx.me, await userIdOf(ctx, p['userId']));

@@ -83,7 +83,9 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
       const unread = await core.messages.unread(me, deps.unreadCap);
       const authors = await core.users.findMany(unread.map((m) => m.authorId));
       for (const m of unread) {
-        push(conn, session, 'sendMessage', JSON.stringify(toEnvelope(m, idOf(authors.get(m.authorId)?.username ?? 'unknown'))), { conversationId: m.conversationId, messageId: m.id });
+        const origin = m.forwardOfId === null ? null : await core.messages.origin(m);
+        const forwarded = origin ? { message: origin.message, authorTrueconfId: idOf(origin.author.username) } : null;
+        push(conn, session, 'sendMessage', JSON.stringify(toEnvelope(m, idOf(authors.get(m.authorId)?.username ?? 'unknown'), forwarded)), { conversationId: m.conversationId, messageId: m.id });
       }
     }
   }
@@ -180,8 +182,10 @@ const by = (a: { username: string }, domain: string) => ({ id: `${a.username}@${
 /** The payload of a server request for an event, once for every bot connection (§3). */
 export function encodeEvent(event: DomainEvent, domain: string): string | null {
   switch (event.type) {
-    case 'message.created':
-      return JSON.stringify(toEnvelope(event.message, `${event.author.username}@${domain}`));
+    case 'message.created': {
+      const f = event.forwarded;
+      return JSON.stringify(toEnvelope(event.message, `${event.author.username}@${domain}`, f ? { message: f.message, authorTrueconfId: `${f.author.username}@${domain}` } : null));
+    }
     case 'message.edited':
       return JSON.stringify({
         chatId: String(event.message.conversationId),

@@ -4,6 +4,7 @@ import { initialMigration } from './0001-initial.js';
 import { directKeyMigration } from './0003-direct-key.js';
 import { filesMigration } from './0004-files.js';
 import { clearedHistoryMigration } from './0005-cleared-history.js';
+import { forwardsMigration } from './0006-forwards.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -17,6 +18,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-direct-key': directKeyMigration,
   '0004-files': filesMigration,
   '0005-cleared-history': clearedHistoryMigration,
+  '0006-forwards': forwardsMigration,
 };
 
 /**

@@ -1,0 +1,61 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startNode, type TestNode } from '../../helpers/start-node.js';
+import { botPool, createAccount, eventWhere, uniqueName, type Account } from './harness.js';
+
+// reference/trueconf.md §2.2 (forwardMessage) and §2.3 (channels, favorites), through the
+// python-like conformance client, which rejects any frame missing a field the library needs.
+let node: TestNode;
+const bots = botPool(() => node);
+
+beforeAll(async () => {
+  node = await startNode({ env: { PARLEY_DOMAIN: 'example.test' } });
+});
+afterAll(() => node?.stop());
+afterEach(async () => {
+  expect(await bots.closeAll()).toEqual([]);
+});
+
+const account = (prefix: string): Promise<Account> => createAccount(node, uniqueName(prefix));
+
+describe('forwardMessage (§2.2)', () => {
+  it('copies a message into another chat; members there get a type-201 envelope whose content is the original', async () => {
+    const [me, alice, bob] = [await account('bot'), await account('alice'), await account('bob')];
+    const bot = await bots.connect(me);
+    const bb = await bots.connect(bob);
+    const { chatId: withAlice } = await bot.request('createP2PChat', { userId: alice.trueconfId });
+    const { chatId: withBob } = await bot.request('createP2PChat', { userId: bob.trueconfId });
+    const original = await node.server.core.messages.send(alice.principal, { conversationId: Number(withAlice) as never, text: 'pass it on' });
+    const result = await bot.request('forwardMessage', { chatId: withBob, messageId: String(original.id) });
+    expect(result.chatId).toBe(withBob);
+    const event = await eventWhere(bb, 'sendMessage', (p) => p.messageId === result.messageId);
+    expect(event.payload.type).toBe(201);
+    expect(event.payload.content).toMatchObject({ messageId: String(original.id), chatId: withAlice, type: 200, author: { id: alice.trueconfId, type: 1 }, content: { text: 'pass it on' } });
+    const fetched = await bb.request('getMessageById', { messageId: result.messageId });
+    expect(fetched.type).toBe(201);
+    await expect(bot.request('forwardMessage', { chatId: withBob, messageId: '999999' })).rejects.toMatchObject({ errorCode: 306 });
+  });
+});
+
+describe('channels and favorites (§2.3)', () => {
+  it('creates a channel (chatType 6) where plain members cannot post (303)', async () => {
+    const [me, reader] = [await account('bot'), await account('reader')];
+    const bot = await bots.connect(me);
+    const rd = await bots.connect(reader);
+    const { chatId } = await bot.request('createChannel', { title: 'News' });
+    expect((await bot.request('getChatByID', { chatId })).chatType).toBe(6);
+    await bot.request('addChatParticipant', { chatId, userId: reader.trueconfId, displayHistory: true });
+    const appeared = await rd.nextEvent('createChannel');
+    expect(appeared.payload.chatId).toBe(chatId);
+    await bot.sendMessage(chatId, 'headline');
+    await expect(rd.sendMessage(chatId, 'reply')).rejects.toMatchObject({ errorCode: 303 });
+  });
+
+  it('gives the bot one favorites chat (chatType 5), the same id every time', async () => {
+    const bot = await bots.connect(await account('bot'));
+    const first = await bot.request('createFavoritesChat', {});
+    const second = await bot.request('createFavoritesChat', {});
+    expect(second.chatId).toBe(first.chatId);
+    expect((await bot.request('getChatByID', { chatId: first.chatId })).chatType).toBe(5);
+    await bot.sendMessage(first.chatId, 'note to self');
+  });
+});
