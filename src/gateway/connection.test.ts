@@ -103,6 +103,21 @@ describe('LiveConnection', () => {
     expect(ran).toEqual([1]);
   });
 
+  it('ignores subscriptions asked for after the socket was detached', () => {
+    const seen: string[] = [];
+    const index: SubscriptionIndex = {
+      add: (id) => seen.push(`+c${id}`), remove: () => {}, watch: (id) => seen.push(`+u${id}`), unwatch: () => {},
+      identify: (id) => seen.push(`+i${id}`), unidentify: () => {}, listen: () => seen.push('+b'), unlisten: () => {},
+    };
+    const conn = new LiveConnection(1, new RecordingWs() as unknown as WebSocket, route, index, 1000);
+    conn.detach();
+    conn.subscribe(toConversationId(1));
+    conn.watchUser(toUserId(2));
+    conn.identify(toUserId(2));
+    conn.listenBroadcasts();
+    expect(seen).toEqual([]);
+  });
+
   it('runs queued handler steps one at a time, in order', async () => {
     const conn = make(new RecordingWs());
     const order: number[] = [];

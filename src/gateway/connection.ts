@@ -52,6 +52,7 @@ export class LiveConnection implements Connection {
   #pending = 0;
   #paused = false;
   #abandoned = false;
+  #detached = false;
 
   constructor(id: number, ws: WebSocket, route: SocketRoute, index: SubscriptionIndex, maxBuffered: number) {
     this.id = id;
@@ -97,6 +98,7 @@ export class LiveConnection implements Connection {
   }
 
   subscribe(conversationId: ConversationId): void {
+    if (this.#detached) return; // a handler that resumes after the socket closed must not re-index it
     (this.#conversations ??= new Set()).add(conversationId);
     this.#index.add(conversationId, this);
   }
@@ -107,16 +109,19 @@ export class LiveConnection implements Connection {
   }
 
   watchUser(userId: UserId): void {
+    if (this.#detached) return;
     if (this.#userId !== null) this.#index.unwatch(this.#userId, this);
     this.#userId = userId;
     this.#index.watch(userId, this);
   }
 
   listenBroadcasts(): void {
+    if (this.#detached) return;
     this.#index.listen(this);
   }
 
   identify(userId: UserId): void {
+    if (this.#detached) return;
     if (this.#identity !== null) this.#index.unidentify(this.#identity, this);
     this.#identity = userId;
     this.#index.identify(userId, this);
@@ -150,8 +155,9 @@ export class LiveConnection implements Connection {
     this.#abandoned = true;
   }
 
-  /** Remove from every index; called once when the socket closes. */
+  /** Remove from every index; called once when the socket closes. Later subscriptions are ignored. */
   detach(): void {
+    this.#detached = true;
     for (const id of this.#conversations ?? []) this.#index.remove(id, this);
     this.#conversations = null;
     if (this.#userId !== null) this.#index.unwatch(this.#userId, this);

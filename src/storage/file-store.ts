@@ -25,6 +25,20 @@ export function createFileStore(db: Kysely<Database>): FileStore {
       });
     },
 
+    async findTask(id) {
+      const row = await db.selectFrom('upload_tasks').selectAll().where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+      return row ? { id: row.id, userId: toUserId(row.user_id), fileName: row.file_name, fileSize: Number(row.file_size) } : null;
+    },
+
+    async findTemporal(temporalId) {
+      const row = await db.selectFrom('files').select(META).where('temporal_id', '=', temporalId).executeTakeFirst();
+      return row ? toFile(row) : null;
+    },
+
+    async restoreTemporal(fileId, temporalId) {
+      await db.updateTable('files').set({ temporal_id: temporalId }).where('id', '=', fileId).where('temporal_id', 'is', null).execute();
+    },
+
     async create(file) {
       await db.insertInto('files').values({
         id: file.id, temporal_id: file.temporalId, name: file.name, size: file.size, mime_type: file.mimeType, data: file.data, uploader_id: file.uploaderId, created_at: file.createdAt,
@@ -47,7 +61,7 @@ export function createFileStore(db: Kysely<Database>): FileStore {
 
     async read(id) {
       const row = await db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? { file: toFile(row), data: new Uint8Array(row.data) } : null;
+      return row ? { file: toFile(row), data: row.data } : null; // the driver's buffer, not a copy
     },
 
     async canRead(id, userId) {
@@ -59,6 +73,7 @@ export function createFileStore(db: Kysely<Database>): FileStore {
         .innerJoin('memberships as m', (j) => j.onRef('m.conversation_id', '=', 'msg.conversation_id').on('m.user_id', '=', userId))
         .select('msg.id')
         .where('msg.attachment_file_id', '=', id)
+        .where('msg.deleted_at', 'is', null)
         .limit(1)
         .executeTakeFirst();
       return shared !== undefined;

@@ -25,11 +25,17 @@ export interface FileStore {
   consumeTask(id: string, now: number): Promise<UploadTask | null>;
   /** Store an uploaded file under `temporalId` until a message takes it. */
   create(file: StoredFile & { readonly temporalId: string; readonly data: Uint8Array }): Promise<void>;
+  /** The unused task with this id, without using it; null when unknown or used. */
+  findTask(id: string): Promise<UploadTask | null>;
+  /** The file behind a temporal id, without taking it; null when unknown or taken. */
+  findTemporal(temporalId: string): Promise<StoredFile | null>;
   /** Take the file behind a temporal id (single use); null when unknown or already taken. */
   takeTemporal(temporalId: string): Promise<StoredFile | null>;
+  /** Give a taken file its temporal id back (the send that took it failed). */
+  restoreTemporal(fileId: string, temporalId: string): Promise<void>;
   find(id: string): Promise<StoredFile | null>;
   /** The file with its bytes. */
   read(id: string): Promise<{ file: StoredFile; data: Uint8Array } | null>;
-  /** Whether the user uploaded the file or is a member of a conversation with a message carrying it. */
+  /** Whether the user uploaded the file or is a member of a conversation with a message carrying it that is not deleted. */
   canRead(id: string, userId: UserId): Promise<boolean>;
 }

@@ -7,6 +7,7 @@ import type { StoredFile } from '../ports/file-store.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { Store } from '../ports/store.js';
 import type { MessageService } from './message-service.js';
+import { checkText } from './validate.js';
 
 /** What uploads may be: a size cap and an extension allow- or block-list (null = none). */
 export interface FileLimits {
@@ -19,6 +20,8 @@ export interface FileService {
   readonly limits: FileLimits;
   /** Permission to upload one file of this name and size; rejects FILE_REJECTED beyond the limits. */
   requestUpload(user: Principal, file: { name: string; size: number }): Promise<string>;
+  /** The unused upload task with this id (to size the upload before reading it); rejects FILE_NOT_FOUND. */
+  task(taskId: string): Promise<{ fileSize: number }>;
   /**
    * Store the bytes for an upload task (single use); resolves to a single-use temporal id.
    * Rejects FILE_NOT_FOUND (unknown or used task) or FILE_REJECTED (larger than declared, or limits).
@@ -37,8 +40,12 @@ export interface FileService {
   readWithCapability(fileId: string, capability: string): Promise<{ file: StoredFile; data: Uint8Array }>;
 }
 
+/** Longest file name accepted. */
+const MAX_FILE_NAME = 255;
+
 const extensionOf = (name: string) => (name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '');
 
+/** Files over the store, with limits from the configuration. */
 export function createFileService(deps: { store: Store; clock: Clock; secrets: Secrets; messages: MessageService; limits: FileLimits }): FileService {
   const { store, clock, secrets, messages, limits } = deps;
 
@@ -53,10 +60,17 @@ export function createFileService(deps: { store: Store; clock: Clock; secrets: S
     limits,
 
     async requestUpload(user, file) {
+      if (file.name.length > MAX_FILE_NAME) throw new ChatError('FILE_REJECTED', `File names may be at most ${MAX_FILE_NAME} characters`);
       checkLimits(file.name, file.size);
       const id = secrets.randomToken(24);
       await store.files.createTask({ id, userId: user.id, fileName: file.name, fileSize: file.size, createdAt: clock.now() });
       return id;
+    },
+
+    async task(taskId) {
+      const task = await store.files.findTask(taskId);
+      if (!task) throw new ChatError('FILE_NOT_FOUND', 'Unknown or used upload task');
+      return { fileSize: task.fileSize };
     },
 
     async upload(taskId, file) {
@@ -71,10 +85,20 @@ export function createFileService(deps: { store: Store; clock: Clock; secrets: S
     },
 
     async send(user, cmd) {
+      // Only the uploader may send its upload, and a send that fails gives the upload back.
+      const pending = await store.files.findTemporal(cmd.temporalId);
+      if (!pending || pending.uploaderId !== user.id) throw new ChatError('FILE_NOT_FOUND', 'Unknown or used temporal file id');
+      if (cmd.caption?.text) checkText(cmd.caption.text);
       const file = await store.files.takeTemporal(cmd.temporalId);
       if (!file) throw new ChatError('FILE_NOT_FOUND', 'Unknown or used temporal file id');
       const attachment = { fileId: file.id, name: file.name, size: file.size, mimeType: file.mimeType };
-      const message = await messages.send(user, { conversationId: cmd.conversationId, text: '', attachment, replyToId: cmd.replyToId ?? null });
+      let message: Message;
+      try {
+        message = await messages.send(user, { conversationId: cmd.conversationId, text: '', attachment, replyToId: cmd.replyToId ?? null });
+      } catch (e) {
+        await store.files.restoreTemporal(file.id, cmd.temporalId);
+        throw e;
+      }
       const caption = cmd.caption?.text ? await messages.send(user, { conversationId: cmd.conversationId, text: cmd.caption.text, format: cmd.caption.format }) : null;
       return { message, caption };
     },

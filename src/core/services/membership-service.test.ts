@@ -69,10 +69,34 @@ describe('memberships', () => {
     expect((await f.core.messages.unread(bob, 10)).map((m) => m.text)).toEqual(['new']);
   });
 
+  it('keeps one owner: an admin cannot demote or remove it, and making someone owner hands ownership over', async () => {
+    const [owner, admin, bob] = [await f.user('owner'), await f.user('admin'), await f.user('bob')];
+    const g = await f.core.conversations.createGroup(owner, 'Team', [admin.id, bob.id]);
+    await f.core.memberships.setRole(owner, g.id, admin.id, 'admin');
+    await expect(f.core.memberships.setRole(admin, g.id, owner.id, 'member')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(f.core.memberships.remove(admin, g.id, owner.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(f.core.memberships.setRole(owner, g.id, owner.id, 'member')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await f.core.memberships.setRole(owner, g.id, bob.id, 'owner');
+    const roles = new Map((await f.core.conversations.members(g.id, owner.id)).map((m) => [m.userId, m.role]));
+    expect([roles.get(owner.id), roles.get(bob.id)]).toEqual(['admin', 'owner']);
+  });
+
+  it('tells nobody else when a member clears the history for itself', async () => {
+    const [owner, bob] = [await f.user('owner'), await f.user('bob')];
+    const g = await f.core.conversations.createGroup(owner, 'Team', [bob.id]);
+    await f.core.messages.send(owner, { conversationId: g.id, text: 'x' });
+    await f.core.memberships.clearHistory(bob, g.id, false);
+    await f.settled();
+    expect(f.events.some((e) => e.type === 'history.cleared')).toBe(false);
+    const [m] = (await f.core.messages.history(owner, g.id, { limit: 1 })).messages;
+    await expect(f.core.messages.get(bob, m!.id)).rejects.toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
+  });
+
   it('refuses roles in direct conversations', async () => {
     const [a, b] = [await f.user('a'), await f.user('b')];
     const d = await f.core.conversations.openDirect(a, b.id);
     await expect(f.core.memberships.rename(a, d.id, 'x')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(f.core.memberships.remove(a, d.id, a.id)).rejects.toMatchObject({ code: 'FORBIDDEN' }); // left, not edited
     await f.core.memberships.removeConversation(b, d.id); // either side may remove a direct chat
     await expect(f.core.conversations.get(d.id)).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
   });

@@ -61,7 +61,10 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
     },
 
     async remove(actor, conversationId, userId) {
-      const { conversation } = userId === actor.id ? await access.member(conversationId, actor.id) : await moderator(actor, conversationId);
+      const { conversation, membership } = userId === actor.id ? await access.member(conversationId, actor.id) : await moderator(actor, conversationId);
+      if (conversation.kind === 'direct') throw new ChatError('FORBIDDEN', 'A direct conversation is left, not edited');
+      const target = await store.conversations.getMember(conversationId, userId);
+      if (target?.role === 'owner' && membership.role !== 'owner') throw new ChatError('FORBIDDEN', 'Only the owner can remove the owner');
       const user = await userAuthor(userId);
       const audience = await audienceOf(store, conversation, userId); // before removal: the removed user hears it too
       if (!(await store.conversations.removeMember(conversationId, userId))) throw new ChatError('NOT_A_MEMBER', 'User is not a chat participant');
@@ -70,8 +73,15 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
 
     async setRole(actor, conversationId, userId, role) {
       const { conversation, membership } = await moderator(actor, conversationId);
-      if (role === 'owner' && membership.role !== 'owner') throw new ChatError('FORBIDDEN', 'Only the owner can hand over ownership');
-      if (!(await store.conversations.getMember(conversationId, userId))) throw new ChatError('NOT_A_MEMBER', 'User is not a chat participant');
+      const target = await store.conversations.getMember(conversationId, userId);
+      if (!target) throw new ChatError('NOT_A_MEMBER', 'User is not a chat participant');
+      // One owner: only the owner changes the owner's role, and making someone owner hands it over.
+      if ((role === 'owner' || target.role === 'owner') && membership.role !== 'owner') throw new ChatError('FORBIDDEN', 'Only the owner can change ownership');
+      if (target.role === 'owner' && role !== 'owner') throw new ChatError('FORBIDDEN', 'Hand ownership to someone else first');
+      if (role === 'owner' && userId !== actor.id) {
+        await store.conversations.setRole(conversationId, actor.id, 'admin');
+        await bus.publish({ type: 'member.role_changed', audience: await audienceOf(store, conversation), user: author(actor), role: 'admin', at: clock.now() });
+      }
       await store.conversations.setRole(conversationId, userId, role);
       await bus.publish({ type: 'member.role_changed', audience: await audienceOf(store, conversation), user: await userAuthor(userId), role, at: clock.now() });
     },
@@ -87,14 +97,16 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
 
     async clearHistory(actor, conversationId, forAll) {
       const { conversation } = forAll ? await moderator(actor, conversationId) : await access.member(conversationId, actor.id);
-      if (forAll) await store.messages.deleteAll(conversationId);
-      else {
+      if (!forAll) {
+        // Private to the actor: nobody else is told (its own client knows what it asked for).
         const newest = (await store.messages.history(conversationId, { limit: 1 })).messages[0];
         if (newest) {
           await store.conversations.clearFor(conversationId, actor.id, newest.id);
           await store.conversations.setReadPosition(conversationId, actor.id, newest.id);
         }
+        return;
       }
+      await store.messages.deleteAll(conversationId);
       await bus.publish({ type: 'history.cleared', audience: await audienceOf(store, conversation), forAll, by: author(actor) });
     },
 

@@ -136,7 +136,8 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
 
     async get(reader, messageId) {
       const message = await ownMessage(messageId);
-      await access.member(message.conversationId, reader.id);
+      const { membership } = await access.member(message.conversationId, reader.id);
+      if (message.id <= membership.clearedThroughId) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
       return message;
     },
 

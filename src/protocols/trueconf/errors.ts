@@ -2,7 +2,6 @@ import type { ErrorCode } from '../../core/errors.js';
 
 /** TrueConf `errorCode` values (reference/trueconf.md §5). */
 export const TC = {
-  DUPLICATE_ID: 2,
   ROUTE_NOT_FOUND: 104,
   NOT_AUTHORIZED: 200,
   INVALID_CREDENTIALS: 201,

@@ -14,9 +14,11 @@ export function parseId(value: unknown): number | undefined {
   const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
   return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
+/** Conversation ids are 32-bit integers in the store; anything larger names no chat. */
+const MAX_CONVERSATION_ID = 2_147_483_647;
 export const toChatId = (v: unknown): ConversationId | undefined => {
   const n = parseId(v);
-  return n === undefined ? undefined : toConversationId(n);
+  return n === undefined || n > MAX_CONVERSATION_ID ? undefined : toConversationId(n);
 };
 export const toMsgId = (v: unknown): MessageId | undefined => {
   const n = parseId(v);

@@ -9,6 +9,8 @@ import { CLIENT_ID, type TrueconfTokens } from './tokens.js';
 export const SERVER_VERSION = '5.5.6.1000';
 
 const CORS = { 'access-control-allow-origin': '*' } as const;
+/** Largest `preview` part read (and dropped) beside a small file. */
+const PREVIEW_LIMIT = 1_048_576;
 
 /** RFC 6749 error body on the token endpoint (§6.1). */
 const oauthError = (reply: FastifyReply, status: number, error: string, description: string) =>
@@ -22,6 +24,9 @@ export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domai
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
     app.setErrorHandler((err: FastifyError, _req, reply) => {
       if (err.code?.startsWith('FST_ERR_CTP_') || err.validation) return oauthError(reply, 400, 'invalid_request', 'Malformed request body');
+      // Multipart parsing failures (too many parts, a broken boundary, a cut-off body) are the client's.
+      if (err.code?.startsWith('FST_') && typeof err.statusCode === 'number' && err.statusCode < 500) return reply.code(err.statusCode).headers(CORS).send({ error: err.message });
+      if (/boundary|multipart|unexpected end/i.test(err.message)) return reply.code(400).headers(CORS).send({ error: 'Malformed multipart body' });
       logger.error({ err }, 'trueconf request failed');
       return oauthError(reply, 500, 'server_error', 'Internal error');
     });
@@ -61,11 +66,19 @@ export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domai
       const taskId = req.headers['upload-task-id'];
       if (typeof taskId !== 'string' || taskId === '') return reply.code(400).headers(CORS).send({ error: 'Upload-Task-Id header is required' });
       if (!req.isMultipart()) return reply.code(400).headers(CORS).send({ error: 'multipart/form-data expected' });
+      // The task says how large the file may be: nothing is read before it is known, nor beyond it.
+      let task;
+      try {
+        task = await core.files.task(taskId);
+      } catch (e) {
+        if (toChatError(e).code === 'FILE_NOT_FOUND') return reply.code(404).headers(CORS).send({ error: 'Unknown or used upload task' });
+        throw e;
+      }
       let file: { name: string; mimeType: string; data: Uint8Array } | null = null;
-      for await (const part of req.parts()) {
+      for await (const part of req.parts({ limits: { fileSize: Math.max(task.fileSize, PREVIEW_LIMIT), files: 2, fields: 10, parts: 12 } })) {
         if (part.type !== 'file') continue;
         const data = await part.toBuffer(); // also drains a preview, which is not kept
-        if (part.file.truncated) return reply.code(413).headers(CORS).send({ error: 'File too large' });
+        if (part.file.truncated) return reply.code(413).headers(CORS).send({ error: 'File larger than announced' });
         if (part.fieldname === 'file') file = { name: part.filename, mimeType: part.mimetype, data };
       }
       if (!file) return reply.code(400).headers(CORS).send({ error: 'The form has no file field' });
@@ -87,7 +100,7 @@ export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domai
         return reply
           .headers({ ...CORS, 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`, 'cache-control': 'private, max-age=3600' })
           .type(file.mimeType)
-          .send(Buffer.from(data));
+          .send(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
       } catch (e) {
         if (toChatError(e).code === 'FILE_NOT_FOUND') return reply.code(404).send({ error: 'File not found' });
         throw e;

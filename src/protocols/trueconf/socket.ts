@@ -154,7 +154,9 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
       if (event.type === 'member.joined' && event.user.id === session.me.id) {
         // A chat has appeared for this bot: it gets the chat itself (§3), and listens to a room from now on.
         if (event.conversation.kind === 'room') conn.subscribe(event.conversation.id);
-        const chat = toChat(event.conversation, event.conversation.title || event.conversation.name || '', 0);
+        // A P2P chat is titled after the other person, as getChatByID titles it.
+        const title = event.conversation.kind === 'direct' ? event.addedBy?.displayName ?? '' : event.conversation.title || event.conversation.name || '';
+        const chat = toChat(event.conversation, title, 0);
         const method = { direct: 'createP2PChat', channel: 'createChannel', favorites: 'createFavoritesChat', group: 'createGroupChat', room: 'createGroupChat' }[event.conversation.kind];
         return serverRequest(session, method, JSON.stringify(chat));
       }
