@@ -113,6 +113,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         domain: config.server.domain,
         unreadCap: config.trueconf.unreadCap,
         pingIntervalMs: config.trueconf.pingIntervalMs,
+        pongTimeoutMs: config.trueconf.pongTimeoutMs,
         publicUrl: () => publicUrl,
       }),
     ];

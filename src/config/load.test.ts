@@ -51,7 +51,7 @@ describe('loadConfig on first run', () => {
       configPath: file,
       adminApiKey: expect.stringMatching(UUID_V4),
       server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: '', domain: 'localhost' },
-      trueconf: { tokenTtlSeconds: 31_536_000, unreadCap: 1000, pingIntervalMs: 5000 },
+      trueconf: { tokenTtlSeconds: 31_536_000, unreadCap: 1000, pingIntervalMs: 5000, pongTimeoutMs: 20_000 },
       files: { maxSize: 20_971_520 },
       chatcli: { host: '127.0.0.1', port: 8765 },
       mail: { smtpUrl: '', from: 'Parley <parley@localhost>', outboxDir: path.join(dir, 'data', 'outbox') },

@@ -146,7 +146,7 @@ function toConfig(s: Settings, configPath: string): Config {
     configPath,
     adminApiKey: s.AdminAPIKey,
     server: { host, port, dataDir, publicUrl: s.server.public_url.replace(/\/+$/, ''), domain: s.server.domain || domainOf(s.server.public_url) },
-    trueconf: { tokenTtlSeconds: s.trueconf.token_ttl_seconds, unreadCap: s.trueconf.unread_cap, pingIntervalMs: s.trueconf.ping_interval_ms },
+    trueconf: { tokenTtlSeconds: s.trueconf.token_ttl_seconds, unreadCap: s.trueconf.unread_cap, pingIntervalMs: s.trueconf.ping_interval_ms, pongTimeoutMs: s.trueconf.pong_timeout_ms },
     files: { maxSize: s.files.max_size },
     chatcli,
     mail: { smtpUrl: s.mail.smtp, from: s.mail.from, outboxDir: path.join(dataDir, 'outbox') },

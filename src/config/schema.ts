@@ -34,6 +34,8 @@ export const SettingsSchema = Type.Object({
     unread_cap: Type.Integer({ minimum: 0 }),
     /** Protocol ping interval of bot sockets (the original pings about every 5 s). */
     ping_interval_ms: Type.Integer({ minimum: 100 }),
+    /** A bot socket silent this long is dropped (the reference suggests about 20 s). */
+    pong_timeout_ms: Type.Integer({ minimum: 100 }),
   }, strict),
   chatcli: Type.Object({
     /** ChatCLI's WebSocket has its own listener, as in the original (port 8765, path /ws). */
@@ -79,7 +81,7 @@ export type Settings = Static<typeof SettingsSchema>;
 /** Values written to a new settings.toml, apart from the random secrets. */
 export const DEFAULT_SETTINGS = {
   server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '', domain: '' },
-  trueconf: { token_ttl_seconds: 31_536_000, unread_cap: 1000, ping_interval_ms: 5000 },
+  trueconf: { token_ttl_seconds: 31_536_000, unread_cap: 1000, ping_interval_ms: 5000, pong_timeout_ms: 20_000 },
   files: { max_size: 20_971_520 },
   chatcli: { listen: '127.0.0.1:8765' },
   mail: { smtp: '', from: 'Parley <parley@localhost>' },
@@ -122,7 +124,7 @@ export interface Config {
   readonly adminApiKey: string;
   /** publicUrl '' = the main listener's own URL, known once it listens. */
   readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string; readonly domain: string };
-  readonly trueconf: { readonly tokenTtlSeconds: number; readonly unreadCap: number; readonly pingIntervalMs: number };
+  readonly trueconf: { readonly tokenTtlSeconds: number; readonly unreadCap: number; readonly pingIntervalMs: number; readonly pongTimeoutMs: number };
   readonly files: { readonly maxSize: number };
   readonly chatcli: { readonly host: string; readonly port: number };
   readonly mail: { readonly smtpUrl: string; readonly from: string; readonly outboxDir: string };

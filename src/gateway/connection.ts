@@ -40,7 +40,8 @@ function uncorkAll(): void {
 export class LiveConnection implements Connection {
   readonly id: number;
   readonly route: SocketRoute;
-  alive = true;
+  /** When the peer last showed it is alive (a pong or a message), Date.now() ms. */
+  lastSeen = Date.now();
   #ws: WebSocket;
   #index: SubscriptionIndex;
   #maxBuffered: number;

@@ -122,18 +122,19 @@ export function createGateway(options: GatewayOptions): Gateway {
     return out;
   }
 
-  // One timer per ping interval in use: a connection is pinged on its route's interval and
-  // dropped if it has not answered the previous ping.
-  const intervals = new Set(routes.map((r) => r.pingIntervalMs ?? options.pingIntervalMs));
+  // One timer per ping interval in use. A connection is pinged on its route's interval and
+  // dropped once it has shown no sign of life (pong or message) for the route's pong timeout.
+  const intervalOf = (r: SocketRoute) => r.pingIntervalMs ?? options.pingIntervalMs;
+  const intervals = new Set(routes.map(intervalOf));
   const pingers = [...intervals].map((interval) => {
     const timer = setInterval(() => {
+      const now = Date.now();
       for (const conn of live) {
-        if ((conn.route.pingIntervalMs ?? options.pingIntervalMs) !== interval) continue;
-        if (!conn.alive) {
-          conn.ws.terminate(); // no pong since the last ping: the peer is gone
+        if (intervalOf(conn.route) !== interval) continue;
+        if (now - conn.lastSeen > (conn.route.pongTimeoutMs ?? 2 * interval)) {
+          conn.ws.terminate(); // silent for too long: the peer is gone
           continue;
         }
-        conn.alive = false;
         conn.ws.ping();
       }
     }, interval);
@@ -190,12 +191,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       conn.close(CloseCode.INTERNAL_ERROR, 'internal error');
     };
     const handler = acceptance.open(conn);
-    ws.on('pong', () => (conn.alive = true));
+    ws.on('pong', () => (conn.lastSeen = Date.now()));
     ws.on('error', (e) => logger.debug({ err: e, conn: conn.id }, 'socket error'));
     ws.on('message', (data, isBinary) => {
       const buf = data as Buffer;
       if (buf.length > route.maxPayload) return conn.close(CloseCode.MESSAGE_TOO_BIG, 'message too big');
-      conn.alive = true;
+      conn.lastSeen = Date.now();
       conn.enqueue(() => handler.onMessage(buf, isBinary), onError);
     });
     ws.once('close', () => {

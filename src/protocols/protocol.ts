@@ -68,6 +68,8 @@ export interface SocketRoute {
   readonly maxPayload: number;
   /** Protocol ping interval for this route's sockets; default: the gateway's. */
   readonly pingIntervalMs?: number;
+  /** How long a socket may stay silent (no pong, no message) before it is dropped; default two ping intervals. */
+  readonly pongTimeoutMs?: number;
   /**
    * For protocols whose frames differ per connection (a per-connection request id, say): build
    * the connection's frame around the once-encoded text, or null to skip this connection.

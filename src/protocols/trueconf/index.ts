@@ -10,6 +10,7 @@ export interface TrueconfOptions {
   readonly domain: string;
   readonly unreadCap: number;
   readonly pingIntervalMs: number;
+  readonly pongTimeoutMs: number;
   /** Base URL of download links (the main listener's own URL unless configured). */
   readonly publicUrl: () => string;
 }
@@ -20,6 +21,6 @@ export function createTrueconfProtocol(ctx: ProtocolContext & TrueconfOptions): 
   return {
     name: 'trueconf',
     routes: trueconfRoutes({ core: ctx.core, tokens, domain: ctx.domain, logger: ctx.logger }),
-    sockets: [trueconfSocketRoute({ core: ctx.core, tokens, domain: ctx.domain, unreadCap: ctx.unreadCap, pingIntervalMs: ctx.pingIntervalMs, publicUrl: ctx.publicUrl, logger: ctx.logger })],
+    sockets: [trueconfSocketRoute({ core: ctx.core, tokens, domain: ctx.domain, unreadCap: ctx.unreadCap, pingIntervalMs: ctx.pingIntervalMs, pongTimeoutMs: ctx.pongTimeoutMs, publicUrl: ctx.publicUrl, logger: ctx.logger })],
   };
 }

@@ -34,7 +34,7 @@ interface BotSession {
 const sessions = new WeakMap<Connection, BotSession>();
 
 /** `/websocket/chat_bot/` and `/websocket/chat_bot` on the main listener (reference/trueconf.md §0–§3). */
-export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; domain: string; unreadCap: number; pingIntervalMs: number; publicUrl: () => string; logger: Logger }): SocketRoute {
+export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; domain: string; unreadCap: number; pingIntervalMs: number; pongTimeoutMs: number; publicUrl: () => string; logger: Logger }): SocketRoute {
   const { core, tokens, domain, logger } = deps;
   const idOf = (username: string) => `${username}@${domain}`;
 
@@ -142,6 +142,7 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     match: (pathname) => (pathname === '/websocket/chat_bot/' || pathname === '/websocket/chat_bot' ? {} : null),
     maxPayload: MAX_FRAME_BYTES,
     pingIntervalMs: deps.pingIntervalMs,
+    pongTimeoutMs: deps.pongTimeoutMs,
     slowConsumerCloseCode: CloseCode.TRY_AGAIN_LATER,
     // json.v1 is selected when offered; no header means plain json.v1 (§1.4).
     accept: async (req) => ({ accept: { ...(req.offeredProtocols.includes('json.v1') ? { subprotocol: 'json.v1' } : {}), open } }),
