@@ -164,7 +164,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
 
     findById,
 
-    async history(conversationId, { beforeId, afterId, floorId, skipDeleted, limit }) {
+    async history(conversationId, { beforeId, afterId, floorId, skipDeleted, hiddenFor, limit }) {
       // One extra row tells whether more exist beyond the page. Newest-first scans of the
       // (conversation_id, id) index serve the default and beforeId pages; afterId pages scan up.
       // hasMore means "older messages exist before the first returned" for default/beforeId
@@ -174,6 +174,10 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
       if (afterId !== undefined) query = query.where('id', '>', afterId);
       if (floorId !== undefined) query = query.where('id', '>', floorId);
       if (skipDeleted) query = query.where('deleted_at', 'is', null);
+      if (hiddenFor !== undefined) {
+        query = query.where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('hidden_messages as h').select('h.message_id').whereRef('h.message_id', '=', 'messages.id').where('h.user_id', '=', hiddenFor))));
+      }
       const rows = await query
         .orderBy('id', afterId === undefined ? 'desc' : 'asc')
         .limit(limit + 1)
@@ -194,6 +198,8 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
         .whereRef('msg.id', '>', 'm.cleared_through_id')
         .where('msg.author_id', '!=', userId)
         .where('msg.deleted_at', 'is', null)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('hidden_messages as h').select('h.message_id').whereRef('h.message_id', '=', 'msg.id').where('h.user_id', '=', userId))))
         .orderBy('msg.id', 'desc')
         .limit(limit)
         .execute();
@@ -210,6 +216,14 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
         .where('deleted_at', 'is', null)
         .executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+
+    async hide(messageId, userId) {
+      await db.insertInto('hidden_messages').values({ user_id: userId, message_id: messageId }).onConflict((oc) => oc.columns(['user_id', 'message_id']).doNothing()).execute();
+    },
+
+    async isHidden(messageId, userId) {
+      return (await db.selectFrom('hidden_messages').select('message_id').where('user_id', '=', userId).where('message_id', '=', messageId).executeTakeFirst()) !== undefined;
     },
 
     async deleteAll(conversationId) {

@@ -67,6 +67,12 @@ export interface MessagesTable {
   forward_of_id: number | null;
 }
 
+/** `hidden_messages`: messages one user removed for itself only (0007). */
+export interface HiddenMessagesTable {
+  user_id: number;
+  message_id: number;
+}
+
 /** `files`: stored uploads (0004). */
 export interface FilesTable {
   id: string;
@@ -188,6 +194,7 @@ export interface Database {
   online_sessions: OnlineSessionsTable;
   nodes: NodesTable;
   files: FilesTable;
+  hidden_messages: HiddenMessagesTable;
   upload_tasks: UploadTasksTable;
   access_tokens: AccessTokensTable;
   refresh_tokens: RefreshTokensTable;

@@ -36,6 +36,20 @@ export function describeMessageContract(getStore: () => Store): void {
       expect((await store.messages.history(room.id, { limit: 10, floorId: sent[1]!.id, skipDeleted: true })).messages.map((m) => m.text)).toEqual(['m2', 'm3']);
     });
 
+    it('hides a message from one reader only, in history and unread lists', async () => {
+      const { room, author } = await roomWithAuthor();
+      const reader = await createUser('reader');
+      await store.conversations.addMember(room.id, reader.id, 'member', 1);
+      const [a, b] = [await store.messages.insert(draft(room.id, author.id, 'a')), await store.messages.insert(draft(room.id, author.id, 'b'))];
+      await store.messages.hide(a.id, reader.id);
+      await store.messages.hide(a.id, reader.id); // idempotent
+      expect(await store.messages.isHidden(a.id, reader.id)).toBe(true);
+      expect(await store.messages.isHidden(a.id, author.id)).toBe(false);
+      expect((await store.messages.history(room.id, { limit: 10, hiddenFor: reader.id })).messages.map((m) => m.id)).toEqual([b.id]);
+      expect((await store.messages.history(room.id, { limit: 10, hiddenFor: author.id })).messages.map((m) => m.id)).toEqual([a.id, b.id]);
+      expect((await store.messages.unreadFor(reader.id, 10)).map((m) => m.id)).toEqual([b.id]);
+    });
+
     it('keeps an attachment\'s metadata with the message', async () => {
       const { room, author } = await roomWithAuthor();
       const attachment = { fileId: 'f-1', name: 'x.png', size: 1487, mimeType: 'image/png' };

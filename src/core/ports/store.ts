@@ -117,6 +117,8 @@ export interface HistoryQuery {
   readonly beforeId?: MessageId;
   /** Only messages with id > afterId. */
   readonly afterId?: MessageId;
+  /** Leave out the messages this user removed for itself. */
+  readonly hiddenFor?: UserId;
   /** Leave deleted messages out (before the limit applies), instead of returning them marked. */
   readonly skipDeleted?: boolean;
   /** Only messages with id > floorId, whatever the direction (history a member cleared for itself). */
@@ -149,6 +151,10 @@ export interface MessageStore {
   countUnread(conversationId: ConversationId, afterId: MessageId, excludeAuthor: UserId): Promise<number>;
   /** Replace the text and set editedAt; resolves to the updated message or null. */
   edit(id: MessageId, text: string, editedAt: number): Promise<Message | null>;
+  /** Hide a message from one user only. Idempotent. */
+  hide(messageId: MessageId, userId: UserId): Promise<void>;
+  /** Whether the user hid the message for itself. */
+  isHidden(messageId: MessageId, userId: UserId): Promise<boolean>;
   /** Delete every message of the conversation; resolves to how many were deleted. */
   deleteAll(conversationId: ConversationId): Promise<number>;
   /** Mark deleted (text cleared); resolves to the updated message or null. */

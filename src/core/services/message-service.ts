@@ -40,6 +40,8 @@ export interface MessageService {
   edit(editor: Principal, messageId: MessageId, text: string): Promise<Message>;
   /** The author, or an owner/admin of the conversation, may delete. */
   remove(actor: Principal, messageId: MessageId): Promise<void>;
+  /** Remove a message from the actor's own view only (any member may); nobody else is told. */
+  hide(actor: Principal, messageId: MessageId): Promise<void>;
   /** A page of history for a member; limit is clamped to 1..MAX_HISTORY_PAGE. */
   history(reader: Principal, conversationId: ConversationId, query: { beforeId?: MessageId; afterId?: MessageId; limit: number; skipDeleted?: boolean }): Promise<HistoryPage>;
   /** Move the reader's read position forward. */
@@ -126,18 +128,24 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       await bus.publish({ type: 'message.deleted', audience: await audienceOf(store, conversation), messageId, deletedBy: toAuthor(actor) });
     },
 
+    async hide(actor, messageId) {
+      const message = await ownMessage(messageId);
+      await access.member(message.conversationId, actor.id);
+      await store.messages.hide(messageId, actor.id);
+    },
+
     async history(reader, conversationId, query) {
       const { membership } = await access.member(conversationId, reader.id);
       const limit = Number.isFinite(query.limit) ? Math.min(Math.max(Math.trunc(query.limit), 1), MAX_HISTORY_PAGE) : MAX_HISTORY_PAGE;
       // What the reader cleared for itself stays hidden from it.
       const floor = membership.clearedThroughId;
-      return store.messages.history(conversationId, { ...query, limit, ...(floor > 0 ? { floorId: floor } : {}) });
+      return store.messages.history(conversationId, { ...query, limit, hiddenFor: reader.id, ...(floor > 0 ? { floorId: floor } : {}) });
     },
 
     async get(reader, messageId) {
       const message = await ownMessage(messageId);
       const { membership } = await access.member(message.conversationId, reader.id);
-      if (message.id <= membership.clearedThroughId) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
+      if (message.id <= membership.clearedThroughId || (await store.messages.isHidden(message.id, reader.id))) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
       return message;
     },
 

@@ -155,8 +155,9 @@ export const METHODS: Readonly<Record<string, Method>> = {
     return { displayName: user?.displayName ?? '' };
   },
   async removeMessage(ctx, p) {
-    // forAll: false would hide the message for the bot only; Parley deletes for everyone (README).
-    await ctx.core.messages.remove(ctx.me, messageIdOf(p));
+    // forAll: true deletes for everyone (author or moderator); false removes it from the bot's view only.
+    if (p['forAll'] === true) await ctx.core.messages.remove(ctx.me, messageIdOf(p));
+    else await ctx.core.messages.hide(ctx.me, messageIdOf(p));
     return {};
   },
   async addChatParticipant(ctx, p) {

@@ -5,6 +5,7 @@ import { directKeyMigration } from './0003-direct-key.js';
 import { filesMigration } from './0004-files.js';
 import { clearedHistoryMigration } from './0005-cleared-history.js';
 import { forwardsMigration } from './0006-forwards.js';
+import { hiddenMessagesMigration } from './0007-hidden-messages.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -19,6 +20,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-files': filesMigration,
   '0005-cleared-history': clearedHistoryMigration,
   '0006-forwards': forwardsMigration,
+  '0007-hidden-messages': hiddenMessagesMigration,
 };
 
 /**

@@ -59,3 +59,20 @@ describe('channels and favorites (§2.3)', () => {
     await bot.sendMessage(first.chatId, 'note to self');
   });
 });
+
+describe('removeMessage for the bot only (§2.2)', () => {
+  it('hides the message from the bot while the others still see it, and tells nobody', async () => {
+    const [me, alice] = [await account('bot'), await account('alice')];
+    const bot = await bots.connect(me);
+    const al = await bots.connect(alice);
+    const { chatId } = await bot.request('createP2PChat', { userId: alice.trueconfId });
+    const sent = await al.sendMessage(chatId, 'for both of us');
+    await bot.request('removeMessage', { messageId: sent.messageId, forAll: false });
+    await expect(bot.request('getMessageById', { messageId: sent.messageId })).rejects.toMatchObject({ errorCode: 306 });
+    expect((await al.request('getMessageById', { messageId: sent.messageId })).messageId).toBe(sent.messageId);
+    const history = await bot.request('getChatHistory', { chatId, count: 10, fromMessageId: null });
+    expect(history.messages?.map((m) => m.messageId)).not.toContain(sent.messageId);
+    await al.request('getChats', {}); // a round trip: any removeMessage event would have arrived
+    expect(al.events.filter((e) => e.method === 'removeMessage')).toEqual([]);
+  });
+});
