@@ -106,8 +106,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       if (!enc) continue;
       if (conn.route.frameFor) {
-        const own = conn.route.frameFor(conn, enc.text, event);
-        if (own !== null) conn.send(own, { ephemeral });
+        for (const own of conn.route.frameFor(conn, enc.text, event)) conn.send(own, { ephemeral });
       } else conn.sendFramed(enc.frame, enc.text, ephemeral);
     }
   }

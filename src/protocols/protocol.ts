@@ -72,9 +72,9 @@ export interface SocketRoute {
   readonly pongTimeoutMs?: number;
   /**
    * For protocols whose frames differ per connection (a per-connection request id, say): build
-   * the connection's frame around the once-encoded text, or null to skip this connection.
+   * the connection's frames around the once-encoded text (none to skip this connection).
    */
-  readonly frameFor?: (conn: Connection, encoded: string, event: DomainEvent) => string | null;
+  readonly frameFor?: (conn: Connection, encoded: string, event: DomainEvent) => readonly string[];
   /** Close code used when a client reads too slowly (send buffer over the cap). */
   readonly slowConsumerCloseCode: number;
   /** Authenticate and decide; may reject with an HTTP response. Must not throw for bad input. */

@@ -27,6 +27,8 @@ interface BotSession {
   /** Token expiry, unix seconds: requests after it get 203 (§1.5). */
   exp: number;
   nextId: number;
+  /** Whether `auth` asked for system envelopes (receiveSystemMessageEnvelopes). */
+  systemEnvelopes: boolean;
   /** Server request id → the message it delivered, marked read when acknowledged (§1.3). */
   readonly acks: Map<number, { conversationId: ConversationId; messageId: MessageId }>;
 }
@@ -70,7 +72,7 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
       if (err.code === 'INTERNAL') throw e;
       return fail(conn, id, TRUECONF_ERRORS[err.code], err.message);
     }
-    Object.assign(session, { me, meId: idOf(me.username), exp });
+    Object.assign(session, { me, meId: idOf(me.username), exp, systemEnvelopes: payload['receiveSystemMessageEnvelopes'] === true });
     conn.identify(me.id);
     conn.watchUser(me.id); // direct and group conversations
     for (const c of await core.conversations.listForUser(me.id)) if (c.kind === 'room') conn.subscribe(c.id);
@@ -110,7 +112,7 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
   }
 
   function open(conn: Connection): SocketHandler {
-    const session: BotSession = { me: null, meId: '', exp: 0, nextId: 1, acks: new Map() };
+    const session: BotSession = { me: null, meId: '', exp: 0, nextId: 1, systemEnvelopes: false, acks: new Map() };
     sessions.set(conn, session);
     return {
       async onMessage(data) {
@@ -149,24 +151,59 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     encode: (event) => encodeEvent(event, domain),
     frameFor(conn, encoded, event) {
       const session = sessions.get(conn);
-      if (!session?.me) return null;
+      if (!session?.me) return [];
       const method = METHOD_OF[event.type];
-      if (!method) return null;
-      if (event.type === 'member.joined' && event.user.id === session.me.id) {
-        // A chat has appeared for this bot: it gets the chat itself (§3), and listens to a room from now on.
-        if (event.conversation.kind === 'room') conn.subscribe(event.conversation.id);
-        // A P2P chat is titled after the other person, as getChatByID titles it.
-        const title = event.conversation.kind === 'direct' ? event.addedBy?.displayName ?? '' : event.conversation.title || event.conversation.name || '';
-        const chat = toChat(event.conversation, title, 0);
-        const method = { direct: 'createP2PChat', channel: 'createChannel', favorites: 'createFavoritesChat', group: 'createGroupChat', room: 'createGroupChat' }[event.conversation.kind];
-        return serverRequest(session, method, JSON.stringify(chat));
-      }
-      if (event.type === 'member.joined' && event.audience.kind === 'direct') return null; // P2P chats have no participant events
-      if (event.type === 'member.left' && event.user.id === session.me.id && event.audience.kind === 'room') conn.unsubscribe(event.audience.conversationId);
-      const delivered = event.type === 'message.created' ? { conversationId: event.message.conversationId, messageId: event.message.id } : undefined;
-      return serverRequest(session, method, encoded, delivered);
+      if (!method) return [];
+      const frames = framesFor(conn, session, session.me, method, encoded, event);
+      // With receiveSystemMessageEnvelopes, membership changes also arrive as system envelopes (§2.1).
+      const system = session.systemEnvelopes ? systemEnvelope(event, domain) : null;
+      if (system) frames.push(serverRequest(session, 'sendMessage', JSON.stringify(system)));
+      return frames;
     },
   };
+
+  /** This connection's frames for an event: chats that appear for the bot, then the plain event. */
+  function framesFor(conn: Connection, session: BotSession, me: Principal, method: string, encoded: string, event: DomainEvent): string[] {
+    if (event.type === 'member.joined' && event.user.id === me.id) {
+      // A chat has appeared for this bot: it gets the chat itself (§3), and listens to a room from now on.
+      if (event.conversation.kind === 'room') conn.subscribe(event.conversation.id);
+      // A P2P chat is titled after the other person, as getChatByID titles it.
+      const title = event.conversation.kind === 'direct' ? event.addedBy?.displayName ?? '' : event.conversation.title || event.conversation.name || '';
+      const chat = toChat(event.conversation, title, 0);
+      const method = { direct: 'createP2PChat', channel: 'createChannel', favorites: 'createFavoritesChat', group: 'createGroupChat', room: 'createGroupChat' }[event.conversation.kind];
+      return [serverRequest(session, method, JSON.stringify(chat))];
+    }
+    if (event.type === 'member.joined' && event.audience.kind === 'direct') return []; // P2P chats have no participant events
+    if (event.type === 'member.left' && event.user.id === me.id && event.audience.kind === 'room') conn.unsubscribe(event.audience.conversationId);
+    const delivered = event.type === 'message.created' ? { conversationId: event.message.conversationId, messageId: event.message.id } : undefined;
+    return [serverRequest(session, method, encoded, delivered)];
+  }
+}
+
+/**
+ * The system envelope (types 1, 2, 21, 23, 110; author type 0) of a membership or chat change,
+ * for bots that asked for them. Not stored: it has its own id and a box position of "0".
+ */
+export function systemEnvelope(event: DomainEvent, domain: string): Record<string, unknown> | null {
+  const at = 'at' in event ? event.at : Date.now();
+  const base = (chatId: number, type: number, content: Record<string, unknown>) => ({
+    messageId: randomUUID(), chatId: String(chatId), timestamp: at, author: { id: domain, type: 0 }, box: { id: 0, position: '0' }, type, content, isEdited: false,
+  });
+  const userId = (u: { username: string }) => `${u.username}@${domain}`;
+  switch (event.type) {
+    case 'member.joined':
+      return event.audience.kind === 'direct' ? null : base(event.audience.conversationId, 1, { userId: userId(event.user), role: ROLE_TO_WIRE[event.role] });
+    case 'member.left':
+      return base(event.audience.conversationId, 2, { userId: userId(event.user) });
+    case 'conversation.renamed':
+      return base(event.audience.conversationId, 21, { title: event.title });
+    case 'history.cleared':
+      return base(event.audience.conversationId, 23, { forAll: event.forAll });
+    case 'member.role_changed':
+      return base(event.audience.conversationId, 110, { userId: userId(event.user), role: ROLE_TO_WIRE[event.role] });
+    default:
+      return null;
+  }
 }
 
 const METHOD_OF: Partial<Record<DomainEvent['type'], string>> = {

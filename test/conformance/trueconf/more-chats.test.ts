@@ -76,3 +76,21 @@ describe('removeMessage for the bot only (§2.2)', () => {
     expect(al.events.filter((e) => e.method === 'removeMessage')).toEqual([]);
   });
 });
+
+describe('system envelopes (§2.1 receiveSystemMessageEnvelopes)', () => {
+  it('delivers membership and title changes as system envelopes to a bot that asked, and not to one that did not', async () => {
+    const [me, other, carol] = [await account('bot'), await account('other'), await account('carol')];
+    const bot = await bots.connect(me, { receiveSystemMessageEnvelopes: true });
+    const plain = await bots.connect(other);
+    const { chatId } = await bot.request('createGroupChat', { title: 'Team' });
+    await bot.request('addChatParticipant', { chatId, userId: other.trueconfId, displayHistory: true });
+    await bot.request('addChatParticipant', { chatId, userId: carol.trueconfId, displayHistory: true });
+    const added = await eventWhere(bot, 'sendMessage', (p) => p.type === 1 && (p.content as { userId?: string }).userId === carol.trueconfId);
+    expect(added.payload).toMatchObject({ chatId, author: { type: 0 }, content: { role: 'user' } });
+    await bot.request('editChatTitle', { chatId, title: 'Crew' });
+    const renamed = await eventWhere(bot, 'sendMessage', (p) => p.type === 21);
+    expect(renamed.payload.content).toEqual({ title: 'Crew' });
+    await plain.request('getChats', {}); // round trip: anything for `plain` has arrived
+    expect(plain.events.filter((e) => e.method === 'sendMessage' && (e.payload as { type: number }).type < 200)).toEqual([]);
+  });
+});
