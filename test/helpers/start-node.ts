@@ -28,7 +28,8 @@ export const NO_RATE_LIMITS = '[rate_limits]\nenabled = false\n';
 
 /** A complete settings.toml for tests, with `extra` TOML sections appended. */
 export const testSettings = (extra = ''): string =>
-  `AdminAPIKey = "00000000-0000-4000-8000-000000000000"\n${extra}\n[secrets]\nconnor_jwt = "test-secret-test-secret-test-secret!"\n`;
+  `AdminAPIKey = "00000000-0000-4000-8000-000000000000"\n${extra}\n[secrets]\nconnor_jwt = "test-secret-test-secret-test-secret!"\n` +
+  'token_key = "test-token-key-test-token-key-test-token-key"\ntrueconf_jwt = "test-trueconf-test-trueconf-test-trueconf"\n';
 
 /**
  * Start a node in-process with a fresh settings.toml. `env` adds PARLEY_* overrides (e.g.
