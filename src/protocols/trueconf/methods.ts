@@ -148,7 +148,8 @@ export const METHODS: Readonly<Record<string, Method>> = {
     const userId = await userIdOf(ctx, p['userId']);
     const member = (await ctx.core.conversations.members(chatIdOf(p), ctx.me.id)).find((m) => m.userId === userId);
     if (!member) throw new ChatError('NOT_A_MEMBER', 'User is not a chat participant');
-    return { userId: String(p['userId']).split('/')[0], role: ROLE_TO_WIRE[member.role], type: 1 };
+    const user = await ctx.core.users.findById(userId);
+    return { userId: trueconfId(ctx, user?.username ?? 'unknown'), role: ROLE_TO_WIRE[member.role], type: 1 };
   },
   async getUserDisplayName(ctx, p) {
     const user = await ctx.core.users.findById(await userIdOf(ctx, p['userId']));
@@ -198,7 +199,7 @@ export const METHODS: Readonly<Record<string, Method>> = {
     const c = (typeof p['content'] === 'object' && p['content'] !== null ? p['content'] : {}) as Payload;
     if (typeof c['temporalFileId'] !== 'string') throw new MethodError(TC.FILE_NOT_FOUND, 'content.temporalFileId is required');
     const cap = typeof c['caption'] === 'object' && c['caption'] !== null ? (c['caption'] as Payload) : null;
-    const caption = cap && typeof cap['text'] === 'string' ? { text: cap['text'], format: fromParseMode(cap['parseMode']) } : null;
+    const caption = cap && typeof cap['text'] === 'string' ? content({ content: cap }) : null; // the same 4096 limit as messages
     const replyToId = p['replyMessageId'] == null ? null : messageIdOf({ messageId: p['replyMessageId'] });
     const { message, caption: captionMessage } = await ctx.core.files.send(ctx.me, { conversationId: chatIdOf(p), temporalId: c['temporalFileId'], replyToId, caption });
     return {

@@ -49,7 +49,18 @@ describe('files (§2.4, §6.2)', () => {
     const { chatId: evesNotes } = await ev.request('createFavoritesChat', {});
     await expect(ev.request('sendFile', { chatId: evesNotes, content: { temporalFileId } })).rejects.toMatchObject({ errorCode: 308 });
     await expect(bot.request('sendFile', { chatId: '999999', content: { temporalFileId } })).rejects.toMatchObject({ errorCode: 304 });
+    await expect(bot.request('sendFile', { chatId, content: { temporalFileId, caption: { text: 'x'.repeat(4097), parseMode: 'text' } } })).rejects.toMatchObject({ errorCode: 307 });
     await expect(bot.request('sendFile', { chatId, content: { temporalFileId } })).resolves.toMatchObject({ chatId });
+  });
+
+  it('answers getChatParticipant with the canonical id, whatever form the request used', async () => {
+    const [me, alice] = [await account('bot'), await account('alice')];
+    const bot = await bots.connect(me);
+    const { chatId } = await bot.request('createGroupChat', { title: 'ids' });
+    await bot.request('addChatParticipant', { chatId, userId: alice.trueconfId, displayHistory: true });
+    for (const form of [alice.username, `${alice.trueconfId.toUpperCase()}/resource`]) {
+      expect((await bot.request('getChatParticipant', { chatId, userId: form })).userId).toBe(alice.trueconfId);
+    }
   });
 
   it('refuses a file over the limit at uploadFile (310), an unknown task (404) and a body larger than announced (413)', async () => {
