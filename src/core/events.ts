@@ -30,6 +30,7 @@ export type DomainEvent =
   | { readonly type: 'member.left'; readonly audience: EventAudience; readonly user: EventAuthor; readonly removedBy?: EventAuthor; readonly at: number }
   | { readonly type: 'member.role_changed'; readonly audience: EventAudience; readonly user: EventAuthor; readonly role: MemberRole; readonly at: number }
   | { readonly type: 'conversation.renamed'; readonly audience: EventAudience; readonly title: string; readonly by: EventAuthor; readonly at: number }
+  | { readonly type: 'conversation.avatar_changed'; readonly audience: EventAudience; readonly fileId: string; readonly by: EventAuthor; readonly at: number }
   | { readonly type: 'conversation.deleted'; readonly audience: EventAudience }
   | { readonly type: 'history.cleared'; readonly audience: EventAudience; readonly forAll: boolean; readonly by: EventAuthor }
   | { readonly type: 'presence.changed'; readonly user: EventAuthor; readonly online: boolean }
@@ -43,7 +44,7 @@ export type DomainEventType = DomainEvent['type'];
 /** The list of event types, for validating envelopes that arrive from other nodes. */
 export const DOMAIN_EVENT_TYPES = [
   'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'member.role_changed',
-  'conversation.renamed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'typing.started', 'user.disabled',
+  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'typing.started', 'user.disabled',
 ] as const satisfies readonly DomainEventType[];
 
 // Compile-time check that the list above names every event type: a new event that is not

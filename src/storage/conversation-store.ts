@@ -13,6 +13,7 @@ export function toConversation(row: Selectable<ConversationsTable>): Conversatio
     name: row.name,
     title: row.title,
     createdAt: row.created_at,
+    avatarFileId: row.avatar_file_id,
   };
 }
 
@@ -169,6 +170,10 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
         .orderBy('c.id')
         .execute();
       return rows.map(toConversation);
+    },
+
+    async setAvatar(conversationId, fileId) {
+      await db.updateTable('conversations').set({ avatar_file_id: fileId }).where('id', '=', conversationId).execute();
     },
 
     async setTitle(conversationId, title) {

@@ -14,7 +14,7 @@ export async function findMemberAccess(db: Kysely<Database>, conversationId: Con
     .selectFrom('conversations as c')
     .leftJoin('memberships as m', (j) => j.onRef('m.conversation_id', '=', 'c.id').on('m.user_id', '=', userId))
     .leftJoin('users as u', (j) => j.on('u.id', '=', userId))
-    .select(['c.id', 'c.kind', 'c.name', 'c.title', 'c.created_at', 'c.direct_key', 'm.role', 'm.last_read_message_id', 'm.cleared_through_id', 'm.joined_at', 'u.is_disabled'])
+    .select(['c.id', 'c.kind', 'c.name', 'c.title', 'c.created_at', 'c.direct_key', 'c.avatar_file_id', 'm.role', 'm.last_read_message_id', 'm.cleared_through_id', 'm.joined_at', 'u.is_disabled'])
     .select((eb) =>
       eb
         .selectFrom('bans')
@@ -30,7 +30,7 @@ export async function findMemberAccess(db: Kysely<Database>, conversationId: Con
     .executeTakeFirst();
   if (row === undefined) return null;
   return {
-    conversation: toConversation({ id: row.id, kind: row.kind, name: row.name, title: row.title, created_at: row.created_at, direct_key: row.direct_key }),
+    conversation: toConversation({ id: row.id, kind: row.kind, name: row.name, title: row.title, created_at: row.created_at, direct_key: row.direct_key, avatar_file_id: row.avatar_file_id }),
     membership: row.role === null || row.last_read_message_id === null || row.joined_at === null || row.cleared_through_id === null
       ? null
       : toMembership({ conversation_id: row.id, user_id: userId, role: row.role, last_read_message_id: row.last_read_message_id, cleared_through_id: row.cleared_through_id, joined_at: row.joined_at }),

@@ -31,6 +31,8 @@ export interface ConversationsTable {
   created_at: number;
   /** "<smaller user id>:<larger user id>" for a direct conversation both are in; else null (0003). */
   direct_key: string | null;
+  /** The stored file shown as the conversation's avatar (0008). */
+  avatar_file_id: string | null;
 }
 
 /** `memberships`: who belongs to which conversation; PK (conversation_id, user_id). */

@@ -17,6 +17,8 @@ export interface Conversation {
   readonly title: string;
   /** Unix milliseconds. */
   readonly createdAt: number;
+  /** The stored file shown as the conversation's avatar, or null. */
+  readonly avatarFileId: string | null;
 }
 
 /** A user's place in a conversation: role and read position. */

@@ -90,6 +90,8 @@ export interface ConversationStore {
   setRole(conversationId: ConversationId, userId: UserId, role: MemberRole): Promise<void>;
   /** Hide the conversation's messages up to `throughId` from this member only. */
   clearFor(conversationId: ConversationId, userId: UserId, throughId: MessageId): Promise<void>;
+  /** Set (or clear, with null) the conversation's avatar file. */
+  setAvatar(conversationId: ConversationId, fileId: string | null): Promise<void>;
   /** Change a conversation's title. */
   setTitle(conversationId: ConversationId, title: string): Promise<void>;
   /**

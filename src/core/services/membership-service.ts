@@ -23,6 +23,8 @@ export interface MembershipService {
   setRole(actor: Principal, conversationId: ConversationId, userId: UserId, role: MemberRole): Promise<void>;
   /** Rename (owner/admin). Rejects INVALID_INPUT for an empty title. */
   rename(actor: Principal, conversationId: ConversationId, title: string): Promise<{ conversation: Conversation; at: number }>;
+  /** Set the avatar (owner/admin) to an uploaded file, taking its temporal id. Rejects FILE_NOT_FOUND. */
+  setAvatar(actor: Principal, conversationId: ConversationId, temporalFileId: string): Promise<void>;
   /** Delete every message for everyone (owner/admin), or — forAll false — hide the history from the actor only. */
   clearHistory(actor: Principal, conversationId: ConversationId, forAll: boolean): Promise<void>;
   /** Delete the conversation for everyone (its owner; either member of a direct conversation). */
@@ -93,6 +95,16 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
       const at = clock.now();
       await bus.publish({ type: 'conversation.renamed', audience: await audienceOf(store, conversation), title, by: author(actor), at });
       return { conversation: { ...conversation, title }, at };
+    },
+
+    async setAvatar(actor, conversationId, temporalFileId) {
+      const { conversation } = await moderator(actor, conversationId);
+      const pending = await store.files.findTemporal(temporalFileId);
+      if (!pending || pending.uploaderId !== actor.id) throw new ChatError('FILE_NOT_FOUND', 'Unknown or used temporal file id');
+      const file = await store.files.takeTemporal(temporalFileId);
+      if (!file) throw new ChatError('FILE_NOT_FOUND', 'Unknown or used temporal file id');
+      await store.conversations.setAvatar(conversationId, file.id);
+      await bus.publish({ type: 'conversation.avatar_changed', audience: await audienceOf(store, conversation), fileId: file.id, by: author(actor), at: clock.now() });
     },
 
     async clearHistory(actor, conversationId, forAll) {

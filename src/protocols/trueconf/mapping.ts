@@ -57,6 +57,10 @@ export function toEnvelope(m: Message, authorTrueconfId: string, forwarded?: { m
 }
 
 /** A chat object (§2.3); `title` and `chatTitle` are always strings. */
-export function toChat(c: Conversation, title: string, unreadMessages: number): Record<string, unknown> {
-  return { chatId: String(c.id), title, chatTitle: title, chatType: chatTypeOf(c.kind), unreadMessages, avatarUrl: null, lastMessage: null };
+export function toChat(c: Conversation, title: string, unreadMessages: number, avatarUrl: string | null = null): Record<string, unknown> {
+  return { chatId: String(c.id), title, chatTitle: title, chatType: chatTypeOf(c.kind), unreadMessages, avatarUrl, lastMessage: null };
 }
+
+/** The download URL of a stored file: its capability lets anyone holding the URL fetch it (§6.2). */
+export const fileUrl = (publicUrl: string, fileId: string, capability: string): string =>
+  `${publicUrl}/bridge/api/client/v1/files/${encodeURIComponent(fileId)}/${capability}`;

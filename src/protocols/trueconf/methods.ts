@@ -4,7 +4,7 @@ import type { Conversation, MemberRole } from '../../core/model/conversation.js'
 import type { UserId } from '../../core/model/ids.js';
 import type { Principal } from '../../core/model/principal.js';
 import { TC } from './errors.js';
-import { fromParseMode, toChat, toChatId, toEnvelope, toMsgId, usernameOf } from './mapping.js';
+import { fileUrl, fromParseMode, toChat, toChatId, toEnvelope, toMsgId, usernameOf } from './mapping.js';
 
 /** A TrueConf error the core has no code for (unknown method, bad payload): answered as is. */
 export class MethodError extends Error {
@@ -66,7 +66,8 @@ async function titleFor(ctx: MethodContext, c: Conversation): Promise<string> {
   return user?.displayName ?? '';
 }
 async function chatObject(ctx: MethodContext, c: Conversation) {
-  return toChat(c, await titleFor(ctx, c), await ctx.core.messages.unreadCount(ctx.me, c.id));
+  const avatarUrl = c.avatarFileId === null ? null : fileUrl(ctx.publicUrl, c.avatarFileId, ctx.core.files.capability(c.avatarFileId));
+  return toChat(c, await titleFor(ctx, c), await ctx.core.messages.unreadCount(ctx.me, c.id), avatarUrl);
 }
 async function envelopes(ctx: MethodContext, messages: readonly import('../../core/model/message.js').Message[]) {
   const authors = await ctx.core.users.findMany(messages.map((m) => m.authorId));
@@ -179,6 +180,11 @@ export const METHODS: Readonly<Record<string, Method>> = {
     const { conversation, at } = await ctx.core.memberships.rename(ctx.me, chatIdOf(p), typeof p['title'] === 'string' ? p['title'] : '');
     return { chatId: String(conversation.id), timestamp: at };
   },
+  async editChatAvatar(ctx, p) {
+    if (typeof p['temporalFileId'] !== 'string') throw new MethodError(TC.FILE_NOT_FOUND, 'temporalFileId is required');
+    await ctx.core.memberships.setAvatar(ctx.me, chatIdOf(p), p['temporalFileId']);
+    return {};
+  },
   async removeChat(ctx, p) {
     await ctx.core.memberships.removeConversation(ctx.me, chatIdOf(p));
     return {};
@@ -209,7 +215,7 @@ export const METHODS: Readonly<Record<string, Method>> = {
   },
   async getFileInfo(ctx, p) {
     const file = await ctx.core.files.info(ctx.me, typeof p['fileId'] === 'string' ? p['fileId'] : '');
-    const downloadUrl = `${ctx.publicUrl}/bridge/api/client/v1/files/${encodeURIComponent(file.id)}/${ctx.core.files.capability(file.id)}`;
+    const downloadUrl = fileUrl(ctx.publicUrl, file.id, ctx.core.files.capability(file.id));
     return { name: file.name, size: file.size, mimeType: file.mimeType, readyState: 2, fileId: file.id, infoHash: file.id, downloadUrl, previews: null };
   },
   async subscribeFileProgress(ctx, p) {

@@ -8,7 +8,7 @@ import { CloseCode } from '../../gateway/close-codes.js';
 import type { Logger } from '../../logger.js';
 import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
 import { TC, TRUECONF_ERRORS } from './errors.js';
-import { toChat, toEnvelope, toParseMode, usernameOf } from './mapping.js';
+import { fileUrl, toChat, toEnvelope, toParseMode, usernameOf } from './mapping.js';
 import { METHODS, MethodError, ROLE_TO_WIRE, uploadLimits } from './methods.js';
 import type { TrueconfTokens } from './tokens.js';
 
@@ -148,7 +148,7 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     slowConsumerCloseCode: CloseCode.TRY_AGAIN_LATER,
     // json.v1 is selected when offered; no header means plain json.v1 (§1.4).
     accept: async (req) => ({ accept: { ...(req.offeredProtocols.includes('json.v1') ? { subprotocol: 'json.v1' } : {}), open } }),
-    encode: (event) => encodeEvent(event, domain),
+    encode: (event) => encodeEvent(event, domain, (fileId) => fileUrl(deps.publicUrl(), fileId, core.files.capability(fileId))),
     frameFor(conn, encoded, event) {
       const session = sessions.get(conn);
       if (!session?.me) return [];
@@ -197,6 +197,8 @@ export function systemEnvelope(event: DomainEvent, domain: string): Record<strin
       return base(event.audience.conversationId, 2, { userId: userId(event.user) });
     case 'conversation.renamed':
       return base(event.audience.conversationId, 21, { title: event.title });
+    case 'conversation.avatar_changed':
+      return null; // type 22 content cannot be parsed by python-trueconf-bot v1.4 (§4); the editChatAvatar event says it
     case 'history.cleared':
       return base(event.audience.conversationId, 23, { forAll: event.forAll });
     case 'member.role_changed':
@@ -214,13 +216,14 @@ const METHOD_OF: Partial<Record<DomainEvent['type'], string>> = {
   'member.left': 'removeChatParticipant',
   'member.role_changed': 'changeParticipantRole',
   'conversation.renamed': 'editChatTitle',
+  'conversation.avatar_changed': 'editChatAvatar',
   'conversation.deleted': 'removeChat',
   'history.cleared': 'clearHistory',
 };
 const by = (a: { username: string }, domain: string) => ({ id: `${a.username}@${domain}`, type: 1 });
 
 /** The payload of a server request for an event, once for every bot connection (§3). */
-export function encodeEvent(event: DomainEvent, domain: string): string | null {
+export function encodeEvent(event: DomainEvent, domain: string, avatarUrlOf: (fileId: string) => string): string | null {
   switch (event.type) {
     case 'message.created': {
       const f = event.forwarded;
@@ -243,6 +246,8 @@ export function encodeEvent(event: DomainEvent, domain: string): string | null {
       return JSON.stringify({ timestamp: event.at, role: ROLE_TO_WIRE[event.role], chatId: String(event.audience.conversationId), userId: `${event.user.username}@${domain}` });
     case 'conversation.renamed':
       return JSON.stringify({ chatId: String(event.audience.conversationId), title: event.title });
+    case 'conversation.avatar_changed':
+      return JSON.stringify({ chatId: String(event.audience.conversationId), avatarUrl: avatarUrlOf(event.fileId) });
     case 'conversation.deleted':
       return JSON.stringify({ chatId: String(event.audience.conversationId) });
     case 'history.cleared':

@@ -6,6 +6,7 @@ import { filesMigration } from './0004-files.js';
 import { clearedHistoryMigration } from './0005-cleared-history.js';
 import { forwardsMigration } from './0006-forwards.js';
 import { hiddenMessagesMigration } from './0007-hidden-messages.js';
+import { avatarsMigration } from './0008-avatars.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -21,6 +22,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-cleared-history': clearedHistoryMigration,
   '0006-forwards': forwardsMigration,
   '0007-hidden-messages': hiddenMessagesMigration,
+  '0008-avatars': avatarsMigration,
 };
 
 /**

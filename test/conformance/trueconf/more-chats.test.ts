@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, type TestNode } from '../../helpers/start-node.js';
+import { uploadFile } from './client.js';
 import { botPool, createAccount, eventWhere, uniqueName, type Account } from './harness.js';
 
 // reference/trueconf.md §2.2 (forwardMessage) and §2.3 (channels, favorites), through the
@@ -92,5 +93,25 @@ describe('system envelopes (§2.1 receiveSystemMessageEnvelopes)', () => {
     expect(renamed.payload.content).toEqual({ title: 'Crew' });
     await plain.request('getChats', {}); // round trip: anything for `plain` has arrived
     expect(plain.events.filter((e) => e.method === 'sendMessage' && (e.payload as { type: number }).type < 200)).toEqual([]);
+  });
+});
+
+describe('editChatAvatar (§2.3, §3)', () => {
+  it('sets a group avatar from an upload; members get editChatAvatar with a URL that serves it', async () => {
+    const [me, alice] = [await account('bot'), await account('alice')];
+    const bot = await bots.connect(me);
+    const al = await bots.connect(alice);
+    const { chatId } = await bot.request('createGroupChat', { title: 'With a face' });
+    await bot.request('addChatParticipant', { chatId, userId: alice.trueconfId, displayHistory: true });
+    const { uploadTaskId } = await bot.request('uploadFile', { fileSize: 4, fileName: 'face.png' });
+    const temporalFileId = await uploadFile(node.url, uploadTaskId, 'face.png', new Uint8Array([137, 80, 78, 71]), 'image/png');
+    await expect(al.request('editChatAvatar', { chatId, temporalFileId })).rejects.toMatchObject({ errorCode: 303 });
+    await bot.request('editChatAvatar', { chatId, temporalFileId });
+    const event = await al.nextEvent('editChatAvatar');
+    expect(event.payload.chatId).toBe(chatId);
+    const chat = await al.request('getChatByID', { chatId });
+    expect(chat.avatarUrl).toBe(event.payload.avatarUrl);
+    const image = await fetch(String(event.payload.avatarUrl));
+    expect([...new Uint8Array(await image.arrayBuffer())]).toEqual([137, 80, 78, 71]);
   });
 });
