@@ -8,7 +8,7 @@ const event: DomainEvent = {
   audience: { conversationId: toConversationId(2), kind: 'room', memberIds: [] },
   message: {
     id: toMessageId(41), conversationId: toConversationId(2), authorId: toUserId(1), text: 'hi *there*',
-    format: 'markdown', replyToId: null, clientId: 'abc', createdAt: 1_700_000_000_000, editedAt: null, deletedAt: null, attachment: null, forwardOfId: null,
+    format: 'markdown', replyToId: null, clientId: 'abc', createdAt: 1_700_000_000_000, editedAt: null, deletedAt: null, attachment: null, forwardOfId: null, survey: null,
   },
   author: { id: toUserId(1), username: 'ada', displayName: 'Ada' },
 };

@@ -59,7 +59,7 @@ async function start(): Promise<{ url: string; encoded: DomainEvent[] }> {
 const message = (conversationId: number, text: string, kind: 'room' | 'direct', memberIds: number[]): DomainEvent => ({
   type: 'message.created',
   audience: { conversationId: toConversationId(conversationId), kind, memberIds: memberIds.map(toUserId) },
-  message: { id: toMessageId(1), conversationId: toConversationId(conversationId), authorId: toUserId(1), text, format: 'plain', replyToId: null, clientId: null, createdAt: 0, editedAt: null, deletedAt: null, attachment: null, forwardOfId: null },
+  message: { id: toMessageId(1), conversationId: toConversationId(conversationId), authorId: toUserId(1), text, format: 'plain', replyToId: null, clientId: null, createdAt: 0, editedAt: null, deletedAt: null, attachment: null, forwardOfId: null, survey: null },
   author: { id: toUserId(1), username: 'a', displayName: 'a' },
 });
 

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { ChatError } from '../core/errors.js';
 import { toConversationId, toMessageId, toUserId, type MessageId } from '../core/model/ids.js';
-import type { Message, MessageFormat, NewMessage } from '../core/model/message.js';
+import type { Message, MessageFormat, NewMessage, Survey } from '../core/model/message.js';
 import type { MessageStore } from '../core/ports/store.js';
 import { createGroupCommit } from './group-commit.js';
 import type { Database, MessagesTable } from './schema.js';
@@ -27,6 +27,7 @@ export function toMessage(row: Selectable<MessagesTable>): Message {
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
     forwardOfId: row.forward_of_id === null ? null : toMessageId(Number(row.forward_of_id)),
+    survey: row.survey_json === null ? null : (JSON.parse(row.survey_json) as Survey),
     attachment: row.attachment_file_id === null
       ? null
       : { fileId: row.attachment_file_id, name: row.attachment_name ?? '', size: Number(row.attachment_size ?? 0), mimeType: row.attachment_mime ?? 'application/octet-stream' },
@@ -101,7 +102,7 @@ async function insertBatch(trx: Transaction<Database>, drafts: readonly NewMessa
     const ids = rows.map((r) => r.id).sort((x, y) => x - y);
     toInsert.forEach((draftIndex, k) => {
       const d = drafts[draftIndex] as NewMessage;
-      results[draftIndex] = { ...d, attachment: d.attachment ?? null, forwardOfId: d.forwardOfId ?? null, id: toMessageId(ids[k] as number), editedAt: null, deletedAt: null };
+      results[draftIndex] = { ...d, attachment: d.attachment ?? null, forwardOfId: d.forwardOfId ?? null, survey: d.survey ?? null, id: toMessageId(ids[k] as number), editedAt: null, deletedAt: null };
     });
   }
   for (const [index, sameAs] of aliases) results[index] = results[sameAs];
@@ -124,6 +125,7 @@ function toMessageRow(d: NewMessage) {
     attachment_size: d.attachment?.size ?? null,
     attachment_mime: d.attachment?.mimeType ?? null,
     forward_of_id: d.forwardOfId ?? null,
+    survey_json: d.survey ? JSON.stringify(d.survey) : null,
   };
 }
 
@@ -151,7 +153,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
     const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? null : toMessage(row);
   };
-  const update = async (id: MessageId, changes: { text: string; edited_at?: number; deleted_at?: number }) => {
+  const update = async (id: MessageId, changes: { text: string; edited_at?: number; deleted_at?: number; survey_json?: string }) => {
     const row = await db.updateTable('messages').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
     return row === undefined ? null : toMessage(row);
   };
@@ -233,6 +235,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
     },
 
     edit: (id, text, editedAt) => update(id, { text, edited_at: editedAt }),
+    editSurvey: (id, survey, text, editedAt) => update(id, { survey_json: JSON.stringify(survey), text, edited_at: editedAt }),
     markDeleted: (id, deletedAt) => update(id, { text: '', deleted_at: deletedAt }),
   };
 

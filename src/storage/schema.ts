@@ -67,6 +67,8 @@ export interface MessagesTable {
   attachment_mime: string | null;
   /** The message this one forwards (0006). */
   forward_of_id: number | null;
+  /** A survey card as JSON (0009). */
+  survey_json: string | null;
 }
 
 /** `hidden_messages`: messages one user removed for itself only (0007). */

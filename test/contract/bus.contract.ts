@@ -25,7 +25,7 @@ export function sampleEvent(n: number): DomainEvent {
   const message: Message = {
     id: toMessageId(n), conversationId: toConversationId(7), authorId: toUserId(3), text: `hello ${n}`,
     format: 'markdown', replyToId: n > 1 ? toMessageId(n - 1) : null, clientId: `c-${n}`,
-    createdAt: 1_700_000_000_000 + n, editedAt: null, deletedAt: null, attachment: null, forwardOfId: null,
+    createdAt: 1_700_000_000_000 + n, editedAt: null, deletedAt: null, attachment: null, forwardOfId: null, survey: null,
   };
   return {
     type: 'message.created',

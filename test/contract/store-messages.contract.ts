@@ -18,7 +18,7 @@ export function describeMessageContract(getStore: () => Store): void {
       const message = await store.messages.insert(draft(room.id, author.id, '**hi**', { format: 'markdown', clientId: 'c1' }));
       expect(message).toEqual({
         id: message.id, conversationId: room.id, authorId: author.id, text: '**hi**', format: 'markdown',
-        replyToId: null, clientId: 'c1', createdAt: 1_700_000_000_000, editedAt: null, deletedAt: null, attachment: null, forwardOfId: null,
+        replyToId: null, clientId: 'c1', createdAt: 1_700_000_000_000, editedAt: null, deletedAt: null, attachment: null, forwardOfId: null, survey: null,
       });
       expect(await store.messages.findById(message.id)).toEqual(message);
       const reply = await store.messages.insert(draft(room.id, author.id, 're', { replyToId: message.id }));

@@ -21,7 +21,12 @@ export interface Message {
   readonly attachment: Attachment | null;
   /** The message this one forwards, or null. */
   readonly forwardOfId: MessageId | null;
+  /** A survey card (a link to a form, with its labels), or null. */
+  readonly survey: Survey | null;
 }
+
+/** A survey card: string fields only, kept as the client sent them (url and title required). */
+export type Survey = Readonly<Record<string, string | number>> & { readonly url: string; readonly title: string };
 
 /** A stored file as a message carries it. */
 export interface Attachment {
@@ -34,9 +39,10 @@ export interface Attachment {
 }
 
 /** What the store needs to insert a message; it assigns the id. */
-export type NewMessage = Omit<Message, 'id' | 'editedAt' | 'deletedAt' | 'attachment' | 'forwardOfId'> & {
+export type NewMessage = Omit<Message, 'id' | 'editedAt' | 'deletedAt' | 'attachment' | 'forwardOfId' | 'survey'> & {
   readonly attachment?: Attachment | null;
   readonly forwardOfId?: MessageId | null;
+  readonly survey?: Survey | null;
 };
 
 /** A page of history, oldest first. */

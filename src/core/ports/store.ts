@@ -1,6 +1,6 @@
 import type { Conversation, ConversationKind, Membership, MemberRole } from '../model/conversation.js';
 import type { ConversationId, MessageId, UserId } from '../model/ids.js';
-import type { HistoryPage, Message, NewMessage } from '../model/message.js';
+import type { HistoryPage, Message, NewMessage, Survey } from '../model/message.js';
 import type { Ban, OnlineSession, Relation, RelationKind } from '../model/relation.js';
 import type { NewUser, StoredUser } from '../model/user.js';
 import type { FileStore } from './file-store.js';
@@ -151,6 +151,8 @@ export interface MessageStore {
   unreadFor(userId: UserId, limit: number): Promise<Message[]>;
   /** How many messages of the conversation are newer than `afterId` and not by `excludeAuthor`. */
   countUnread(conversationId: ConversationId, afterId: MessageId, excludeAuthor: UserId): Promise<number>;
+  /** Replace a survey card (and the text that stands for it); resolves to the updated message or null. */
+  editSurvey(id: MessageId, survey: Survey, text: string, editedAt: number): Promise<Message | null>;
   /** Replace the text and set editedAt; resolves to the updated message or null. */
   edit(id: MessageId, text: string, editedAt: number): Promise<Message | null>;
   /** Hide a message from one user only. Idempotent. */

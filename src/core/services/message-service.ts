@@ -1,7 +1,7 @@
 import { ChatError } from '../errors.js';
 import type { EventAuthor } from '../events.js';
 import type { ConversationId, MessageId } from '../model/ids.js';
-import type { Attachment, HistoryPage, Message, MessageFormat } from '../model/message.js';
+import type { Attachment, HistoryPage, Message, MessageFormat, Survey } from '../model/message.js';
 import type { Principal } from '../model/principal.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
@@ -20,7 +20,12 @@ export interface SendMessage {
   readonly clientId?: string | null;
   /** A stored file sent as the message (files.send builds it). */
   readonly attachment?: Attachment | null;
+  /** A survey card; the text should be a readable stand-in (surveyText) for protocols without cards. */
+  readonly survey?: Survey | null;
 }
+
+/** How a survey card reads where cards are not shown: its title and link. */
+export const surveyText = (s: Survey): string => `${s.title}: ${s.url}`;
 
 /** Largest history page a caller may ask for. */
 export const MAX_HISTORY_PAGE = 1000;
@@ -38,6 +43,8 @@ export interface MessageService {
   origin(forward: Message): Promise<{ message: Message; author: EventAuthor } | null>;
   /** Only the author may edit. */
   edit(editor: Principal, messageId: MessageId, text: string): Promise<Message>;
+  /** Change a survey card's fields (the author only); rejects MESSAGE_NOT_FOUND for a message that is not a survey. */
+  editSurvey(editor: Principal, messageId: MessageId, changes: Readonly<Record<string, string | number>>): Promise<Message>;
   /** The author, or an owner/admin of the conversation, may delete. */
   remove(actor: Principal, messageId: MessageId): Promise<void>;
   /** Remove a message from the actor's own view only (any member may); nobody else is told. */
@@ -84,6 +91,7 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       replyToId: cmd.replyToId ?? null,
       clientId: cmd.clientId ?? null,
       attachment: cmd.attachment ?? null,
+      survey: cmd.survey ?? null,
       forwardOfId: cmd.forwardOfId ?? null,
       createdAt: clock.now(),
     });
@@ -115,6 +123,18 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       if (message.authorId !== editor.id) throw new ChatError('FORBIDDEN', 'Only the author can edit a message');
       const { conversation } = await access.member(message.conversationId, editor.id);
       const edited = await store.messages.edit(messageId, text, clock.now());
+      if (!edited) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
+      await bus.publish({ type: 'message.edited', audience: await audienceOf(store, conversation), message: edited, author: toAuthor(editor) });
+      return edited;
+    },
+
+    async editSurvey(editor, messageId, changes) {
+      const message = await ownMessage(messageId);
+      if (!message.survey) throw new ChatError('MESSAGE_NOT_FOUND', 'Not a survey');
+      if (message.authorId !== editor.id) throw new ChatError('FORBIDDEN', 'Only the author can edit a message');
+      const { conversation } = await access.member(message.conversationId, editor.id);
+      const survey = { ...message.survey, ...changes, url: message.survey.url, title: typeof changes['title'] === 'string' ? changes['title'] : message.survey.title };
+      const edited = await store.messages.editSurvey(messageId, survey, surveyText(survey), clock.now());
       if (!edited) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
       await bus.publish({ type: 'message.edited', audience: await audienceOf(store, conversation), message: edited, author: toAuthor(editor) });
       return edited;

@@ -49,8 +49,8 @@ export function toEnvelope(m: Message, authorTrueconfId: string, forwarded?: { m
     timestamp: m.createdAt,
     author: { id: authorTrueconfId, type: 1 },
     box: { id: m.id, position: '0' },
-    type: m.attachment ? 202 : 200,
-    content: m.attachment ? toAttachmentContent(m.attachment) : { text: m.text, parseMode: toParseMode(m.format) },
+    type: m.attachment ? 202 : m.survey ? 204 : 200,
+    content: m.attachment ? toAttachmentContent(m.attachment) : m.survey ? { ...m.survey } : { text: m.text, parseMode: toParseMode(m.format) },
     isEdited: m.editedAt !== null,
     ...(m.replyToId === null ? {} : { replyMessageId: String(m.replyToId) }),
   };

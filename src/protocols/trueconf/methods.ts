@@ -1,4 +1,5 @@
 import type { Core } from '../../core/core.js';
+import { surveyText } from '../../core/services/message-service.js';
 import { ChatError } from '../../core/errors.js';
 import type { Conversation, MemberRole } from '../../core/model/conversation.js';
 import type { UserId } from '../../core/model/ids.js';
@@ -85,6 +86,18 @@ export const METHODS: Readonly<Record<string, Method>> = {
     const replyToId = p['replyMessageId'] == null ? null : messageIdOf({ messageId: p['replyMessageId'] });
     const m = await ctx.core.messages.send(ctx.me, { conversationId: chatIdOf(p), text, format, replyToId });
     return { chatId: String(m.conversationId), messageId: String(m.id), timestamp: m.createdAt };
+  },
+  async sendSurvey(ctx, p) {
+    const c = surveyFields(p);
+    if (typeof c['url'] !== 'string' || typeof c['title'] !== 'string') throw new MethodError(TC.UNKNOWN_MESSAGE, 'content.url and content.title are required');
+    const survey = { ...c, url: c['url'], title: c['title'] };
+    const replyToId = p['replyMessageId'] == null ? null : messageIdOf({ messageId: p['replyMessageId'] });
+    const m = await ctx.core.messages.send(ctx.me, { conversationId: chatIdOf(p), text: surveyText(survey), survey, replyToId });
+    return { chatId: String(m.conversationId), messageId: String(m.id), timestamp: m.createdAt };
+  },
+  async editSurvey(ctx, p) {
+    const m = await ctx.core.messages.editSurvey(ctx.me, messageIdOf(p), surveyFields(p));
+    return { messageId: String(m.id), timestamp: m.editedAt ?? m.createdAt };
   },
   async editMessage(ctx, p) {
     const m = await ctx.core.messages.edit(ctx.me, messageIdOf(p), content(p).text);
@@ -228,6 +241,14 @@ export const METHODS: Readonly<Record<string, Method>> = {
     return { result: true };
   },
 };
+
+/** A survey card's string and number fields (§2.2 sendSurvey / editSurvey), nothing else. */
+function surveyFields(p: Payload): Record<string, string | number> {
+  const c = typeof p['content'] === 'object' && p['content'] !== null ? (p['content'] as Payload) : {};
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(c)) if ((typeof v === 'string' && v.length <= 4096) || typeof v === 'number') out[k] = v;
+  return out;
+}
 
 /** The limits as `getFileUploadLimits` answers and pushes them (§2.4, §3). */
 export function uploadLimits(core: Core): { extensions: unknown; maxSize: number | null } {

@@ -7,6 +7,7 @@ import { clearedHistoryMigration } from './0005-cleared-history.js';
 import { forwardsMigration } from './0006-forwards.js';
 import { hiddenMessagesMigration } from './0007-hidden-messages.js';
 import { avatarsMigration } from './0008-avatars.js';
+import { surveysMigration } from './0009-surveys.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -23,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-forwards': forwardsMigration,
   '0007-hidden-messages': hiddenMessagesMigration,
   '0008-avatars': avatarsMigration,
+  '0009-surveys': surveysMigration,
 };
 
 /**

@@ -115,3 +115,24 @@ describe('editChatAvatar (§2.3, §3)', () => {
     expect([...new Uint8Array(await image.arrayBuffer())]).toEqual([137, 80, 78, 71]);
   });
 });
+
+describe('surveys (§2.2 sendSurvey, editSurvey; §4 type 204)', () => {
+  it('sends a survey card (type 204) that other protocols read as its title and link, and edits it', async () => {
+    const [me, alice] = [await account('bot'), await account('alice')];
+    const bot = await bots.connect(me);
+    const al = await bots.connect(alice);
+    const { chatId } = await bot.request('createP2PChat', { userId: alice.trueconfId });
+    const content = { url: 'https://example.test/webtools/survey', appVersion: 1, path: 'abc', title: 'Lunch?', description: '{{Survey}}', buttonText: '{{Go to survey}}', secret: 's', alt: 'Lunch survey' };
+    const sent = await bot.request('sendSurvey', { chatId, content });
+    const event = await eventWhere(al, 'sendMessage', (p) => p.messageId === sent.messageId);
+    expect(event.payload.type).toBe(204);
+    expect(event.payload.content).toEqual(content);
+    const stored = await node.server.core.messages.get(alice.principal, Number(sent.messageId) as never);
+    expect(stored.text).toBe('Lunch?: https://example.test/webtools/survey');
+    const edited = await bot.request('editSurvey', { messageId: sent.messageId, content: { title: 'Dinner?', path: 'abc', description: '{{Survey}}', buttonText: '{{Go to survey}}', alt: 'x' } });
+    expect(edited.messageId).toBe(sent.messageId);
+    const again = await al.request('getMessageById', { messageId: sent.messageId });
+    expect(again).toMatchObject({ type: 204, isEdited: true, content: { title: 'Dinner?', url: content.url } });
+    await expect(bot.request('sendSurvey', { chatId, content: { title: 'no url' } })).rejects.toMatchObject({ errorCode: 307 });
+  });
+});
