@@ -1,21 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, type TestNode } from '../../helpers/start-node.js';
+import { describe, expect, it } from 'vitest';
 import { uploadFile } from './client.js';
-import { botPool, createAccount, eventWhere, uniqueName, type Account } from './harness.js';
+import { createAccount, eventWhere, uniqueName, useBridgeNode, type Account } from './harness.js';
 
 // reference/trueconf.md §2.4 and §6.2: the file round trip, through the python-like client.
-let node: TestNode;
-const bots = botPool(() => node);
+const bridge = useBridgeNode({ env: { PARLEY_DOMAIN: 'example.test' } });
+const { bots } = bridge;
 
-beforeAll(async () => {
-  node = await startNode({ env: { PARLEY_DOMAIN: 'example.test' } });
-});
-afterAll(() => node?.stop());
-afterEach(async () => {
-  expect(await bots.closeAll()).toEqual([]);
-});
-
-const account = (prefix: string): Promise<Account> => createAccount(node, uniqueName(prefix));
+const account = (prefix: string): Promise<Account> => createAccount(bridge.node, uniqueName(prefix));
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe('files (§2.4, §6.2)', () => {
@@ -25,7 +16,7 @@ describe('files (§2.4, §6.2)', () => {
     const al = await bots.connect(alice);
     const { chatId } = await bot.request('createP2PChat', { userId: alice.trueconfId });
     const { uploadTaskId } = await bot.request('uploadFile', { fileSize: 11, fileName: 'hello.txt' });
-    const temporalFileId = await uploadFile(node.url, uploadTaskId, 'hello.txt', bytes('hello world'), 'text/plain');
+    const temporalFileId = await uploadFile(bridge.node.url, uploadTaskId, 'hello.txt', bytes('hello world'), 'text/plain');
     const sent = await bot.request('sendFile', { chatId, content: { temporalFileId, caption: { text: 'see attached', parseMode: 'text' } } });
     const event = await eventWhere(al, 'sendMessage', (p) => p.messageId === sent.messageId);
     expect(event.payload.type).toBe(202);
@@ -45,7 +36,7 @@ describe('files (§2.4, §6.2)', () => {
     const ev = await bots.connect(eve);
     const { chatId } = await bot.request('createP2PChat', { userId: alice.trueconfId });
     const { uploadTaskId } = await bot.request('uploadFile', { fileSize: 3, fileName: 'a.bin' });
-    const temporalFileId = await uploadFile(node.url, uploadTaskId, 'a.bin', bytes('abc'), 'application/octet-stream');
+    const temporalFileId = await uploadFile(bridge.node.url, uploadTaskId, 'a.bin', bytes('abc'), 'application/octet-stream');
     const { chatId: evesNotes } = await ev.request('createFavoritesChat', {});
     await expect(ev.request('sendFile', { chatId: evesNotes, content: { temporalFileId } })).rejects.toMatchObject({ errorCode: 308 });
     await expect(bot.request('sendFile', { chatId: '999999', content: { temporalFileId } })).rejects.toMatchObject({ errorCode: 304 });
@@ -71,10 +62,10 @@ describe('files (§2.4, §6.2)', () => {
       fd.append('file', new Blob([bytes('0123456789')]), 'x.bin');
       return fd;
     };
-    expect((await fetch(`${node.url}/bridge/api/client/v1/files`, { method: 'POST', headers: { 'Upload-Task-Id': 'nope' }, body: form() })).status).toBe(404);
+    expect((await fetch(`${bridge.node.url}/bridge/api/client/v1/files`, { method: 'POST', headers: { 'Upload-Task-Id': 'nope' }, body: form() })).status).toBe(404);
     const { uploadTaskId } = await bot.request('uploadFile', { fileSize: 4, fileName: 'x.bin' });
-    expect((await fetch(`${node.url}/bridge/api/client/v1/files`, { method: 'POST', headers: { 'Upload-Task-Id': uploadTaskId }, body: form() })).status).toBe(413);
-    expect((await fetch(`${node.url}/bridge/api/client/v1/files`, { method: 'POST', body: form() })).status).toBe(400);
+    expect((await fetch(`${bridge.node.url}/bridge/api/client/v1/files`, { method: 'POST', headers: { 'Upload-Task-Id': uploadTaskId }, body: form() })).status).toBe(413);
+    expect((await fetch(`${bridge.node.url}/bridge/api/client/v1/files`, { method: 'POST', body: form() })).status).toBe(400);
   });
 
   it('stops describing a file once its message is deleted', async () => {
@@ -83,7 +74,7 @@ describe('files (§2.4, §6.2)', () => {
     const al = await bots.connect(alice);
     const { chatId } = await bot.request('createP2PChat', { userId: alice.trueconfId });
     const { uploadTaskId } = await bot.request('uploadFile', { fileSize: 1, fileName: 'z' });
-    const temporalFileId = await uploadFile(node.url, uploadTaskId, 'z', bytes('z'), 'text/plain');
+    const temporalFileId = await uploadFile(bridge.node.url, uploadTaskId, 'z', bytes('z'), 'text/plain');
     const sent = await bot.request('sendFile', { chatId, content: { temporalFileId } });
     await al.request('getFileInfo', { fileId: sent.fileId });
     await bot.request('removeMessage', { messageId: sent.messageId, forAll: true });

@@ -1,7 +1,8 @@
 import { SignJWT } from 'jose';
 import type { Principal } from '../../../src/core/model/principal.js';
 import type { User } from '../../../src/core/model/user.js';
-import type { TestNode } from '../../helpers/start-node.js';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { startNode, type TestNode } from '../../helpers/start-node.js';
 import { connect, type TestSocket } from '../../helpers/ws-client.js';
 import { fetchToken, parseFrame, TrueConfBot, type ConformanceError, type ConnectOptions, type EventOf, type Frame, type ServerEvent } from './client.js';
 
@@ -123,4 +124,27 @@ export class RawSocket {
     this.socket.close();
     await this.socket.closed;
   }
+}
+
+/**
+ * A node for the enclosing describe block (or file) with its bot pool: started before the tests,
+ * stopped after them, and after each test every bot is closed and must have seen no frame the
+ * python library would reject.
+ */
+export function useBridgeNode(options: Parameters<typeof startNode>[0] = {}): { readonly node: TestNode; readonly bots: ReturnType<typeof botPool> } {
+  let node: TestNode | undefined;
+  const bots = botPool(() => node!);
+  beforeAll(async () => {
+    node = await startNode(options);
+  });
+  afterAll(() => node?.stop());
+  afterEach(async () => {
+    expect(await bots.closeAll()).toEqual([]);
+  });
+  return {
+    get node() {
+      return node!;
+    },
+    bots,
+  };
 }

@@ -1,22 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, type TestNode } from '../../helpers/start-node.js';
+import { describe, expect, it } from 'vitest';
 import { uploadFile } from './client.js';
-import { botPool, createAccount, eventWhere, uniqueName, type Account } from './harness.js';
+import { createAccount, eventWhere, uniqueName, useBridgeNode, type Account } from './harness.js';
 
 // reference/trueconf.md §2.2 (forwardMessage) and §2.3 (channels, favorites), through the
 // python-like conformance client, which rejects any frame missing a field the library needs.
-let node: TestNode;
-const bots = botPool(() => node);
+const bridge = useBridgeNode({ env: { PARLEY_DOMAIN: 'example.test' } });
+const { bots } = bridge;
 
-beforeAll(async () => {
-  node = await startNode({ env: { PARLEY_DOMAIN: 'example.test' } });
-});
-afterAll(() => node?.stop());
-afterEach(async () => {
-  expect(await bots.closeAll()).toEqual([]);
-});
-
-const account = (prefix: string): Promise<Account> => createAccount(node, uniqueName(prefix));
+const account = (prefix: string): Promise<Account> => createAccount(bridge.node, uniqueName(prefix));
 
 describe('forwardMessage (§2.2)', () => {
   it('copies a message into another chat; members there get a type-201 envelope whose content is the original', async () => {
@@ -25,7 +16,7 @@ describe('forwardMessage (§2.2)', () => {
     const bb = await bots.connect(bob);
     const { chatId: withAlice } = await bot.request('createP2PChat', { userId: alice.trueconfId });
     const { chatId: withBob } = await bot.request('createP2PChat', { userId: bob.trueconfId });
-    const original = await node.server.core.messages.send(alice.principal, { conversationId: Number(withAlice) as never, text: 'pass it on' });
+    const original = await bridge.node.server.core.messages.send(alice.principal, { conversationId: Number(withAlice) as never, text: 'pass it on' });
     const result = await bot.request('forwardMessage', { chatId: withBob, messageId: String(original.id) });
     expect(result.chatId).toBe(withBob);
     const event = await eventWhere(bb, 'sendMessage', (p) => p.messageId === result.messageId);
@@ -104,7 +95,7 @@ describe('editChatAvatar (§2.3, §3)', () => {
     const { chatId } = await bot.request('createGroupChat', { title: 'With a face' });
     await bot.request('addChatParticipant', { chatId, userId: alice.trueconfId, displayHistory: true });
     const { uploadTaskId } = await bot.request('uploadFile', { fileSize: 4, fileName: 'face.png' });
-    const temporalFileId = await uploadFile(node.url, uploadTaskId, 'face.png', new Uint8Array([137, 80, 78, 71]), 'image/png');
+    const temporalFileId = await uploadFile(bridge.node.url, uploadTaskId, 'face.png', new Uint8Array([137, 80, 78, 71]), 'image/png');
     await expect(al.request('editChatAvatar', { chatId, temporalFileId })).rejects.toMatchObject({ errorCode: 303 });
     await bot.request('editChatAvatar', { chatId, temporalFileId });
     const event = await al.nextEvent('editChatAvatar');
@@ -127,7 +118,7 @@ describe('surveys (§2.2 sendSurvey, editSurvey; §4 type 204)', () => {
     const event = await eventWhere(al, 'sendMessage', (p) => p.messageId === sent.messageId);
     expect(event.payload.type).toBe(204);
     expect(event.payload.content).toEqual(content);
-    const stored = await node.server.core.messages.get(alice.principal, Number(sent.messageId) as never);
+    const stored = await bridge.node.server.core.messages.get(alice.principal, Number(sent.messageId) as never);
     expect(stored.text).toBe('Lunch?: https://example.test/webtools/survey');
     const edited = await bot.request('editSurvey', { messageId: sent.messageId, content: { title: 'Dinner?', path: 'abc', description: '{{Survey}}', buttonText: '{{Go to survey}}', alt: 'x' } });
     expect(edited.messageId).toBe(sent.messageId);
