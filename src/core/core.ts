@@ -6,6 +6,7 @@ import type { RateLimiter } from './ports/rate-limiter.js';
 import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import { createAccountService, type AccountService } from './services/account-service.js';
+import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
 import { createAccess } from './services/access.js';
 import { createConversationService, type ConversationService } from './services/conversation-service.js';
 import { createFileService, type FileLimits, type FileService } from './services/file-service.js';
@@ -38,6 +39,7 @@ export interface Core {
   readonly memberships: MembershipService;
   readonly messages: MessageService;
   readonly files: FileService;
+  readonly apiKeys: ApiKeyService;
   readonly moderation: ModerationService;
   readonly presence: PresenceService;
   /** Subscribe to every domain event from every node (the gateway's fan-out entry point). */
@@ -57,6 +59,7 @@ export function createCore(deps: CoreDeps): Core {
     conversations: createConversationService({ ...deps, access }),
     memberships: createMembershipService({ ...deps, access }),
     messages,
+    apiKeys: createApiKeyService(deps),
     files: createFileService({ ...deps, messages, limits: deps.fileLimits ?? { maxSize: null, extensions: null } }),
     moderation: createModerationService(deps),
     presence: createPresenceService(deps),

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../core/ports/store.js';
+import { createApiKeyStore } from './api-key-store.js';
 import { createConversationStore } from './conversation-store.js';
 import { createFileStore } from './file-store.js';
 import { createMessageStore } from './message-store.js';
@@ -27,6 +28,7 @@ export function createKyselyStore(db: Kysely<Database>): Store {
     tokens: createTokenStore(db),
     subscribers: createSubscriberStore(db),
     files: createFileStore(db),
+    apiKeys: createApiKeyStore(db),
     close() {
       closing ??= shutdown().finally(() => db.destroy());
       return closing;

@@ -71,6 +71,14 @@ export interface MessagesTable {
   survey_json: string | null;
 }
 
+/** `api_keys`: invite-API keys, the secret only as a keyed hash (0010). */
+export interface ApiKeysTable {
+  id: string;
+  secret_hash: string;
+  name: string | null;
+  created_at: number;
+}
+
 /** `hidden_messages`: messages one user removed for itself only (0007). */
 export interface HiddenMessagesTable {
   user_id: number;
@@ -199,6 +207,7 @@ export interface Database {
   nodes: NodesTable;
   files: FilesTable;
   hidden_messages: HiddenMessagesTable;
+  api_keys: ApiKeysTable;
   upload_tasks: UploadTasksTable;
   access_tokens: AccessTokensTable;
   refresh_tokens: RefreshTokensTable;

@@ -208,3 +208,30 @@ describe.concurrent('parley serve', () => {
     expect(node.logs.some((l) => l['msg'] === 'shutting down')).toBe(true);
   });
 });
+
+describe.concurrent('parley apikey', () => {
+  it('creates keys as <id>/<secret>, lists id and name (or <unknown>) without secrets, and deletes them', async () => {
+    const { env, dir } = await sandbox();
+    const named = await runCli(['apikey', 'create', 'My test key'], { env });
+    expect(named).toMatchObject({ code: 0, stderr: '' });
+    const [key] = lines(named.stdout);
+    expect(key).toMatch(/^[A-Za-z0-9_-]{12}\/[A-Za-z0-9_-]{36}$/);
+    const [id, secret] = key!.split('/');
+    const unnamed = await runCli(['apikey', 'create'], { env });
+    const [otherId] = lines(unnamed.stdout)[0]!.split('/');
+
+    const listed = await runCli(['apikey', 'list'], { env });
+    expect(lines(listed.stdout)).toEqual([`${id}\tMy test key`, `${otherId}\t<unknown>`]);
+    expect(listed.stdout).not.toContain(secret!);
+    for (const file of ['parley.sqlite', 'parley.sqlite-wal']) {
+      const where = path.join(dir, 'data', file);
+      if (existsSync(where)) expect(readFileSync(where).includes(Buffer.from(secret!))).toBe(false); // only a hash is stored
+    }
+
+    expect(await runCli(['apikey', 'delete', id!], { env })).toMatchObject({ code: 0 });
+    expect(lines((await runCli(['apikey', 'list'], { env })).stdout)).toEqual([`${otherId}\t<unknown>`]);
+    const missing = await runCli(['apikey', 'delete', id!], { env });
+    expect(missing.code).toBe(1);
+    expect(lines(missing.stderr)).toEqual(['Error: key not found']);
+  });
+});

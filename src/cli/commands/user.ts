@@ -5,7 +5,7 @@ import { buildCore, openInfrastructure } from '../../server.js';
 import type { Command, CommandContext } from '../command.js';
 
 /** Run `fn` with a core on the configured store and bus, closing both afterwards. */
-async function withCore<T>(ctx: CommandContext, fn: (core: Core) => Promise<T>): Promise<T> {
+export async function withCore<T>(ctx: CommandContext, fn: (core: Core) => Promise<T>): Promise<T> {
   const logger = pino({ level: 'warn' }, pino.destination(2));
   const config = ctx.config();
   const { store, bus } = await openInfrastructure(config, logger);

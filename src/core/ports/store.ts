@@ -3,6 +3,7 @@ import type { ConversationId, MessageId, UserId } from '../model/ids.js';
 import type { HistoryPage, Message, NewMessage, Survey } from '../model/message.js';
 import type { Ban, OnlineSession, Relation, RelationKind } from '../model/relation.js';
 import type { NewUser, StoredUser } from '../model/user.js';
+import type { ApiKeyStore } from './api-key-store.js';
 import type { FileStore } from './file-store.js';
 import type { SubscriberStore, TokenStore } from './token-store.js';
 
@@ -21,6 +22,7 @@ export interface Store {
   readonly tokens: TokenStore;
   readonly subscribers: SubscriberStore;
   readonly files: FileStore;
+  readonly apiKeys: ApiKeyStore;
   /** Flush pending group commits, then close connections. Idempotent. */
   close(): Promise<void>;
 }

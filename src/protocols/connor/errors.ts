@@ -29,6 +29,7 @@ export const CONNOR_ERRORS: Record<ErrorCode, ConnorError> = {
   ALREADY_EXISTS: { status: 400, type: 'ALREADY_EXISTS' },
   MAIL_FAILED: { status: 500, type: 'MAIL_FAILED' },
   FILE_NOT_FOUND: { status: 404, type: 'FILE_NOT_FOUND' },
+  KEY_NOT_FOUND: { status: 404, type: 'KEY_NOT_FOUND' },
   FILE_REJECTED: { status: 400, type: 'FILE_REJECTED' },
   RATE_LIMITED: { status: 429, type: 'RATE_LIMITED' },
   UNAVAILABLE: { status: 503, type: 'UNAVAILABLE' },

@@ -8,6 +8,7 @@ import { forwardsMigration } from './0006-forwards.js';
 import { hiddenMessagesMigration } from './0007-hidden-messages.js';
 import { avatarsMigration } from './0008-avatars.js';
 import { surveysMigration } from './0009-surveys.js';
+import { apiKeysMigration } from './0010-api-keys.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -25,6 +26,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-hidden-messages': hiddenMessagesMigration,
   '0008-avatars': avatarsMigration,
   '0009-surveys': surveysMigration,
+  '0010-api-keys': apiKeysMigration,
 };
 
 /**
