@@ -19,6 +19,7 @@ import { createGateway, type Gateway } from './gateway/gateway.js';
 import { buildApp } from './http/app.js';
 import { createChatcliProtocol } from './protocols/chatcli/index.js';
 import { createConnorProtocol } from './protocols/connor/index.js';
+import { createInvitesProtocol } from './protocols/invites/index.js';
 import { createTrueconfProtocol } from './protocols/trueconf/index.js';
 import type { ListenerName } from './protocols/protocol.js';
 import { openStore } from './storage/open-store.js';
@@ -105,6 +106,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const protocols = [
       createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt }),
       createChatcliProtocol({ core, logger, publicUrl: () => publicUrl }),
+      createInvitesProtocol({ core, logger, publicUrl: () => publicUrl }),
       createTrueconfProtocol({
         core,
         logger,

@@ -7,6 +7,7 @@ import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import { createAccountService, type AccountService } from './services/account-service.js';
 import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
+import { createInviteService, type InviteService } from './services/invite-service.js';
 import { createAccess } from './services/access.js';
 import { createConversationService, type ConversationService } from './services/conversation-service.js';
 import { createFileService, type FileLimits, type FileService } from './services/file-service.js';
@@ -40,6 +41,7 @@ export interface Core {
   readonly messages: MessageService;
   readonly files: FileService;
   readonly apiKeys: ApiKeyService;
+  readonly invites: InviteService;
   readonly moderation: ModerationService;
   readonly presence: PresenceService;
   /** Subscribe to every domain event from every node (the gateway's fan-out entry point). */
@@ -60,6 +62,7 @@ export function createCore(deps: CoreDeps): Core {
     memberships: createMembershipService({ ...deps, access }),
     messages,
     apiKeys: createApiKeyService(deps),
+    invites: createInviteService(deps),
     files: createFileService({ ...deps, messages, limits: deps.fileLimits ?? { maxSize: null, extensions: null } }),
     moderation: createModerationService(deps),
     presence: createPresenceService(deps),

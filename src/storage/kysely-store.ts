@@ -3,6 +3,7 @@ import type { Store } from '../core/ports/store.js';
 import { createApiKeyStore } from './api-key-store.js';
 import { createConversationStore } from './conversation-store.js';
 import { createFileStore } from './file-store.js';
+import { createInviteStore } from './invite-store.js';
 import { createMessageStore } from './message-store.js';
 import { createRelationStore } from './relation-store.js';
 import type { Database } from './schema.js';
@@ -29,6 +30,7 @@ export function createKyselyStore(db: Kysely<Database>): Store {
     subscribers: createSubscriberStore(db),
     files: createFileStore(db),
     apiKeys: createApiKeyStore(db),
+    invites: createInviteStore(db),
     close() {
       closing ??= shutdown().finally(() => db.destroy());
       return closing;

@@ -71,6 +71,21 @@ export interface MessagesTable {
   survey_json: string | null;
 }
 
+/** `invites`: invitation tokens and what using them does (0011). */
+export interface InvitesTable {
+  token: string;
+  kind: string;
+  username: string | null;
+  inviter_id: number | null;
+  groups_json: string;
+  roles_json: string;
+  reusable: number;
+  source: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 /** `api_keys`: invite-API keys, the secret only as a keyed hash (0010). */
 export interface ApiKeysTable {
   id: string;
@@ -208,6 +223,7 @@ export interface Database {
   files: FilesTable;
   hidden_messages: HiddenMessagesTable;
   api_keys: ApiKeysTable;
+  invites: InvitesTable;
   upload_tasks: UploadTasksTable;
   access_tokens: AccessTokensTable;
   refresh_tokens: RefreshTokensTable;

@@ -5,6 +5,7 @@ import type { Ban, OnlineSession, Relation, RelationKind } from '../model/relati
 import type { NewUser, StoredUser } from '../model/user.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { FileStore } from './file-store.js';
+import type { InviteStore } from './invite-store.js';
 import type { SubscriberStore, TokenStore } from './token-store.js';
 
 /**
@@ -23,6 +24,7 @@ export interface Store {
   readonly subscribers: SubscriberStore;
   readonly files: FileStore;
   readonly apiKeys: ApiKeyStore;
+  readonly invites: InviteStore;
   /** Flush pending group commits, then close connections. Idempotent. */
   close(): Promise<void>;
 }

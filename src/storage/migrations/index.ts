@@ -9,6 +9,7 @@ import { hiddenMessagesMigration } from './0007-hidden-messages.js';
 import { avatarsMigration } from './0008-avatars.js';
 import { surveysMigration } from './0009-surveys.js';
 import { apiKeysMigration } from './0010-api-keys.js';
+import { invitesMigration } from './0011-invites.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -27,6 +28,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-avatars': avatarsMigration,
   '0009-surveys': surveysMigration,
   '0010-api-keys': apiKeysMigration,
+  '0011-invites': invitesMigration,
 };
 
 /**
