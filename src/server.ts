@@ -106,7 +106,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const protocols = [
       createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt }),
       createChatcliProtocol({ core, logger, publicUrl: () => publicUrl }),
-      createInvitesProtocol({ core, logger, publicUrl: () => publicUrl }),
+      createInvitesProtocol({ core, logger, publicUrl: () => publicUrl, domain: config.server.domain }),
       createTrueconfProtocol({
         core,
         logger,

@@ -62,7 +62,7 @@ export function createCore(deps: CoreDeps): Core {
     memberships: createMembershipService({ ...deps, access }),
     messages,
     apiKeys: createApiKeyService(deps),
-    invites: createInviteService(deps),
+    invites: createInviteService({ ...deps, users }),
     files: createFileService({ ...deps, messages, limits: deps.fileLimits ?? { maxSize: null, extensions: null } }),
     moderation: createModerationService(deps),
     presence: createPresenceService(deps),

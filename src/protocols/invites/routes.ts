@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
+import { toChatError } from '../../core/errors.js';
+import { expiredPage, invitePage, registerPage, successPage } from './pages.js';
 
 /** The CORS headers Prosody's HTTP server puts on every answer of this route (reference §4). */
 function cors(req: FastifyRequest): Record<string, string> {
@@ -28,9 +30,51 @@ function keyOf(req: FastifyRequest): string | null {
 }
 
 /** `GET /invites_api` (reference/prosody-invites.md §4): an API key creates an account invite. */
-export function invitesRoutes(deps: { core: Core; publicUrl: () => string }) {
-  const { core } = deps;
+export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domain: string }) {
+  const { core, domain } = deps;
+  const html = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
   return async function routes(app: FastifyInstance): Promise<void> {
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
+
+    /** GET /invite?<token> — the whole query string is the token (§6); a bad one is still 200. */
+    app.get('/invite', async (req, reply) => {
+      const token = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+      const invite = await core.invites.valid(token);
+      if (!invite) return html(reply, 200, expiredPage());
+      const inviter = invite.inviterId === null ? null : (await core.users.findById(invite.inviterId))?.username ?? null;
+      return html(reply, 200, invitePage(domain, inviter, `register?t=${encodeURIComponent(invite.token)}`));
+    });
+
+    /** GET /register?t=<token> — the form (§7.1); a bad token goes back to the invite page. */
+    app.get('/register', async (req, reply) => {
+      const query = req.query as Record<string, unknown>;
+      const token = typeof query['t'] === 'string' ? query['t'] : '';
+      const invite = await core.invites.valid(token);
+      if (!invite) return reply.code(303).header('location', `invite?${req.url.split('?')[1] ?? ''}`).send('');
+      return html(reply, 200, registerPage(domain, domain, invite.token, { fixedUsername: invite.username }));
+    });
+
+    /** POST /register — create the account (§7.2–§7.3); refusals re-render the form (200). */
+    app.post('/register', async (req, reply) => {
+      const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+      const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+      const token = field('token');
+      const invite = await core.invites.valid(token);
+      if (!invite) return reply.code(303).header('location', `invite?${encodeURIComponent(token)}`).send('');
+      try {
+        const user = await core.invites.register(token, { username: field('user').trim(), password: field('password') });
+        return reply
+          .headers({ 'cache-control': 'no-cache, no-store, must-revalidate', pragma: 'no-cache', expires: '0' })
+          .code(200).type('text/html; charset=utf-8')
+          .send(successPage(domain, `${user.username}@${domain}`, field('password')));
+      } catch (e) {
+        const err = toChatError(e);
+        if (err.code === 'TOKEN_EXPIRED') return reply.code(303).header('location', `invite?${encodeURIComponent(token)}`).send('');
+        if (err.code === 'INTERNAL') throw e;
+        return html(reply, 200, registerPage(domain, domain, token, { fixedUsername: invite.username, error: err.message, user: field('user') }));
+      }
+    });
+
     app.get('/invites_api', async (req, reply) => {
       const key = keyOf(req);
       const keyId = key === null ? null : await core.apiKeys.check(key);
