@@ -82,6 +82,7 @@ export function buildCore(config: Config, parts: { store: Store; bus: Bus; logge
     mailer,
     limiter: createTokenBucketRateLimiter(config.rateLimits, systemClock),
     fileLimits: { maxSize: config.files.maxSize, extensions: null },
+    registration: config.server.registration,
   });
   return { core, mailer };
 }

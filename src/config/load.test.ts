@@ -50,7 +50,7 @@ describe('loadConfig on first run', () => {
     expect(config).toEqual({
       configPath: file,
       adminApiKey: expect.stringMatching(UUID_V4),
-      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: '', domain: 'localhost' },
+      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: '', domain: 'localhost', registration: 'open' },
       trueconf: { tokenTtlSeconds: 31_536_000, unreadCap: 1000, pingIntervalMs: 5000, pongTimeoutMs: 20_000 },
       files: { maxSize: 20_971_520 },
       chatcli: { host: '127.0.0.1', port: 8765 },
@@ -116,7 +116,7 @@ describe('loadConfig overrides', () => {
       PARLEY_PUBLIC_URL: 'https://chat.example/',
       PARLEY_SMTP_URL: 'smtp://127.0.0.1:2525',
     });
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/parley-test', publicUrl: 'https://chat.example', domain: 'chat.example' });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/parley-test', publicUrl: 'https://chat.example', domain: 'chat.example', registration: 'open' });
     expect(config.chatcli).toEqual({ host: '::1', port: 0 });
     expect(config.mail.smtpUrl).toBe('smtp://127.0.0.1:2525');
     expect(config.database).toEqual({ url: 'postgres://u@db.example:5432/parley', sqliteFile: '/var/lib/parley-test/parley.sqlite' });
@@ -125,7 +125,7 @@ describe('loadConfig overrides', () => {
   });
 
   it('documents an override for exactly these variables', () => {
-    expect(Object.keys(ENV_OVERRIDES).sort()).toEqual(['PARLEY_CHATCLI_LISTEN', 'PARLEY_DATABASE_URL', 'PARLEY_DATA_DIR', 'PARLEY_DOMAIN', 'PARLEY_LISTEN', 'PARLEY_LOG_LEVEL', 'PARLEY_PUBLIC_URL', 'PARLEY_REDIS_CHANNEL', 'PARLEY_REDIS_URL', 'PARLEY_SMTP_URL']);
+    expect(Object.keys(ENV_OVERRIDES).sort()).toEqual(['PARLEY_CHATCLI_LISTEN', 'PARLEY_DATABASE_URL', 'PARLEY_DATA_DIR', 'PARLEY_DOMAIN', 'PARLEY_LISTEN', 'PARLEY_LOG_LEVEL', 'PARLEY_PUBLIC_URL', 'PARLEY_REDIS_CHANNEL', 'PARLEY_REDIS_URL', 'PARLEY_REGISTRATION', 'PARLEY_SMTP_URL']);
   });
 
   it('accepts empty database and redis URLs as "SQLite" and "in-process bus"', () => {

@@ -145,7 +145,7 @@ function toConfig(s: Settings, configPath: string): Config {
   return {
     configPath,
     adminApiKey: s.AdminAPIKey,
-    server: { host, port, dataDir, publicUrl: s.server.public_url.replace(/\/+$/, ''), domain: s.server.domain || domainOf(s.server.public_url) },
+    server: { host, port, dataDir, publicUrl: s.server.public_url.replace(/\/+$/, ''), domain: s.server.domain || domainOf(s.server.public_url), registration: s.server.registration },
     trueconf: { tokenTtlSeconds: s.trueconf.token_ttl_seconds, unreadCap: s.trueconf.unread_cap, pingIntervalMs: s.trueconf.ping_interval_ms, pongTimeoutMs: s.trueconf.pong_timeout_ms },
     files: { maxSize: s.files.max_size },
     chatcli,

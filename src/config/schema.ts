@@ -20,6 +20,8 @@ export const SettingsSchema = Type.Object({
     data_dir: Type.String({ minLength: 1 }),
     /** Base URL used in links sent by mail; empty = http://<listen>. */
     public_url: Type.String({ pattern: '^$|^https?://[^\\s]+$' }),
+    /** Self-registration through the protocols: open, invite (an invite code is needed) or closed. */
+    registration: Type.Enum(['open', 'invite', 'closed']),
     /** The server's domain in user ids (`alice@<domain>`); empty = the host of the public URL. */
     domain: Type.String({ pattern: '^$|^[A-Za-z0-9.-]+$' }),
   }, strict),
@@ -80,7 +82,7 @@ export type Settings = Static<typeof SettingsSchema>;
 
 /** Values written to a new settings.toml, apart from the random secrets. */
 export const DEFAULT_SETTINGS = {
-  server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '', domain: '' },
+  server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '', domain: '', registration: 'open' },
   trueconf: { token_ttl_seconds: 31_536_000, unread_cap: 1000, ping_interval_ms: 5000, pong_timeout_ms: 20_000 },
   files: { max_size: 20_971_520 },
   chatcli: { listen: '127.0.0.1:8765' },
@@ -107,6 +109,7 @@ export const ENV_OVERRIDES = {
   PARLEY_PUBLIC_URL: 'server.public_url',
   PARLEY_SMTP_URL: 'mail.smtp',
   PARLEY_DOMAIN: 'server.domain',
+  PARLEY_REGISTRATION: 'server.registration',
 } as const;
 
 /** Secrets every settings file holds: generated at first run, and added when a newer version needs one. */
@@ -123,7 +126,7 @@ export interface Config {
   readonly configPath: string;
   readonly adminApiKey: string;
   /** publicUrl '' = the main listener's own URL, known once it listens. */
-  readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string; readonly domain: string };
+  readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string; readonly domain: string; readonly registration: 'open' | 'invite' | 'closed' };
   readonly trueconf: { readonly tokenTtlSeconds: number; readonly unreadCap: number; readonly pingIntervalMs: number; readonly pongTimeoutMs: number };
   readonly files: { readonly maxSize: number };
   readonly chatcli: { readonly host: string; readonly port: number };

@@ -7,7 +7,7 @@ import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import { createAccountService, type AccountService } from './services/account-service.js';
 import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
-import { createInviteService, type InviteService } from './services/invite-service.js';
+import { createInviteService, type InviteService, type RegistrationMode } from './services/invite-service.js';
 import { createAccess } from './services/access.js';
 import { createConversationService, type ConversationService } from './services/conversation-service.js';
 import { createFileService, type FileLimits, type FileService } from './services/file-service.js';
@@ -29,6 +29,8 @@ export interface CoreDeps {
   readonly limiter: RateLimiter;
   /** Upload limits; default: none. */
   readonly fileLimits?: FileLimits;
+  /** Self-registration through the protocols; default open. */
+  readonly registration?: RegistrationMode;
 }
 
 /** The core's only export surface: what every protocol adapter calls. */
@@ -54,15 +56,16 @@ export function createCore(deps: CoreDeps): Core {
   const users = createUserService(deps);
   const tokens = createTokenService({ ...deps, users });
   const messages = createMessageService({ ...deps, access });
+  const conversations = createConversationService({ ...deps, access });
   return {
     users,
     tokens,
     accounts: createAccountService({ ...deps, tokens }),
-    conversations: createConversationService({ ...deps, access }),
+    conversations,
     memberships: createMembershipService({ ...deps, access }),
     messages,
     apiKeys: createApiKeyService(deps),
-    invites: createInviteService({ ...deps, users }),
+    invites: createInviteService({ ...deps, users, conversations }),
     files: createFileService({ ...deps, messages, limits: deps.fileLimits ?? { maxSize: null, extensions: null } }),
     moderation: createModerationService(deps),
     presence: createPresenceService(deps),

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   ALREADY_EXISTS: { retryable: false, description: 'The thing to create exists already (a direct conversation, a subscription).' },
   FILE_NOT_FOUND: { retryable: false, description: 'No file (or no unused upload) has this id, or the user may not read it.' },
   FILE_REJECTED: { retryable: false, description: 'The file breaks the upload limits (size or type), or does not match its upload task.' },
+  REGISTRATION_REFUSED: { retryable: false, description: 'Self-registration is closed, needs an invite, or the invite is not valid.' },
   KEY_NOT_FOUND: { retryable: false, description: 'No API key has this id.' },
   MAIL_FAILED: { retryable: true, description: 'A mail could not be sent; what was stored before is kept.' },
   RATE_LIMITED: { retryable: true, description: 'Too many attempts; try again later.' },

@@ -26,7 +26,7 @@ export interface AccountService {
    * account rejects USERNAME_TAKEN. Rejects RATE_LIMITED, INVALID_INPUT, PASSWORD_UNACCEPTABLE,
    * or MAIL_FAILED after the account and code are stored.
    */
-  registerWithEmail(cmd: { username: string; email: string; password: string }, compose: (code: string) => MailContent, origin?: Origin): Promise<void>;
+  registerWithEmail(cmd: { username: string; email: string; password: string }, compose: (code: string) => MailContent, origin?: Origin): Promise<User>;
   /** Check the newest code; marks the address verified. Rejects TOKEN_EXPIRED (wrong, old or no code) or RATE_LIMITED. */
   verifyEmail(username: string, code: string, origin?: Origin): Promise<User>;
   /**
@@ -78,6 +78,7 @@ export function createAccountService(deps: {
       const code = secrets.randomInt(100_000, 999_999);
       await store.tokens.replaceEmailCode({ userId: user.id, codeHash: secrets.hash(code), expiresAt: now + EMAIL_CODE_TTL_MS, createdAt: now });
       await send(cmd.email, compose(code));
+      return toPublicUser(user);
     },
 
     async verifyEmail(username, code, origin) {

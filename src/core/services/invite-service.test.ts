@@ -37,3 +37,48 @@ describe('invites', () => {
     expect(await f.core.invites.valid('')).toBeNull();
   });
 });
+
+describe('invite kinds and their effects', () => {
+  const register = (token: string, username: string) => f.core.invites.register(token, { username, password: 'a long password' });
+
+  it('resets the password of the named account, ending its sessions, with a 1-day lifetime', async () => {
+    await f.core.users.register({ username: 'ann', password: 'old password' });
+    const invite = await f.core.invites.createReset('ANN');
+    expect(invite).toMatchObject({ kind: 'reset', username: 'ann' });
+    expect(invite.expiresAt - invite.createdAt).toBe(24 * 3600_000);
+    await register(invite.token, 'ignored');
+    await expect(f.core.users.authenticate('ann', 'a long password')).resolves.toMatchObject({ username: 'ann' });
+    await expect(f.core.invites.createReset('nobody')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+  });
+
+  it('gives the new user and the inviter of a contact invite a direct conversation', async () => {
+    const host = await f.user('host');
+    const invite = await f.core.invites.createContact(host.id);
+    const guest = await register(invite.token, 'guest');
+    const direct = await f.store.conversations.findDirect(host.id, guest.id);
+    expect(direct?.kind).toBe('direct');
+  });
+
+  it('adds the new user to the invite\'s groups; with a lifetime the invite serves many sign-ups until it expires', async () => {
+    const owner = await f.user('owner');
+    const team = await f.core.conversations.createGroup(owner, 'Team', []);
+    await expect(f.core.invites.createGroup([9999 as never])).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+    const once = await f.core.invites.createGroup([team.id]);
+    expect(once.reusable).toBe(false);
+    const many = await f.core.invites.createGroup([team.id], { ttlSeconds: 3600 });
+    expect(many.reusable).toBe(true);
+    for (const name of ['one', 'two']) await register(many.token, name);
+    expect((await f.core.conversations.members(team.id, owner.id)).length).toBe(3);
+    f.clock.advance(3600_000);
+    await expect(register(many.token, 'three')).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+});
+
+describe('registration modes', () => {
+  it('lets anyone in when open, and applies an invite when one is given', async () => {
+    const made = await f.core.invites.signUp(undefined, () => f.core.users.register({ username: 'free', password: 'pw' }));
+    expect(made.username).toBe('free');
+    const bad = f.core.invites.signUp('nope', () => f.core.users.register({ username: 'x', password: 'pw' }));
+    await expect(bad).rejects.toMatchObject({ code: 'REGISTRATION_REFUSED' });
+  });
+});

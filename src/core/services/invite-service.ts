@@ -1,7 +1,10 @@
 import { ChatError } from '../errors.js';
 import type { UserId } from '../model/ids.js';
 import type { Invite } from '../model/invite.js';
-import type { User } from '../model/user.js';
+import { toPublicUser, type User } from '../model/user.js';
+import type { ConversationId } from '../model/ids.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { ConversationService } from './conversation-service.js';
 import type { Clock } from '../ports/clock.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { Store } from '../ports/store.js';
@@ -10,6 +13,11 @@ import { checkName } from './validate.js';
 
 /** Default lifetime of an invite: 7 days (reference/prosody-invites.md §3.4). */
 export const INVITE_TTL_SECONDS = 7 * 24 * 3600;
+/** Who may register through the protocols: anyone, invited people only, or nobody. */
+export type RegistrationMode = 'open' | 'invite' | 'closed';
+
+/** Default lifetime of a password-reset invite: 1 day. */
+export const RESET_TTL_SECONDS = 24 * 3600;
 /** Random bytes in a token: 18, i.e. 24 base64url characters, as Prosody ≥ 0.12 (§3.3). */
 const TOKEN_BYTES = 18;
 /** Characters XMPP's nodeprep refuses in a username (reference §7.2 step 3). */
@@ -21,6 +29,24 @@ const ROLES = new Set(['prosody:operator', 'prosody:admin', 'prosody:member', 'p
 export interface InviteService {
   /** An account invite, open or for a fixed username. Rejects INVALID_INPUT for a bad username or an unknown role. */
   createAccount(options?: { username?: string; ttlSeconds?: number; roles?: readonly string[]; source?: string; inviterId?: UserId }): Promise<Invite>;
+  /** A password-reset invite for an existing account (default lifetime 1 day). Rejects USER_NOT_FOUND. */
+  createReset(username: string, ttlSeconds?: number): Promise<Invite>;
+  /** A contact invite: the new user and the inviter get a direct conversation. */
+  createContact(inviterId: UserId, ttlSeconds?: number): Promise<Invite>;
+  /** A group invite: the new user joins these group conversations; reusable until expiry when given a lifetime. */
+  createGroup(groupIds: readonly ConversationId[], options?: { ttlSeconds?: number; roles?: readonly string[] }): Promise<Invite>;
+  /**
+   * Use an invite for an account created by another protocol's registration (`create` makes it),
+   * applying its effects. Rejects TOKEN_EXPIRED for an invalid invite or one that cannot create
+   * accounts (a reset invite).
+   */
+  redeemFor(token: string, create: () => Promise<User>): Promise<User>;
+  /**
+   * Self-registration through a protocol under the configured mode: `open` lets anyone in,
+   * `invite` needs a valid invite, `closed` refuses (invites then work only through the invite
+   * pages). A given invite is always used up and applied. Rejects REGISTRATION_REFUSED.
+   */
+  signUp(inviteToken: string | undefined, create: () => Promise<User>): Promise<User>;
   /** The invite behind a token while it can still be used (not expired, not used unless reusable); null otherwise. */
   valid(token: string): Promise<Invite | null>;
   list(): Promise<Invite[]>;
@@ -37,8 +63,9 @@ export interface InviteService {
 }
 
 /** Invites over the store. */
-export function createInviteService(deps: { store: Store; clock: Clock; secrets: Secrets; users: UserService }): InviteService {
-  const { store, clock, secrets, users } = deps;
+export function createInviteService(deps: { store: Store; clock: Clock; secrets: Secrets; users: UserService; hasher: PasswordHasher; conversations: ConversationService; registration?: RegistrationMode }): InviteService {
+  const { store, clock, secrets, users, hasher, conversations } = deps;
+  const mode = deps.registration ?? 'open';
 
   async function validOrExpired(token: string): Promise<Invite> {
     const invite = await service.valid(token);
@@ -46,27 +73,56 @@ export function createInviteService(deps: { store: Store; clock: Clock; secrets:
     return invite;
   }
 
+  /** Use the invite up (unless reusable), run `create`, then apply the invite's effects (§8). */
+  async function redeem(invite: Invite, create: () => Promise<User>): Promise<User> {
+    if (!invite.reusable && !(await store.invites.markUsed(invite.token, clock.now()))) throw new ChatError('TOKEN_EXPIRED', 'Invite expired');
+    const user = await create();
+    if (invite.kind === 'reset') return user;
+    const principal = { id: user.id, username: user.username, displayName: user.displayName };
+    for (const groupId of invite.groupIds) {
+      // A group deleted since the invite was made is skipped, not fatal (§3.6).
+      if (await store.conversations.findById(groupId)) await store.conversations.addMember(groupId, user.id, 'member', clock.now());
+    }
+    if (invite.kind === 'contact' && invite.inviterId !== null) await conversations.openDirect(principal, invite.inviterId).catch(() => undefined);
+    return user;
+  }
+
+  /** Shared by the invite kinds: a fresh token and the defaults. */
+  async function make(fields: Partial<Invite> & Pick<Invite, 'kind'>, ttlSeconds: number | undefined, defaultTtl: number): Promise<Invite> {
+    for (const role of fields.roles ?? []) if (!ROLES.has(role)) throw new ChatError('INVALID_INPUT', `Unknown role ${role}`);
+    const now = clock.now();
+    const invite: Invite = {
+      token: secrets.randomToken(TOKEN_BYTES), username: null, inviterId: null, groupIds: [], roles: [], reusable: false, source: null,
+      ...fields, createdAt: now, expiresAt: now + (ttlSeconds ?? defaultTtl) * 1000, usedAt: null,
+    };
+    await store.invites.create(invite);
+    return invite;
+  }
+
   const service: InviteService = {
     async createAccount(options = {}) {
       if (options.username !== undefined) checkName('username', options.username);
-      const roles = options.roles ?? [];
-      for (const role of roles) if (!ROLES.has(role)) throw new ChatError('INVALID_INPUT', `Unknown role ${role}`);
-      const now = clock.now();
-      const invite: Invite = {
-        token: secrets.randomToken(TOKEN_BYTES),
-        kind: 'account',
-        username: options.username ?? null,
-        inviterId: options.inviterId ?? null,
-        groupIds: [],
-        roles,
-        reusable: false,
-        source: options.source ?? null,
-        createdAt: now,
-        expiresAt: now + (options.ttlSeconds ?? INVITE_TTL_SECONDS) * 1000,
-        usedAt: null,
-      };
-      await store.invites.create(invite);
-      return invite;
+      return make({ kind: 'account', username: options.username ?? null, inviterId: options.inviterId ?? null, roles: options.roles ?? [], source: options.source ?? null }, options.ttlSeconds, INVITE_TTL_SECONDS);
+    },
+
+    async createReset(username, ttlSeconds) {
+      const user = await store.users.findByUsername(username);
+      if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      return make({ kind: 'reset', username: user.username }, ttlSeconds, RESET_TTL_SECONDS);
+    },
+
+    async createContact(inviterId, ttlSeconds) {
+      if (!(await store.users.findById(inviterId))) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      return make({ kind: 'contact', inviterId }, ttlSeconds, INVITE_TTL_SECONDS);
+    },
+
+    async createGroup(groupIds, options = {}) {
+      for (const id of groupIds) {
+        const c = await store.conversations.findById(id);
+        if (!c || c.kind === 'direct') throw new ChatError('CONVERSATION_NOT_FOUND', `No group conversation ${id}`);
+      }
+      // Reusable until it expires when created with an explicit lifetime (§3.2).
+      return make({ kind: 'group', groupIds: [...groupIds], roles: options.roles ?? [], reusable: options.ttlSeconds !== undefined }, options.ttlSeconds, INVITE_TTL_SECONDS);
     },
 
     async valid(token) {
@@ -83,12 +139,38 @@ export function createInviteService(deps: { store: Store; clock: Clock; secrets:
       if (username === '' || account.password === '') throw new ChatError('INVALID_INPUT', 'Please fill in all fields.');
       if (NODEPREP_REFUSED.test(username)) throw new ChatError('INVALID_INPUT', 'This username contains invalid characters.');
       checkName('username', username);
-      if (await store.users.findByUsername(username)) throw new ChatError('USERNAME_TAKEN', 'This username is already in use.');
+      const existing = await store.users.findByUsername(username);
+      if (existing && invite.kind !== 'reset') throw new ChatError('USERNAME_TAKEN', 'This username is already in use.');
       if ([...account.password].length < 8) throw new ChatError('PASSWORD_UNACCEPTABLE', 'Password is too short (minimum 8 characters)');
       if (account.password.toLowerCase().includes(username)) throw new ChatError('PASSWORD_UNACCEPTABLE', 'Password must not include your username');
-      if (!invite.reusable && !(await store.invites.markUsed(invite.token, clock.now()))) throw new ChatError('TOKEN_EXPIRED', 'Invite expired');
-      const isOperator = invite.roles.some((r) => r === 'prosody:admin' || r === 'prosody:operator');
-      return users.register({ username, password: account.password, isOperator });
+      return redeem(invite, async () => {
+        if (invite.kind === 'reset') {
+          // A password-reset invite sets the account's password instead of creating one (§7.4).
+          if (!existing) throw new ChatError('USER_NOT_FOUND', 'User not found');
+          await store.users.update(existing.id, { passwordHash: await hasher.hash(account.password) });
+          await store.tokens.revokeUser(existing.id, clock.now());
+          return toPublicUser(existing);
+        }
+        const isOperator = invite.roles.some((r) => r === 'prosody:admin' || r === 'prosody:operator');
+        return users.register({ username, password: account.password, isOperator });
+      });
+    },
+
+    async signUp(inviteToken, create) {
+      if (mode === 'closed') throw new ChatError('REGISTRATION_REFUSED', 'Registration is closed');
+      if (inviteToken) {
+        return service.redeemFor(inviteToken, create).catch((e: unknown) => {
+          throw e instanceof ChatError && e.code === 'TOKEN_EXPIRED' ? new ChatError('REGISTRATION_REFUSED', 'The invite is invalid or expired') : e;
+        });
+      }
+      if (mode === 'invite') throw new ChatError('REGISTRATION_REFUSED', 'Registration requires an invite');
+      return create();
+    },
+
+    async redeemFor(token, create) {
+      const invite = await validOrExpired(token);
+      if (invite.kind === 'reset' || invite.kind === 'contact' && invite.inviterId === null) throw new ChatError('TOKEN_EXPIRED', 'Invite expired');
+      return redeem(invite, create);
     },
 
     async delete(token) {

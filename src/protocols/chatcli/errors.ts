@@ -29,6 +29,7 @@ export const CHATCLI_ERRORS: Record<ErrorCode, ChatcliError> = {
   MAIL_FAILED: { status: 500, message: 'Failed to send email' },
   FILE_NOT_FOUND: { status: 404, message: 'File not found' },
   KEY_NOT_FOUND: { status: 404, message: 'Key not found' },
+  REGISTRATION_REFUSED: { status: 403 },
   FILE_REJECTED: { status: 400, message: 'File rejected' },
   UNAVAILABLE: { status: 503, message: 'Service unavailable' },
   INTERNAL: { status: 500, message: 'Internal server error' },

@@ -90,7 +90,8 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
       if (!email) return fail(reply, 400, 'Email is required');
       if (!isValidEmail(email)) return fail(reply, 400, 'Invalid email address');
       if (!isStrongPassword(password)) return fail(reply, 400, WEAK_PASSWORD);
-      return answer(reply, () => core.accounts.registerWithEmail({ username, email, password }, verificationMail, origin(req)), () => envelope(200, '', 'Verification email sent!'), {
+      const invite = text(body, 'invite_code'); // [our choice] the later versions' field, needed in invite mode
+      return answer(reply, () => core.invites.signUp(invite, () => core.accounts.registerWithEmail({ username, email, password }, verificationMail, origin(req))), () => envelope(200, '', 'Verification email sent!'), {
         MAIL_FAILED: [500, 'Failed to send verification email'],
       });
     });

@@ -30,6 +30,7 @@ export const CONNOR_ERRORS: Record<ErrorCode, ConnorError> = {
   MAIL_FAILED: { status: 500, type: 'MAIL_FAILED' },
   FILE_NOT_FOUND: { status: 404, type: 'FILE_NOT_FOUND' },
   KEY_NOT_FOUND: { status: 404, type: 'KEY_NOT_FOUND' },
+  REGISTRATION_REFUSED: { status: 403, type: 'REGISTRATION_REFUSED' },
   FILE_REJECTED: { status: 400, type: 'FILE_REJECTED' },
   RATE_LIMITED: { status: 429, type: 'RATE_LIMITED' },
   UNAVAILABLE: { status: 503, type: 'UNAVAILABLE' },

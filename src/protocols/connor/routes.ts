@@ -43,7 +43,8 @@ export function connorRoutes(deps: { core: Core; tokens: ConnorTokens; logger: L
 
     /** POST /api/v1/users — create a user (§4): 201 `{id, username}`. */
     app.post('/api/v1/users', { schema: { body: Credentials } }, async (req, reply) => {
-      const user = await core.users.register({ username: req.body.username, password: req.body.secret }, { address: req.ip });
+      const { username, secret, invite } = req.body;
+      const user = await core.invites.signUp(invite || undefined, () => core.users.register({ username, password: secret }, { address: req.ip }));
       return send(reply, 201, ok(toWireUser(user)));
     });
 

@@ -7,6 +7,8 @@ import Type, { type Static } from 'typebox';
 export const Credentials = Type.Object({
   username: Type.String({ minLength: 1 }),
   secret: Type.String({ minLength: 1 }),
+  /** [our choice] An invite code, needed when registration is by invite (issue #5). */
+  invite: Type.Optional(Type.String()),
 });
 /** The body of `/api/v1/users` and `/api/v1/login`. */
 export type Credentials = Static<typeof Credentials>;
