@@ -5,11 +5,13 @@ import type { Command } from './command.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { apikeyCreateCommand, apikeyDeleteCommand, apikeyListCommand } from './commands/apikey.js';
+import { inviteCreateCommand, inviteDeleteCommand, inviteListCommand } from './commands/invite.js';
 import { userCreateCommand, userDisableCommand, userListCommand } from './commands/user.js';
 
 /** Every command, in help order. */
 export const COMMANDS: readonly Command[] = [
   serveCommand, migrateCommand, userCreateCommand, userListCommand, userDisableCommand, apikeyCreateCommand, apikeyListCommand, apikeyDeleteCommand,
+  inviteCreateCommand, inviteListCommand, inviteDeleteCommand,
 ];
 
 const GLOBAL_FLAGS = { config: { type: 'string', description: 'path of settings.toml (default: $PARLEY_CONFIG or ./settings.toml)' } } as const;

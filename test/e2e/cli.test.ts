@@ -235,3 +235,29 @@ describe.concurrent('parley apikey', () => {
     expect(lines(missing.stderr)).toEqual(['Error: key not found']);
   });
 });
+
+describe.concurrent('parley invite', () => {
+  it('creates invites of each kind, lists the usable ones with their page, and deletes them', async () => {
+    const { env } = await sandbox();
+    await runCli(['user', 'create', 'host', '--password-stdin'], { env, input: 'pw\n' });
+    const pageOf = async (args: string[]) => {
+      const res = await runCli(['invite', 'create', ...args], { env: { ...env, PARLEY_PUBLIC_URL: 'https://chat.example' } });
+      expect(res).toMatchObject({ code: 0, stderr: '' });
+      const [url] = lines(res.stdout);
+      expect(url).toMatch(/^https:\/\/chat\.example\/invite\?[A-Za-z0-9_-]{24}$/);
+      return url!.split('?')[1]!;
+    };
+    const open = await pageOf([]);
+    const fixed = await pageOf(['--username', 'newbie', '--admin']);
+    const reset = await pageOf(['--reset', 'host']);
+    const contact = await pageOf(['--contact', 'host', '--ttl', '60']);
+    const listed = lines((await runCli(['invite', 'list'], { env })).stdout);
+    expect(listed.map((l) => l.split('\t').slice(0, 2))).toEqual([[open, 'account'], [fixed, 'account'], [reset, 'reset'], [contact, 'contact']]);
+    expect(await runCli(['invite', 'delete', open], { env })).toMatchObject({ code: 0 });
+    const missing = await runCli(['invite', 'delete', open], { env });
+    expect(missing.code).toBe(1);
+    expect(lines(missing.stderr)).toEqual(['Error: invite not found']);
+    const unknownUser = await runCli(['invite', 'create', '--reset', 'nobody'], { env });
+    expect(unknownUser.code).toBe(1);
+  });
+});
