@@ -11,7 +11,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:30rem;m
 h1{font-size:1.5rem}a.button,button{display:inline-block;font-size:1rem;padding:.6rem 1.2rem;border-radius:.4rem;border:0;background:#2457c5;color:#fff;text-decoration:none;cursor:pointer}
 label{display:block;margin-top:1rem;font-weight:600}.field{display:flex;align-items:center;gap:.3rem}
 input{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;border:1px solid #99a;border-radius:.3rem}
-.error{padding:.6rem;border-left:4px solid #c0392b;background:#fdecea}.note{color:#555}
+.qr svg{width:12rem;height:12rem}.error{padding:.6rem;border-left:4px solid #c0392b;background:#fdecea}.note{color:#555}
 </style></head><body>
 <main>
 ${body}
@@ -21,10 +21,13 @@ ${body}
 }
 
 /** GET /invite?<token> for a valid invite (§6). */
-export const invitePage = (site: string, inviter: string | null, registerUrl: string): string =>
-  page(`Invite to ${site}`, `<h1>Invite to ${escape(site)}</h1>
+export const invitePage = (site: string, inviter: string | null, registerUrl: string, uri: string, qrSvg: string): string =>
+  page(`Invite to ${site}`, `<link rel="alternate" href="${escape(uri)}">
+<h1>Invite to ${escape(site)}</h1>
 <p>You have been invited to chat${inviter ? ` with <strong>${escape(inviter)}</strong>` : ''} on <strong>${escape(site)}</strong>.</p>
 <p><a class="button" href="${escape(registerUrl)}">Register an account</a></p>
+<details><summary>Open this invite on another device</summary>
+<p>Scan this code with your phone's camera:</p><div class="qr" role="img" aria-label="QR code of this invite page">${qrSvg}</div></details>
 <p class="note">After registering you can sign in with any client this server supports.</p>`);
 
 /** An invalid, used or expired invite: still 200 (§6). */

@@ -1,7 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import QRCode from 'qrcode';
+import type { Logger } from '../../logger.js';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
+import type { Invite } from '../../core/model/invite.js';
 import { expiredPage, invitePage, registerPage, successPage } from './pages.js';
+
+/**
+ * The invite's URI in Prosody's forms (reference §3.5), with our domain and usernames: kept as an
+ * opaque string for the page's `Link` header; nothing here dereferences it.
+ */
+export function inviteUri(invite: Invite, domain: string, inviter: string | null): string {
+  if (invite.kind === 'contact' && inviter) return `xmpp:${inviter}@${domain}?roster;preauth=${invite.token};ibr=y`;
+  const who = invite.username ? `${invite.username}@${domain}` : domain;
+  return `xmpp:${who}?register;preauth=${invite.token}`;
+}
 
 /** The CORS headers Prosody's HTTP server puts on every answer of this route (reference §4). */
 function cors(req: FastifyRequest): Record<string, string> {
@@ -30,7 +44,7 @@ function keyOf(req: FastifyRequest): string | null {
 }
 
 /** `GET /invites_api` (reference/prosody-invites.md §4): an API key creates an account invite. */
-export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domain: string }) {
+export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domain: string; logger: Logger }) {
   const { core, domain } = deps;
   const html = (reply: FastifyReply, status: number, body: string) => reply.code(status).type('text/html; charset=utf-8').send(body);
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -42,7 +56,11 @@ export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domai
       const invite = await core.invites.valid(token);
       if (!invite) return html(reply, 200, expiredPage());
       const inviter = invite.inviterId === null ? null : (await core.users.findById(invite.inviterId))?.username ?? null;
-      return html(reply, 200, invitePage(domain, inviter, `register?t=${encodeURIComponent(invite.token)}`));
+      const uri = inviteUri(invite, domain, inviter);
+      reply.header('link', `<${uri}>; rel="alternate"`);
+      // The QR code moves this page to a phone (§6); drawn here as inline SVG, no external assets.
+      const qr = await QRCode.toString(`${deps.publicUrl()}/invite?${invite.token}`, { type: 'svg', margin: 1 });
+      return html(reply, 200, invitePage(domain, inviter, `register?t=${encodeURIComponent(invite.token)}`, uri, qr));
     });
 
     /** GET /register?t=<token> — the form (§7.1); a bad token goes back to the invite page. */
@@ -70,7 +88,12 @@ export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domai
       } catch (e) {
         const err = toChatError(e);
         if (err.code === 'TOKEN_EXPIRED') return reply.code(303).header('location', `invite?${encodeURIComponent(token)}`).send('');
-        if (err.code === 'INTERNAL') throw e;
+        if (err.code === 'INTERNAL') {
+          // §7.2 step 8: the page shows a short id that is logged with the real error.
+          const id = randomBytes(4).toString('hex');
+          deps.logger.error({ err: e, id }, 'registration failed');
+          return html(reply, 500, registerPage(domain, domain, token, { fixedUsername: invite.username, error: `An unknown error has occurred (${id})`, user: field('user') }));
+        }
         return html(reply, 200, registerPage(domain, domain, token, { fixedUsername: invite.username, error: err.message, user: field('user') }));
       }
     });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startNode, type TestNode } from '../../helpers/start-node.js';
 
 // reference/prosody-invites.md §6–§7: the invite page and web registration, over HTTP.
@@ -20,6 +20,9 @@ describe('GET /invite?<token>', () => {
     const html = await ok.text();
     expect(html).toContain('Invite to chat.example');
     expect(html).toContain(`register?t=${invite.token}`);
+    expect(ok.headers.get('link')).toBe(`<xmpp:chat.example?register;preauth=${invite.token}>; rel="alternate"`);
+    expect(html).toContain(`<link rel="alternate" href="xmpp:chat.example?register;preauth=${invite.token}">`);
+    expect(html).toMatch(/<div class="qr"[^>]*><svg[^>]*>/); // the QR code, inline
     for (const bad of ['', 'bogus']) {
       const res = await fetch(`${node.url}/invite?${bad}`);
       expect(res.status).toBe(200);
@@ -30,7 +33,12 @@ describe('GET /invite?<token>', () => {
   it('names the inviter when there is one', async () => {
     const inviter = await node.server.core.users.register({ username: 'host', password: 'pw' });
     const invite = await node.server.core.invites.createAccount({ inviterId: inviter.id });
-    expect(await (await fetch(`${node.url}/invite?${invite.token}`)).text()).toContain('with <strong>host</strong>');
+    const res = await fetch(`${node.url}/invite?${invite.token}`);
+    expect(await res.text()).toContain('with <strong>host</strong>');
+    const contact = await node.server.core.invites.createContact(inviter.id);
+    expect((await fetch(`${node.url}/invite?${contact.token}`)).headers.get('link')).toBe(`<xmpp:host@chat.example?roster;preauth=${contact.token};ibr=y>; rel="alternate"`);
+    const fixed = await node.server.core.invites.createAccount({ username: 'zed' });
+    expect((await fetch(`${node.url}/invite?${fixed.token}`)).headers.get('link')).toBe(`<xmpp:zed@chat.example?register;preauth=${fixed.token}>; rel="alternate"`);
   });
 });
 
@@ -87,5 +95,20 @@ describe('/register', () => {
     const { token } = await node.server.core.invites.createAccount({ roles: ['prosody:admin'] });
     await form({ user: 'boss', password: 'long password', token });
     expect((await node.server.core.users.findByUsername('boss'))?.isOperator).toBe(true);
+  });
+
+  it('shows "An unknown error has occurred (<id>)" when the account cannot be created, and keeps the invite', async () => {
+    const { token } = await node.server.core.invites.createAccount();
+    const spy = vi.spyOn(node.server.core.invites, 'register').mockRejectedValueOnce(new Error('disk on fire'));
+    try {
+      const res = await form({ user: 'unlucky', password: 'a long password', token });
+      expect(res.status).toBe(500);
+      const body = await res.text();
+      expect(body).toMatch(/An unknown error has occurred \([0-9a-f]{8}\)/);
+      expect(body).not.toContain('disk on fire');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await node.server.core.invites.valid(token)).not.toBeNull();
   });
 });
