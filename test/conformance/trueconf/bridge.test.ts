@@ -1,30 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NO_RATE_LIMITS, startNode, testSettings, type TestNode } from '../../helpers/start-node.js';
+import { describe, expect, it } from 'vitest';
+import { NO_RATE_LIMITS, testSettings } from '../../helpers/start-node.js';
 import { eventually } from '../../helpers/wait.js';
 import {
   fetchToken, serverInfo, TrueConfBot, TrueConfError, validateAuth, validateEvent, validateServerInfo, validateTokenLocally, validateTokenResponse,
 } from './client.js';
-import { barrier, botPool, createAccount, payloadsOf, RawSocket, signToken, textsOf, uniqueName, type Account } from './harness.js';
+import { barrier, createAccount, payloadsOf, RawSocket, signToken, textsOf, uniqueName, useBridgeNode, type Account } from './harness.js';
 
 // reference/trueconf.md §0, §1, §2.1, §6.1 and §7.1: the token endpoint, the server-info probes,
 // and the bot socket up to and including auth and the unread replay, against a node on port 0.
 const DOMAIN = 'example.test';
 const TOKEN_PATH = '/bridge/api/client/v1/oauth/token';
-let node: TestNode;
-const bots = botPool(() => node);
+const bridge = useBridgeNode({ env: { PARLEY_DOMAIN: DOMAIN } });
+const { bots } = bridge;
 
-beforeAll(async () => {
-  node = await startNode({ env: { PARLEY_DOMAIN: DOMAIN } });
-});
-afterAll(() => node?.stop());
-afterEach(async () => {
-  expect(await bots.closeAll()).toEqual([]);
-});
-
-const account = (prefix: string, displayName?: string): Promise<Account> => createAccount(node, uniqueName(prefix), displayName);
+const account = (prefix: string, displayName?: string): Promise<Account> => createAccount(bridge.node, uniqueName(prefix), displayName);
 
 function postToken(payload: string, contentType = 'application/json') {
-  return node.server.app.inject({ method: 'POST', url: TOKEN_PATH, headers: { 'content-type': contentType }, payload });
+  return bridge.node.server.app.inject({ method: 'POST', url: TOKEN_PATH, headers: { 'content-type': contentType }, payload });
 }
 const grant = (over: Record<string, unknown>) => ({ client_id: 'chat_bot', grant_type: 'password', ...over });
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -71,7 +63,7 @@ describe('POST /bridge/api/client/v1/oauth/token', () => {
     }
     expect(unknown.body).toBe(wrong.body);
     // The python-like client turns it into its typed error.
-    await expect(fetchToken(node.url, bot.username, 'Wr0ng-password!')).rejects.toMatchObject({ name: 'OAuthError', status: 400, error: 'invalid_grant' });
+    await expect(fetchToken(bridge.node.url, bot.username, 'Wr0ng-password!')).rejects.toMatchObject({ name: 'OAuthError', status: 400, error: 'invalid_grant' });
   });
 
   it('answers a client_id other than chat_bot with invalid_client', async () => {
@@ -110,7 +102,7 @@ describe('POST /bridge/api/client/v1/oauth/token', () => {
   });
 
   it('answers a CORS preflight', async () => {
-    const res = await node.server.app.inject({
+    const res = await bridge.node.server.app.inject({
       method: 'OPTIONS', url: TOKEN_PATH,
       headers: { origin: 'https://bots.example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
@@ -124,17 +116,17 @@ describe('POST /bridge/api/client/v1/oauth/token', () => {
 
 describe('server info (§7.1)', () => {
   it('GET /api/v4/server reports a 5.5.x version the python client accepts and the domain', async () => {
-    const res = await node.server.app.inject({ method: 'GET', url: '/api/v4/server' });
+    const res = await bridge.node.server.app.inject({ method: 'GET', url: '/api/v4/server' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const info = validateServerInfo(res.json());
     expect(info.product.display_name).toBe(DOMAIN);
     expect(info.product.version).toMatch(/^5\.5\.\d+(\.\d+)?$/);
-    expect((await serverInfo(node.url)).product.display_name).toBe(DOMAIN);
+    expect((await serverInfo(bridge.node.url)).product.display_name).toBe(DOMAIN);
   });
 
   it('GET /api/v4/endpoints/connects answers JSON with a connects array', async () => {
-    const res = await node.server.app.inject({ method: 'GET', url: '/api/v4/endpoints/connects' });
+    const res = await bridge.node.server.app.inject({ method: 'GET', url: '/api/v4/endpoints/connects' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const body = res.json() as { connects: unknown };
@@ -146,22 +138,22 @@ describe('server info (§7.1)', () => {
 describe('socket handshake (§0, §1.4)', () => {
   it.each(['/websocket/chat_bot', '/websocket/chat_bot/'])('serves the bot socket at %s', async (path) => {
     const acc = await account('pathbot');
-    const bot = bots.track(await TrueConfBot.connect(node.wsUrl, (await fetchToken(node.url, acc.username, acc.password)).access_token, { path }));
+    const bot = bots.track(await TrueConfBot.connect(bridge.node.wsUrl, (await fetchToken(bridge.node.url, acc.username, acc.password)).access_token, { path }));
     expect(bot.meId).toBe(acc.trueconfId);
   });
 
   it('selects json.v1 when it is offered', async () => {
-    const raw = await RawSocket.open(node, '/websocket/chat_bot/', 'json.v1');
+    const raw = await RawSocket.open(bridge.node, '/websocket/chat_bot/', 'json.v1');
     expect(raw.socket.ws.protocol).toBe('json.v1');
     await raw.close();
     // Node's ws client aborts the handshake when an offered protocol is not selected.
     const acc = await account('jsonv1bot');
-    const bot = bots.track(await TrueConfBot.connect(node.wsUrl, (await fetchToken(node.url, acc.username, acc.password)).access_token, { subprotocol: 'json.v1', path: '/websocket/chat_bot/' }));
+    const bot = bots.track(await TrueConfBot.connect(bridge.node.wsUrl, (await fetchToken(bridge.node.url, acc.username, acc.password)).access_token, { subprotocol: 'json.v1', path: '/websocket/chat_bot/' }));
     expect(bot.meId).toBe(acc.trueconfId);
   });
 
   it('accepts a handshake that offers no subprotocol', async () => {
-    const raw = await RawSocket.open(node);
+    const raw = await RawSocket.open(bridge.node);
     expect(raw.socket.ws.protocol).toBe('');
     const { response } = await raw.request(1, 'getChats');
     expect(response.payload).toMatchObject({ errorCode: 200 });
@@ -172,13 +164,13 @@ describe('socket handshake (§0, §1.4)', () => {
 describe('auth (§1.5, §2.1)', () => {
   it('answers every request before auth with errorCode 200 on its id and keeps the socket open', async () => {
     const acc = await account('gatebot');
-    const raw = await RawSocket.open(node);
+    const raw = await RawSocket.open(bridge.node);
     for (const [id, method, payload] of [[7, 'getChats', {}], [8, 'sendMessage', { chatId: '1', content: { text: 'x', parseMode: 'text' } }], [4294967295, 'noSuchMethod', {}]] as const) {
       const { response, before } = await raw.request(id, method, payload);
       expect(before).toEqual([]);
       expect(response).toMatchObject({ type: 2, id, payload: { errorCode: 200 } });
     }
-    const { access_token } = await fetchToken(node.url, acc.username, acc.password);
+    const { access_token } = await fetchToken(bridge.node.url, acc.username, acc.password);
     const { response } = await raw.request(9, 'auth', { token: access_token, tokenType: 'JWT', receiveUnread: false });
     expect(validateAuth(response.payload).userId.split('/')[0]).toBe(acc.trueconfId);
     await raw.close();
@@ -200,10 +192,10 @@ describe('auth (§1.5, §2.1)', () => {
     const tokens = [
       'not-a-jwt',
       await signToken('another-secret-another-secret-another!', acc.trueconfId, inAnHour),
-      await signToken(node.config.secrets.trueconfJwt, `nobody@${DOMAIN}`, inAnHour),
+      await signToken(bridge.node.config.secrets.trueconfJwt, `nobody@${DOMAIN}`, inAnHour),
     ];
     for (const token of tokens) {
-      const error = await TrueConfBot.connect(node.wsUrl, token).catch((e: unknown) => e);
+      const error = await TrueConfBot.connect(bridge.node.wsUrl, token).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TrueConfError);
       expect(error).toMatchObject({ method: 'auth', errorCode: 201 });
     }
@@ -211,10 +203,10 @@ describe('auth (§1.5, §2.1)', () => {
 
   it('keeps a socket whose auth failed open and unauthenticated, and lets it auth again', async () => {
     const acc = await account('retrybot');
-    const raw = await RawSocket.open(node);
+    const raw = await RawSocket.open(bridge.node);
     expect((await raw.request(1, 'auth', { token: 'nope', tokenType: 'JWT', receiveUnread: false })).response.payload).toMatchObject({ errorCode: 201 });
     expect((await raw.request(2, 'getChats')).response.payload).toMatchObject({ errorCode: 200 });
-    const { access_token } = await fetchToken(node.url, acc.username, acc.password);
+    const { access_token } = await fetchToken(bridge.node.url, acc.username, acc.password);
     const { response } = await raw.request(3, 'auth', { token: access_token, tokenType: 'JWT', receiveUnread: false });
     expect(validateAuth(response.payload).userId).toMatch(new RegExp(`^${acc.trueconfId}(/|$)`));
     await raw.close();
@@ -222,8 +214,8 @@ describe('auth (§1.5, §2.1)', () => {
 
   it('answers a tokenType other than JWT with 204', async () => {
     const acc = await account('typebot');
-    const { access_token } = await fetchToken(node.url, acc.username, acc.password);
-    const raw = await RawSocket.open(node);
+    const { access_token } = await fetchToken(bridge.node.url, acc.username, acc.password);
+    const raw = await RawSocket.open(bridge.node);
     const { response } = await raw.request(1, 'auth', { token: access_token, tokenType: 'Bearer', receiveUnread: false });
     expect(response.payload).toMatchObject({ errorCode: 204 });
     expect((await raw.request(2, 'getChats')).response.payload).toMatchObject({ errorCode: 200 });
@@ -232,21 +224,21 @@ describe('auth (§1.5, §2.1)', () => {
 
   it('answers a disabled user with 202', async () => {
     const acc = await account('offbot');
-    const { access_token } = await fetchToken(node.url, acc.username, acc.password);
-    await node.server.core.users.setDisabled(acc.user.id, true);
-    await expect(TrueConfBot.connect(node.wsUrl, access_token)).rejects.toMatchObject({ method: 'auth', errorCode: 202 });
+    const { access_token } = await fetchToken(bridge.node.url, acc.username, acc.password);
+    await bridge.node.server.core.users.setDisabled(acc.user.id, true);
+    await expect(TrueConfBot.connect(bridge.node.wsUrl, access_token)).rejects.toMatchObject({ method: 'auth', errorCode: 202 });
   });
 
   it('answers an expired token with 203', async () => {
     const acc = await account('oldbot');
-    const token = await signToken(node.config.secrets.trueconfJwt, acc.trueconfId, now() - 3600);
-    await expect(TrueConfBot.connect(node.wsUrl, token)).rejects.toMatchObject({ method: 'auth', errorCode: 203 });
+    const token = await signToken(bridge.node.config.secrets.trueconfJwt, acc.trueconfId, now() - 3600);
+    await expect(TrueConfBot.connect(bridge.node.wsUrl, token)).rejects.toMatchObject({ method: 'auth', errorCode: 203 });
   });
 
   it('answers requests with 203 once the token has expired after auth', async () => {
     const acc = await account('expiringbot');
-    const token = await signToken(node.config.secrets.trueconfJwt, acc.trueconfId, now() + 2);
-    const bot = bots.track(await TrueConfBot.connect(node.wsUrl, token));
+    const token = await signToken(bridge.node.config.secrets.trueconfJwt, acc.trueconfId, now() + 2);
+    const bot = bots.track(await TrueConfBot.connect(bridge.node.wsUrl, token));
     await eventually(async () => {
       await expect(bot.request('getChats')).rejects.toMatchObject({ method: 'getChats', errorCode: 203 });
     }, 6000, 200);
@@ -271,8 +263,8 @@ describe('auth (§1.5, §2.1)', () => {
 describe('acknowledgements (§1.3)', () => {
   it('never answers an acknowledgement, with or without payload, known id or not', async () => {
     const acc = await account('ackbot');
-    const { access_token } = await fetchToken(node.url, acc.username, acc.password);
-    const raw = await RawSocket.open(node);
+    const { access_token } = await fetchToken(bridge.node.url, acc.username, acc.password);
+    const raw = await RawSocket.open(bridge.node);
     await raw.request(1, 'auth', { token: access_token, tokenType: 'JWT', receiveUnread: false });
     const pushed = await raw.next();
     expect(pushed).toMatchObject({ type: 1, method: 'getFileUploadLimits' });
@@ -295,7 +287,7 @@ describe('receiveUnread (§2.1)', () => {
     const bot = await account('unreadbot');
     const alice = await account('alice');
     const carol = await account('carol');
-    const { core } = node.server;
+    const { core } = bridge.node.server;
     const withAlice = await core.conversations.openDirect(alice.principal, bot.user.id);
     const withCarol = await core.conversations.openDirect(carol.principal, bot.user.id);
     return { bot, alice, carol, withAlice, withCarol, core };
@@ -336,8 +328,8 @@ describe('receiveUnread (§2.1)', () => {
     const { bot, alice, withAlice, core } = await cast();
     await core.messages.send(alice.principal, { conversationId: withAlice.id, text: 'n1' });
     await core.messages.send(alice.principal, { conversationId: withAlice.id, text: 'n2' });
-    const { access_token } = await fetchToken(node.url, bot.username, bot.password);
-    const raw = await RawSocket.open(node);
+    const { access_token } = await fetchToken(bridge.node.url, bot.username, bot.password);
+    const raw = await RawSocket.open(bridge.node);
     await raw.request(1, 'auth', { token: access_token, tokenType: 'JWT', receiveUnread: true });
     const { before } = await raw.request(2, 'getChats'); // read, never acknowledged
     expect(before.filter((f) => f.type === 1 && f.method === 'sendMessage')).toHaveLength(2);
@@ -361,21 +353,14 @@ describe('receiveUnread (§2.1)', () => {
   });
 
   describe('with trueconf.unread_cap = 3', () => {
-    let capped: TestNode;
-    const cappedBots = botPool(() => capped);
-    beforeAll(async () => {
-      capped = await startNode({ env: { PARLEY_DOMAIN: DOMAIN }, settings: testSettings(`[trueconf]\nunread_cap = 3\n${NO_RATE_LIMITS}`) });
-    });
-    afterAll(() => capped?.stop());
-    afterEach(async () => {
-      expect(await cappedBots.closeAll()).toEqual([]);
-    });
+    const cappedBridge = useBridgeNode({ env: { PARLEY_DOMAIN: DOMAIN }, settings: testSettings(`[trueconf]\nunread_cap = 3\n${NO_RATE_LIMITS}`) });
+    const cappedBots = cappedBridge.bots;
 
     it('replays only the newest 3, still oldest first', async () => {
-      const bot = await createAccount(capped, 'cappedbot');
-      const alice = await createAccount(capped, 'alice');
-      const chat = await capped.server.core.conversations.openDirect(alice.principal, bot.user.id);
-      for (const text of ['m1', 'm2', 'm3', 'm4', 'm5']) await capped.server.core.messages.send(alice.principal, { conversationId: chat.id, text });
+      const bot = await createAccount(cappedBridge.node, 'cappedbot');
+      const alice = await createAccount(cappedBridge.node, 'alice');
+      const chat = await cappedBridge.node.server.core.conversations.openDirect(alice.principal, bot.user.id);
+      for (const text of ['m1', 'm2', 'm3', 'm4', 'm5']) await cappedBridge.node.server.core.messages.send(alice.principal, { conversationId: chat.id, text });
       const b = await cappedBots.connect(bot, { receiveUnread: true });
       await barrier(b);
       expect(textsOf(b)).toEqual(['m3', 'm4', 'm5']);

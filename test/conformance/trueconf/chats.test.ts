@@ -1,24 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, type TestNode } from '../../helpers/start-node.js';
+import { describe, expect, it } from 'vitest';
 import { fetchToken, type TrueConfBot } from './client.js';
-import { barrier, botPool, createAccount, eventWhere, payloadsOf, RawSocket, uniqueName, type Account } from './harness.js';
+import { barrier, createAccount, eventWhere, payloadsOf, RawSocket, uniqueName, useBridgeNode, type Account } from './harness.js';
 import type { Envelope } from './models.js';
 
 // reference/trueconf.md §2.2, §2.3, §2.5 and §3: the bot's methods and the events they cause,
 // through the python-like conformance client against a node on port 0.
 const DOMAIN = 'example.test';
-let node: TestNode;
-const bots = botPool(() => node);
+const bridge = useBridgeNode({ env: { PARLEY_DOMAIN: DOMAIN } });
+const { bots } = bridge;
 
-beforeAll(async () => {
-  node = await startNode({ env: { PARLEY_DOMAIN: DOMAIN } });
-});
-afterAll(() => node?.stop());
-afterEach(async () => {
-  expect(await bots.closeAll()).toEqual([]);
-});
-
-const account = (prefix: string, displayName?: string): Promise<Account> => createAccount(node, uniqueName(prefix), displayName);
+const account = (prefix: string, displayName?: string): Promise<Account> => createAccount(bridge.node, uniqueName(prefix), displayName);
 const textOf = (m: Envelope): unknown => m.content['text'];
 const textsOf = (messages: readonly Envelope[] | undefined): unknown[] => (messages ?? []).map(textOf);
 
@@ -145,7 +136,7 @@ describe('getChatHistory (§2.2)', () => {
   it('pages backwards from an inclusive fromMessageId, newest first, as in the reference example', async () => {
     const me = await account('histbot');
     const alice = await account('alice');
-    const { core } = node.server;
+    const { core } = bridge.node.server;
     const chat = await core.conversations.openDirect(alice.principal, me.user.id);
     for (let i = 1; i <= 25; i++) await core.messages.send(alice.principal, { conversationId: chat.id, text: `m${i}` });
     const bot = await bots.connect(me);
@@ -172,8 +163,8 @@ describe('getChatHistory (§2.2)', () => {
     const me = await account('histbot');
     const alice = await account('alice');
     const carol = await account('carol');
-    const elsewhere = await node.server.core.conversations.openDirect(alice.principal, carol.user.id);
-    await node.server.core.messages.send(alice.principal, { conversationId: elsewhere.id, text: 'private' });
+    const elsewhere = await bridge.node.server.core.conversations.openDirect(alice.principal, carol.user.id);
+    await bridge.node.server.core.messages.send(alice.principal, { conversationId: elsewhere.id, text: 'private' });
     const bot = await bots.connect(me);
     await expect(bot.request('getChatHistory', { chatId: '987654321', count: 10, fromMessageId: null })).rejects.toMatchObject({ errorCode: 304 });
     await expect(bot.request('getChatHistory', { chatId: String(elsewhere.id), count: 10, fromMessageId: null })).rejects.toMatchObject({ errorCode: 305 });
@@ -229,8 +220,8 @@ describe('P2P and group chats (§2.3)', () => {
     expect(await bot.request('getChats', { count: 10, page: 5 })).toEqual([]);
 
     // The payload itself is the array, not {chats: [...]}.
-    const raw = await RawSocket.open(node);
-    await raw.request(1, 'auth', { token: (await fetchToken(node.url, me.username, me.password)).access_token, tokenType: 'JWT', receiveUnread: false });
+    const raw = await RawSocket.open(bridge.node);
+    await raw.request(1, 'auth', { token: (await fetchToken(bridge.node.url, me.username, me.password)).access_token, tokenType: 'JWT', receiveUnread: false });
     const { response } = await raw.request(2, 'getChats', { count: 10, page: 1 });
     expect(Array.isArray(response.payload)).toBe(true);
     await raw.close();

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toConversationId } from '../../../src/core/model/ids.js';
-import { NO_RATE_LIMITS, startNode, testSettings, type TestNode } from '../../helpers/start-node.js';
+import { NO_RATE_LIMITS, testSettings } from '../../helpers/start-node.js';
 import { fetchToken, uploadFile, type Frame, type TrueConfBot } from './client.js';
-import { barrier, botPool, createAccount, eventWhere, payloadsOf, RawSocket, textsOf, uniqueName, type Account } from './harness.js';
+import { barrier, createAccount, eventWhere, payloadsOf, RawSocket, textsOf, uniqueName, useBridgeNode, type Account } from './harness.js';
 
 // Issue #4 acceptance, the gaps left by the other TrueConf conformance suites: error codes 103,
 // 300, 302, 305 (unknown users), 307 and 308 (file ids), case-sensitive method names, socket
@@ -11,19 +11,13 @@ import { barrier, botPool, createAccount, eventWhere, payloadsOf, RawSocket, tex
 // reply, message permissions (303), and the default receiveUnread cap of 1000
 // (reference/trueconf.md §1, §2, §3, §5).
 const DOMAIN = 'example.test';
-let node: TestNode;
-const bots = botPool(() => node);
-
-beforeAll(async () => {
-  node = await startNode({ env: { PARLEY_DOMAIN: DOMAIN } });
-});
-afterAll(() => node?.stop());
-afterEach(async () => {
+const bridge = useBridgeNode({ env: { PARLEY_DOMAIN: DOMAIN } });
+const { bots } = bridge;
+afterEach(() => {
   vi.restoreAllMocks();
-  expect(await bots.closeAll()).toEqual([]);
 });
 
-const account = (prefix: string, displayName?: string): Promise<Account> => createAccount(node, uniqueName(prefix), displayName);
+const account = (prefix: string, displayName?: string): Promise<Account> => createAccount(bridge.node, uniqueName(prefix), displayName);
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** A group the bot owns, with `members` added through addChatParticipant. */
@@ -35,8 +29,8 @@ async function groupOf(bot: TrueConfBot, title: string, ...members: Account[]): 
 
 /** A raw socket authenticated as `who`, its getFileUploadLimits push already read. */
 async function rawAuthed(who: Account): Promise<RawSocket> {
-  const raw = await RawSocket.open(node);
-  const { access_token } = await fetchToken(node.url, who.username, who.password);
+  const raw = await RawSocket.open(bridge.node);
+  const { access_token } = await fetchToken(bridge.node.url, who.username, who.password);
   await raw.request(1, 'auth', { token: access_token, tokenType: 'JWT', receiveUnread: false });
   expect(await raw.next()).toMatchObject({ type: 1, method: 'getFileUploadLimits' });
   return raw;
@@ -64,13 +58,13 @@ describe('errorCode 103: malformed requests (§1.1, §5)', () => {
 
   it('answers each malformed frame with 103 on its id, before and after auth, and the socket stays usable', async () => {
     const acc = await account('malbot');
-    const raw = await RawSocket.open(node);
+    const raw = await RawSocket.open(bridge.node);
     for (const [, frame] of malformed) {
       const { response, before } = await sendRaw(raw, frame, frame['id'] as number);
       expect(before).toEqual([]);
       expect(response).toMatchObject({ type: 2, id: frame['id'], payload: { errorCode: 103 } });
     }
-    const { access_token } = await fetchToken(node.url, acc.username, acc.password);
+    const { access_token } = await fetchToken(bridge.node.url, acc.username, acc.password);
     await raw.request(1, 'auth', { token: access_token, tokenType: 'JWT', receiveUnread: false });
     for (const [, frame] of malformed) {
       const id = (frame['id'] as number) + 100;
@@ -95,7 +89,7 @@ describe('errorCode 103: malformed requests (§1.1, §5)', () => {
 
   it('closes the socket with 1007 on a frame that is not a JSON object', async () => {
     for (const text of ['not json at all', '[1,2,3]', '"auth"', 'null']) {
-      const raw = await RawSocket.open(node);
+      const raw = await RawSocket.open(bridge.node);
       raw.socket.send(text);
       expect((await raw.socket.closed).code).toBe(1007);
     }
@@ -119,7 +113,7 @@ describe('errorCode 300: internal failures (§5)', () => {
     const bot = await bots.connect(me);
     const { chatId } = await bot.request('createGroupChat', { title: 'Fragile' });
     const sent = await bot.sendMessage(chatId, 'still here', 'text');
-    vi.spyOn(node.server.core.messages, 'get').mockRejectedValueOnce(new Error('disk on fire at /var/lib/secret'));
+    vi.spyOn(bridge.node.server.core.messages, 'get').mockRejectedValueOnce(new Error('disk on fire at /var/lib/secret'));
     const error = await bot.request('getMessageById', { messageId: sent.messageId }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TrueConfError', method: 'getMessageById', errorCode: 300, errorDescription: 'Internal server error' });
     expect((await bot.request('getMessageById', { messageId: sent.messageId })).content).toEqual({ text: 'still here', parseMode: 'text' });
@@ -133,7 +127,7 @@ describe('errorCode 302: access denied (§5)', () => {
     const al = await bots.connect(alice);
     const chatId = await groupOf(bot, 'Moderated', alice);
     await al.sendMessage(chatId, 'before the ban', 'text');
-    await node.server.core.moderation.ban(me.principal, alice.user.id, toConversationId(Number(chatId)), 'spam', null);
+    await bridge.node.server.core.moderation.ban(me.principal, alice.user.id, toConversationId(Number(chatId)), 'spam', null);
     await expect(al.sendMessage(chatId, 'after the ban', 'text')).rejects.toMatchObject({ method: 'sendMessage', errorCode: 302, errorDescription: 'spam' });
     await expect(al.request('getChatHistory', { chatId, count: 10, fromMessageId: null })).rejects.toMatchObject({ errorCode: 302 });
     // The owner still reads the chat, without the refused message.
@@ -144,9 +138,9 @@ describe('errorCode 302: access denied (§5)', () => {
     const [me, alice, carol] = [await account('blockbot'), await account('alice'), await account('carol')];
     const bot = await bots.connect(me);
     const { chatId } = await bot.request('createP2PChat', { userId: alice.trueconfId });
-    await node.server.core.moderation.relate(alice.principal, me.user.id, 'block');
+    await bridge.node.server.core.moderation.relate(alice.principal, me.user.id, 'block');
     await expect(bot.sendMessage(chatId, 'hello?', 'text')).rejects.toMatchObject({ method: 'sendMessage', errorCode: 302 });
-    await node.server.core.moderation.relate(me.principal, carol.user.id, 'block');
+    await bridge.node.server.core.moderation.relate(me.principal, carol.user.id, 'block');
     await expect(bot.request('createP2PChat', { userId: carol.trueconfId })).rejects.toMatchObject({ method: 'createP2PChat', errorCode: 302 });
   });
 });
@@ -218,7 +212,7 @@ describe('errorCode 307: text limits and malformed content (§2.2, §5)', () => 
 describe('file progress and file errors (§2.4, §3)', () => {
   async function sentFile(bot: TrueConfBot, chatId: string, name: string, text: string) {
     const { uploadTaskId } = await bot.request('uploadFile', { fileSize: bytes(text).length, fileName: name });
-    const temporalFileId = await uploadFile(node.url, uploadTaskId, name, bytes(text), 'text/plain');
+    const temporalFileId = await uploadFile(bridge.node.url, uploadTaskId, name, bytes(text), 'text/plain');
     return bot.request('sendFile', { chatId, content: { temporalFileId } });
   }
 
@@ -258,7 +252,7 @@ describe('file progress and file errors (§2.4, §3)', () => {
     const { chatId } = await bot.request('createP2PChat', { userId: alice.trueconfId });
     const question = await al.sendMessage(chatId, 'send me the file', 'text');
     const { uploadTaskId } = await bot.request('uploadFile', { fileSize: 4, fileName: 'r.txt' });
-    const temporalFileId = await uploadFile(node.url, uploadTaskId, 'r.txt', bytes('data'), 'text/plain');
+    const temporalFileId = await uploadFile(bridge.node.url, uploadTaskId, 'r.txt', bytes('data'), 'text/plain');
     const sent = await bot.request('sendFile', { chatId, content: { temporalFileId, caption: { text: 'here it is', parseMode: 'markdown' } }, replyMessageId: question.messageId });
     expect(sent).toMatchObject({ chatId, fileId: expect.any(String), captionMessageId: expect.any(String) });
     const file = await eventWhere(al, 'sendMessage', (p) => p.messageId === sent.messageId);
@@ -273,37 +267,30 @@ describe('file progress and file errors (§2.4, §3)', () => {
     const pushed = await bot.nextEvent('getFileUploadLimits');
     const answered = await bot.request('getFileUploadLimits', {});
     expect(answered).toEqual(pushed.payload);
-    expect(answered).toEqual({ maxSize: node.config.files.maxSize, extensions: null });
+    expect(answered).toEqual({ maxSize: bridge.node.config.files.maxSize, extensions: null });
   });
 });
 
 describe('with files.max_size = 16 (§2.4, §3)', () => {
-  let small: TestNode;
-  const smallBots = botPool(() => small);
-  beforeAll(async () => {
-    small = await startNode({ env: { PARLEY_DOMAIN: DOMAIN }, settings: testSettings(`[files]\nmax_size = 16\n${NO_RATE_LIMITS}`) });
-  });
-  afterAll(() => small?.stop());
-  afterEach(async () => {
-    expect(await smallBots.closeAll()).toEqual([]);
-  });
+  const smallBridge = useBridgeNode({ env: { PARLEY_DOMAIN: DOMAIN }, settings: testSettings(`[files]\nmax_size = 16\n${NO_RATE_LIMITS}`) });
+  const smallBots = smallBridge.bots;
 
   it('pushes and answers maxSize 16, accepts 16 bytes and answers 310 beyond it or for an invalid size', async () => {
-    const bot = await smallBots.connect(await createAccount(small, uniqueName('smallbot')));
+    const bot = await smallBots.connect(await createAccount(smallBridge.node, uniqueName('smallbot')));
     expect((await bot.nextEvent('getFileUploadLimits')).payload).toEqual({ maxSize: 16, extensions: null });
     expect(await bot.request('getFileUploadLimits', {})).toEqual({ maxSize: 16, extensions: null });
     for (const payload of [{ fileSize: 17, fileName: 'a.txt' }, { fileSize: -1, fileName: 'a.txt' }, { fileSize: 1.5, fileName: 'a.txt' }, { fileName: 'a.txt' }]) {
       await expect(bot.request('uploadFile', payload)).rejects.toMatchObject({ method: 'uploadFile', errorCode: 310 });
     }
     const { uploadTaskId } = await bot.request('uploadFile', { fileSize: 16, fileName: 'a.txt' });
-    expect(await uploadFile(small.url, uploadTaskId, 'a.txt', bytes('0123456789abcdef'), 'text/plain')).toEqual(expect.any(String));
+    expect(await uploadFile(smallBridge.node.url, uploadTaskId, 'a.txt', bytes('0123456789abcdef'), 'text/plain')).toEqual(expect.any(String));
   });
 });
 
 describe('receiveUnread default cap (§2.1)', () => {
   it('replays the newest 1000 of 1001 unread messages, oldest first', async () => {
     const [me, alice] = [await account('thousandbot'), await account('alice')];
-    const { core } = node.server;
+    const { core } = bridge.node.server;
     const chat = await core.conversations.openDirect(alice.principal, me.user.id);
     for (let i = 1; i <= 1001; i++) await core.messages.send(alice.principal, { conversationId: chat.id, text: `u${i}` });
     const bot = await bots.connect(me, { receiveUnread: true });
