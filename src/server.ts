@@ -13,9 +13,11 @@ import { createCore, type Core } from './core/core.js';
 import type { Bus } from './core/ports/bus.js';
 import { systemClock } from './core/ports/clock.js';
 import { HEARTBEAT_INTERVAL_MS } from './core/services/presence-service.js';
+import { UNSENT_SWEEP_INTERVAL_MS } from './core/services/file-service.js';
 import type { PasswordHasher } from './core/ports/password-hasher.js';
 import type { Store } from './core/ports/store.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import { createHub, type Hub } from './hub/hub.js';
 import { buildApp } from './http/app.js';
 import { createChatcliProtocol } from './protocols/chatcli/index.js';
 import { createConnorProtocol } from './protocols/connor/index.js';
@@ -29,6 +31,8 @@ export interface ParleyServer {
   readonly core: Core;
   readonly app: FastifyInstance;
   readonly gateway: Gateway;
+  /** Every live session of this node, whatever its listener and door. */
+  readonly hub: Hub;
   readonly logger: PinoLogger;
   /** Base URL of the main listener, e.g. http://127.0.0.1:8080 (the real port when 0 was asked). */
   readonly url: string;
@@ -82,6 +86,7 @@ export function buildCore(config: Config, parts: { store: Store; bus: Bus; logge
     mailer,
     limiter: createTokenBucketRateLimiter(config.rateLimits, systemClock),
     fileLimits: { maxSize: config.files.maxSize, extensions: null },
+    fileUploads: { maxConcurrent: config.files.maxConcurrentUploads, maxQueued: 16 * config.files.maxConcurrentUploads, unsentRetentionMs: config.files.unsentRetentionHours * 3_600_000 },
     registration: config.server.registration,
   });
   return { core, mailer };
@@ -102,6 +107,10 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     const heartbeat = setInterval(() => void core.presence.heartbeat().catch((err: unknown) => logger.warn({ err }, 'heartbeat failed')), HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
     cleanup.push(async () => clearInterval(heartbeat), () => core.presence.disconnectNode());
+    // Issue 8: every node deletes uploads never sent; the sweep is a conditional DELETE, so nodes may overlap.
+    const unsentSweep = setInterval(() => void core.files.sweepUnsent().catch((err: unknown) => logger.warn({ err }, 'unsent-upload sweep failed')), UNSENT_SWEEP_INTERVAL_MS);
+    unsentSweep.unref();
+    cleanup.push(async () => clearInterval(unsentSweep));
 
     let publicUrl = config.server.publicUrl;
     const protocols = [
@@ -118,14 +127,23 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         pingIntervalMs: config.trueconf.pingIntervalMs,
         pongTimeoutMs: config.trueconf.pongTimeoutMs,
         publicUrl: () => publicUrl,
+        uploadSpoolDir: `${config.server.dataDir}/upload-spool`,
       }),
     ];
     const app = await buildApp({ protocols, logger });
+    // One hub for both listeners: every session of this node, whatever its door.
+    const hub = createHub({ logger, maxBufferedBytes: config.gateway.maxBufferedBytes, authTimeoutMs: config.gateway.authTimeoutMs });
+    const unsubscribe = core.events.subscribe((event) => hub.deliver(event));
+    const stopPoll = pollAccessEvents(core, hub, config.gateway.accessPollMs, logger);
+    cleanup.push(async () => {
+      stopPoll();
+      unsubscribe();
+      hub.stop();
+    });
     const gatewayFor = (listener: ListenerName) => createGateway({
-      core,
+      hub,
       logger,
       routes: protocols.flatMap((p) => p.sockets ?? []).filter((r) => (r.listener ?? 'main') === listener),
-      maxBufferedBytes: config.gateway.maxBufferedBytes,
       pingIntervalMs: config.gateway.pingIntervalMs,
     });
     const gateway = gatewayFor('main');
@@ -150,6 +168,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       core,
       app,
       gateway,
+      hub,
       logger,
       url,
       chatcliUrl: urlOf(chatcliServer, 'ws'),
@@ -159,6 +178,24 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     await runCleanup();
     throw e;
   }
+}
+
+/**
+ * Read the database feed of account and ban changes on a timer and hand new ones to the hub:
+ * it carries changes the bus cannot (a CLI command on SQLite). Returns the function that stops it.
+ */
+function pollAccessEvents(core: Core, hub: Hub, intervalMs: number, logger: PinoLogger): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    core.accessEvents.poll()
+      .then((events) => { for (const event of events) hub.deliver(event); })
+      .catch((err: unknown) => logger.warn({ err }, 'access-event poll failed'))
+      .finally(() => { running = false; });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** scheme://host:port of a listening server (the real port when 0 was asked). */

@@ -5,7 +5,11 @@ import { ChatError } from '../core/errors.js';
 export interface HmacJwt {
   /** Sign `claims` with HS256; `exp` = now + ttlSeconds; `iss` when the signer has one. */
   sign(claims: Record<string, unknown>, ttlSeconds: number): Promise<string>;
-  /** Verify signature (HS256/384/512 only) and expiry (with leeway); throws ChatError INVALID_TOKEN, or TOKEN_EXPIRED for a good signature past `exp`. */
+  /**
+   * Verify signature (HS256/384/512 only), that `exp` is present and not past (with leeway), and
+   * `iss` when the signer has one; throws ChatError INVALID_TOKEN, or TOKEN_EXPIRED for a good
+   * signature past `exp`. A token without `exp` would never die, so it is refused.
+   */
   verify(token: string): Promise<JWTPayload>;
 }
 
@@ -24,7 +28,12 @@ export function createHmacJwt(options: { secret: string; issuer?: string }): Hma
     },
     async verify(token) {
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256', 'HS384', 'HS512'], clockTolerance: LEEWAY_SECONDS });
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ['HS256', 'HS384', 'HS512'],
+          clockTolerance: LEEWAY_SECONDS,
+          requiredClaims: ['exp'],
+          ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+        });
         return payload;
       } catch (e) {
         if (e instanceof errors.JWTExpired) throw new ChatError('TOKEN_EXPIRED', 'Token expired', { cause: e });

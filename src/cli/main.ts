@@ -6,11 +6,11 @@ import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { apikeyCreateCommand, apikeyDeleteCommand, apikeyListCommand } from './commands/apikey.js';
 import { inviteCreateCommand, inviteDeleteCommand, inviteListCommand } from './commands/invite.js';
-import { userCreateCommand, userDisableCommand, userListCommand } from './commands/user.js';
+import { userBanCommand, userCreateCommand, userDisableCommand, userListCommand, userRevokeCommand } from './commands/user.js';
 
 /** Every command, in help order. */
 export const COMMANDS: readonly Command[] = [
-  serveCommand, migrateCommand, userCreateCommand, userListCommand, userDisableCommand, apikeyCreateCommand, apikeyListCommand, apikeyDeleteCommand,
+  serveCommand, migrateCommand, userCreateCommand, userListCommand, userDisableCommand, userRevokeCommand, userBanCommand, apikeyCreateCommand, apikeyListCommand, apikeyDeleteCommand,
   inviteCreateCommand, inviteListCommand, inviteDeleteCommand,
 ];
 

@@ -52,7 +52,7 @@ describe('loadConfig on first run', () => {
       adminApiKey: expect.stringMatching(UUID_V4),
       server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: '', domain: 'localhost', registration: 'open' },
       trueconf: { tokenTtlSeconds: 31_536_000, unreadCap: 1000, pingIntervalMs: 5000, pongTimeoutMs: 20_000 },
-      files: { maxSize: 20_971_520 },
+      files: { maxSize: 20_971_520, maxConcurrentUploads: 4, unsentRetentionHours: 24 },
       chatcli: { host: '127.0.0.1', port: 8765 },
       mail: { smtpUrl: '', from: 'Parley <parley@localhost>', outboxDir: path.join(dir, 'data', 'outbox') },
       rateLimits: {
@@ -220,6 +220,14 @@ describe('loadConfig errors', () => {
     expect(e.message).not.toContain('\n');
     expect(e.message.startsWith(`gateway.max_buffered_bytes (in ${file}): `)).toBe(true);
     expect(e.message).toContain('got 10');
+  });
+
+  it.each([
+    ['max_concurrent_uploads', 0],
+    ['unsent_retention_hours', 0],
+  ])('rejects files.%s = %s with one line naming the key', (key, value) => {
+    writeEdited((t) => t.replace(new RegExp(`^${key} = .*$`, 'm'), `${key} = ${value}`));
+    expect(configError().message).toMatch(new RegExp(`^files\\.${key} \\(in .*\\): .*got ${value}$`));
   });
 
   it('rejects a value of the wrong type in the file', () => {

@@ -147,14 +147,14 @@ function toConfig(s: Settings, configPath: string): Config {
     adminApiKey: s.AdminAPIKey,
     server: { host, port, dataDir, publicUrl: s.server.public_url.replace(/\/+$/, ''), domain: s.server.domain || domainOf(s.server.public_url), registration: s.server.registration },
     trueconf: { tokenTtlSeconds: s.trueconf.token_ttl_seconds, unreadCap: s.trueconf.unread_cap, pingIntervalMs: s.trueconf.ping_interval_ms, pongTimeoutMs: s.trueconf.pong_timeout_ms },
-    files: { maxSize: s.files.max_size },
+    files: { maxSize: s.files.max_size, maxConcurrentUploads: s.files.max_concurrent_uploads, unsentRetentionHours: s.files.unsent_retention_hours },
     chatcli,
     mail: { smtpUrl: s.mail.smtp, from: s.mail.from, outboxDir: path.join(dataDir, 'outbox') },
     rateLimits: enabled ? { login: rate(limits.login), register: rate(limits.register), verify: rate(limits.verify), reset: rate(limits.reset), refresh: rate(limits.refresh) } : null,
     database: { url: s.database.url, sqliteFile: path.join(dataDir, 'parley.sqlite') },
     redis: { url: s.redis.url, channel: s.redis.channel },
     secrets: { connorJwt: s.secrets.connor_jwt, tokenKey: s.secrets.token_key, trueconfJwt: s.secrets.trueconf_jwt },
-    gateway: { maxBufferedBytes: s.gateway.max_buffered_bytes, pingIntervalMs: s.gateway.ping_interval_ms },
+    gateway: { maxBufferedBytes: s.gateway.max_buffered_bytes, pingIntervalMs: s.gateway.ping_interval_ms, authTimeoutMs: s.gateway.auth_timeout_ms, accessPollMs: s.gateway.access_poll_ms },
     log: { level: s.log.level },
   };
 }

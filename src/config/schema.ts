@@ -28,6 +28,10 @@ export const SettingsSchema = Type.Object({
   files: Type.Object({
     /** Largest file a user may upload, in bytes. */
     max_size: Type.Integer({ minimum: 1 }),
+    /** Uploads a node holds in memory at once while storing them; more wait in a short queue. */
+    max_concurrent_uploads: Type.Integer({ minimum: 1, maximum: 1024 }),
+    /** Uploads and upload tasks no message took within this many hours are deleted. */
+    unsent_retention_hours: Type.Integer({ minimum: 1, maximum: 8760 }),
   }, strict),
   trueconf: Type.Object({
     /** Lifetime of a bot token in seconds (the documentation's example: one year). */
@@ -71,6 +75,10 @@ export const SettingsSchema = Type.Object({
   gateway: Type.Object({
     max_buffered_bytes: Type.Integer({ minimum: 1024 }),
     ping_interval_ms: Type.Integer({ minimum: 100 }),
+    /** Sockets that authenticate with their first frames (ChatCLI, TrueConf) must do so within this. */
+    auth_timeout_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+    /** How often each node reads the database feed of account and ban changes. */
+    access_poll_ms: Type.Integer({ minimum: 50, maximum: 60_000 }),
   }, strict),
   log: Type.Object({
     level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -84,13 +92,13 @@ export type Settings = Static<typeof SettingsSchema>;
 export const DEFAULT_SETTINGS = {
   server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '', domain: '', registration: 'open' },
   trueconf: { token_ttl_seconds: 31_536_000, unread_cap: 1000, ping_interval_ms: 5000, pong_timeout_ms: 20_000 },
-  files: { max_size: 20_971_520 },
+  files: { max_size: 20_971_520, max_concurrent_uploads: 4, unsent_retention_hours: 24 },
   chatcli: { listen: '127.0.0.1:8765' },
   mail: { smtp: '', from: 'Parley <parley@localhost>' },
   rate_limits: { enabled: true, login: '10/60', register: '5/600', verify: '10/300', reset: '5/3600', refresh: '30/60' },
   database: { url: '' },
   redis: { url: '', channel: 'parley:events' },
-  gateway: { max_buffered_bytes: 1_048_576, ping_interval_ms: 30_000 },
+  gateway: { max_buffered_bytes: 1_048_576, ping_interval_ms: 30_000, auth_timeout_ms: 30_000, access_poll_ms: 1000 },
   log: { level: 'info' },
 } as const;
 
@@ -128,7 +136,7 @@ export interface Config {
   /** publicUrl '' = the main listener's own URL, known once it listens. */
   readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string; readonly domain: string; readonly registration: 'open' | 'invite' | 'closed' };
   readonly trueconf: { readonly tokenTtlSeconds: number; readonly unreadCap: number; readonly pingIntervalMs: number; readonly pongTimeoutMs: number };
-  readonly files: { readonly maxSize: number };
+  readonly files: { readonly maxSize: number; readonly maxConcurrentUploads: number; readonly unsentRetentionHours: number };
   readonly chatcli: { readonly host: string; readonly port: number };
   readonly mail: { readonly smtpUrl: string; readonly from: string; readonly outboxDir: string };
   /** null when rate limiting is disabled. */
@@ -136,6 +144,6 @@ export interface Config {
   readonly database: { readonly url: string; readonly sqliteFile: string };
   readonly redis: { readonly url: string; readonly channel: string };
   readonly secrets: { readonly connorJwt: string; readonly tokenKey: string; readonly trueconfJwt: string };
-  readonly gateway: { readonly maxBufferedBytes: number; readonly pingIntervalMs: number };
+  readonly gateway: { readonly maxBufferedBytes: number; readonly pingIntervalMs: number; readonly authTimeoutMs: number; readonly accessPollMs: number };
   readonly log: { readonly level: Settings['log']['level'] };
 }

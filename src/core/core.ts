@@ -9,8 +9,9 @@ import { createAccountService, type AccountService } from './services/account-se
 import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
 import { createInviteService, type InviteService, type RegistrationMode } from './services/invite-service.js';
 import { createAccess } from './services/access.js';
+import { createAccessEvents, type AccessEvents } from './services/access-events.js';
 import { createConversationService, type ConversationService } from './services/conversation-service.js';
-import { createFileService, type FileLimits, type FileService } from './services/file-service.js';
+import { createFileService, type FileLimits, type FileService, type UploadPolicy } from './services/file-service.js';
 import { createMembershipService, type MembershipService } from './services/membership-service.js';
 import { createMessageService, type MessageService } from './services/message-service.js';
 import { createModerationService, type ModerationService } from './services/moderation-service.js';
@@ -29,6 +30,8 @@ export interface CoreDeps {
   readonly limiter: RateLimiter;
   /** Upload limits; default: none. */
   readonly fileLimits?: FileLimits;
+  /** Upload concurrency and retention of unsent uploads; default DEFAULT_UPLOAD_POLICY. */
+  readonly fileUploads?: UploadPolicy;
   /** Self-registration through the protocols; default open. */
   readonly registration?: RegistrationMode;
 }
@@ -46,6 +49,8 @@ export interface Core {
   readonly invites: InviteService;
   readonly moderation: ModerationService;
   readonly presence: PresenceService;
+  /** Account and ban changes: the database feed each node polls, besides the bus. */
+  readonly accessEvents: Pick<AccessEvents, 'poll'>;
   /** Subscribe to every domain event from every node (the gateway's fan-out entry point). */
   readonly events: Pick<Bus, 'subscribe'>;
 }
@@ -53,8 +58,9 @@ export interface Core {
 /** Build every service over the given ports; the services share one access checker. */
 export function createCore(deps: CoreDeps): Core {
   const access = createAccess(deps.store, deps.clock);
-  const users = createUserService(deps);
-  const tokens = createTokenService({ ...deps, users });
+  const accessEvents = createAccessEvents(deps);
+  const users = createUserService({ ...deps, accessEvents });
+  const tokens = createTokenService({ ...deps, users, accessEvents });
   const messages = createMessageService({ ...deps, access });
   const conversations = createConversationService({ ...deps, access });
   return {
@@ -66,8 +72,9 @@ export function createCore(deps: CoreDeps): Core {
     messages,
     apiKeys: createApiKeyService(deps),
     invites: createInviteService({ ...deps, users, conversations }),
-    files: createFileService({ ...deps, messages, limits: deps.fileLimits ?? { maxSize: null, extensions: null } }),
-    moderation: createModerationService(deps),
+    files: createFileService({ ...deps, messages, limits: deps.fileLimits ?? { maxSize: null, extensions: null }, ...(deps.fileUploads ? { uploads: deps.fileUploads } : {}) }),
+    moderation: createModerationService({ ...deps, accessEvents }),
+    accessEvents,
     presence: createPresenceService(deps),
     events: { subscribe: (handler) => deps.bus.subscribe(handler) },
   };

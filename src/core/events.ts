@@ -1,7 +1,6 @@
 import type { Conversation, ConversationKind, MemberRole } from './model/conversation.js';
 import type { ConversationId, MessageId, UserId } from './model/ids.js';
 import type { Message } from './model/message.js';
-import type { User } from './model/user.js';
 
 /** Author fields every protocol needs to render a message without another lookup. */
 export interface EventAuthor {
@@ -36,7 +35,26 @@ export type DomainEvent =
   | { readonly type: 'presence.changed'; readonly user: EventAuthor; readonly online: boolean }
   /** Ephemeral: not stored, dropped first for slow readers. */
   | { readonly type: 'typing.started'; readonly audience: EventAudience; readonly user: EventAuthor }
-  | { readonly type: 'user.disabled'; readonly user: User };
+  | AccessEvent;
+
+/** Why every credential of an account was ended. */
+export type RevocationReason = 'disabled' | 'password' | 'sessions';
+
+/**
+ * Account and ban changes that end or narrow what live sessions may see. Besides the bus they
+ * travel through the database (ports/access-event-store.ts), because the process that makes the
+ * change (a CLI command) may have no bus to the servers; applying one twice is harmless.
+ */
+export type AccessEvent =
+  /** Every credential issued under a generation below `generation` is dead, on every door. */
+  | { readonly type: 'account.revoked'; readonly userId: UserId; readonly generation: number; readonly reason: RevocationReason }
+  /** One login (a refresh-token family, ChatCLI) has ended: logout, or a replayed refresh token. */
+  | { readonly type: 'token_family.revoked'; readonly userId: UserId; readonly familyId: string }
+  /** Banned from one conversation, or from the server (conversationId null). */
+  | { readonly type: 'user.banned'; readonly userId: UserId; readonly conversationId: ConversationId | null };
+
+/** The types of access events, for the database feed. */
+export const ACCESS_EVENT_TYPES = ['account.revoked', 'token_family.revoked', 'user.banned'] as const satisfies readonly AccessEvent['type'][];
 
 /** The `type` of a domain event, e.g. `message.created`. */
 export type DomainEventType = DomainEvent['type'];
@@ -44,7 +62,7 @@ export type DomainEventType = DomainEvent['type'];
 /** The list of event types, for validating envelopes that arrive from other nodes. */
 export const DOMAIN_EVENT_TYPES = [
   'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'member.role_changed',
-  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'typing.started', 'user.disabled',
+  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'typing.started', ...ACCESS_EVENT_TYPES,
 ] as const satisfies readonly DomainEventType[];
 
 // Compile-time check that the list above names every event type: a new event that is not

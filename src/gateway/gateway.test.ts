@@ -5,41 +5,48 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/helpers/wait.js';
 import { connect, type TestSocket } from '../../test/helpers/ws-client.js';
 import { createLocalBus } from '../bus/local-bus.js';
-import type { Core } from '../core/core.js';
 import type { DomainEvent } from '../core/events.js';
 import { toConversationId, toMessageId, toUserId } from '../core/model/ids.js';
-import type { SocketRoute } from '../protocols/protocol.js';
+import { createHub, type Hub } from '../hub/hub.js';
+import { socketRoute, type SocketRoute } from '../protocols/protocol.js';
 import { createGateway, type Gateway } from './gateway.js';
 
 // The gateway with a minimal protocol on a real listener and real ws clients: who receives an
 // event, and how often it is encoded.
 const bus = createLocalBus();
-const core = { events: { subscribe: bus.subscribe } } as unknown as Core;
 let server: Server;
 let gateway: Gateway;
+let hub: Hub;
+let unsubscribe: () => void;
 let sockets: TestSocket[] = [];
 
 afterEach(async () => {
   for (const s of sockets) s.close();
   sockets = [];
   await gateway.close();
+  unsubscribe();
+  hub.stop();
   await new Promise((r) => server.close(r));
 });
 
 /** Start a gateway whose one route subscribes `/room/<id>` sockets and `/user/<id>` watchers. */
 async function start(): Promise<{ url: string; encoded: DomainEvent[] }> {
   const encoded: DomainEvent[] = [];
-  const route: SocketRoute = {
+  const route: SocketRoute<undefined> = {
     protocol: 'connor',
     match: (p) => /^\/(room|user)\/(\d+)$/.exec(p)?.slice(1).reduce((acc, v, i) => ({ ...acc, [i ? 'id' : 'kind']: v }), {} as Record<string, string>) ?? null,
     maxPayload: 64,
     slowConsumerCloseCode: 1013,
     accept: async (req) => ({
       accept: {
+        state: undefined,
         open: (conn) => {
           const id = Number(req.params['id']);
           if (req.params['kind'] === 'room') conn.subscribe(toConversationId(id));
-          else conn.watchUser(toUserId(id));
+          else {
+            conn.identify({ userId: toUserId(id), generation: 0, familyId: null });
+            conn.watchUser();
+          }
           return { onMessage: () => undefined };
         },
       },
@@ -50,7 +57,10 @@ async function start(): Promise<{ url: string; encoded: DomainEvent[] }> {
     },
   };
   server = createServer();
-  gateway = createGateway({ core, routes: [route], logger: pino({ level: 'silent' }), maxBufferedBytes: 1 << 20, pingIntervalMs: 60_000 });
+  const logger = pino({ level: 'silent' });
+  hub = createHub({ logger, maxBufferedBytes: 1 << 20, authTimeoutMs: 30_000 });
+  unsubscribe = bus.subscribe((event) => hub.deliver(event));
+  gateway = createGateway({ hub, routes: [socketRoute(route)], logger, pingIntervalMs: 60_000 });
   gateway.attach(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, encoded };

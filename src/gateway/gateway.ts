@@ -2,32 +2,27 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
-import type { Core } from '../core/core.js';
-import type { DomainEvent } from '../core/events.js';
-import type { ConversationId, UserId } from '../core/model/ids.js';
 import { isChatError } from '../core/errors.js';
+import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
-import type { ProtocolName, SocketRoute, UpgradeAcceptance, UpgradeRejection } from '../protocols/protocol.js';
+import type { AnySocketRoute, Connection, UpgradeAcceptance, UpgradeRejection } from '../protocols/protocol.js';
 import { CloseCode } from './close-codes.js';
-import { LiveConnection, type SubscriptionIndex } from './connection.js';
-import { frameText } from './frame.js';
+import { WsConnection } from './ws-connection.js';
 
-/** What a gateway needs: the core's events, the socket routes it serves and its limits. */
+/** What a gateway needs: the hub it registers sessions with, the socket routes it serves and its limits. */
 export interface GatewayOptions {
-  readonly core: Core;
-  readonly routes: readonly SocketRoute[];
+  readonly hub: Hub;
+  readonly routes: readonly AnySocketRoute[];
   readonly logger: Logger;
-  /** Per-socket send-buffer cap in bytes. */
-  readonly maxBufferedBytes: number;
   /** Ping every this many ms; a socket that has not answered the previous ping is dropped. */
   readonly pingIntervalMs: number;
 }
 
-/** The WebSocket gateway: one ws server in noServer mode behind the HTTP listener. */
+/** The WebSocket gateway: one ws server in noServer mode behind an HTTP listener. */
 export interface Gateway {
   /** Take over the listener's upgrade requests. */
   attach(server: Server): void;
-  /** Live connections on this node. */
+  /** Live connections on this listener. */
   readonly size: number;
   /** Close every socket with 1001 and stop; resolves when their handlers have finished. */
   close(): Promise<void>;
@@ -35,7 +30,7 @@ export interface Gateway {
 
 /** A gateway for one listener; call attach(server) to take over its upgrade requests. */
 export function createGateway(options: GatewayOptions): Gateway {
-  const { core, routes, logger } = options;
+  const { hub, routes, logger } = options;
   const maxPayload = Math.max(...routes.map((r) => r.maxPayload), 1024);
   // The client's offered subprotocol is chosen during accept(); ws asks for it later through
   // handleProtocols, so the decision waits here, keyed by the request.
@@ -48,89 +43,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
   });
 
-  const byConversation = new Map<ConversationId, Set<LiveConnection>>();
-  const byUser = new Map<UserId, Set<LiveConnection>>();
-  const byIdentity = new Map<UserId, Set<LiveConnection>>();
-  const draining = new Set<LiveConnection>();
-  const broadcastListeners = new Set<LiveConnection>();
-  const live = new Set<LiveConnection>();
-  let nextId = 1;
+  /** This listener's sockets, with the route each one speaks. */
+  const live = new Map<WsConnection, AnySocketRoute>();
+  const draining = new Set<WsConnection>();
   let closing = false;
-
-  const addTo = <K>(map: Map<K, Set<LiveConnection>>, key: K, conn: LiveConnection) => {
-    let set = map.get(key);
-    if (!set) map.set(key, (set = new Set()));
-    set.add(conn);
-  };
-  const removeFrom = <K>(map: Map<K, Set<LiveConnection>>, key: K, conn: LiveConnection) => {
-    const set = map.get(key);
-    if (set?.delete(conn) && set.size === 0) map.delete(key);
-  };
-  const index: SubscriptionIndex = {
-    add: (id, c) => addTo(byConversation, id, c),
-    remove: (id, c) => removeFrom(byConversation, id, c),
-    watch: (id, c) => addTo(byUser, id, c),
-    unwatch: (id, c) => removeFrom(byUser, id, c),
-    identify: (id, c) => addTo(byIdentity, id, c),
-    unidentify: (id, c) => removeFrom(byIdentity, id, c),
-    listen: (c) => broadcastListeners.add(c),
-    unlisten: (c) => broadcastListeners.delete(c),
-  };
-
-  const unsubscribe = core.events.subscribe((event) => fanOut(event));
-
-  /** Encode once per protocol, frame once, write the same bytes to every local recipient. */
-  function fanOut(event: DomainEvent): void {
-    try {
-      deliver(event);
-    } catch (e) {
-      // An event from another build of Parley may not have the shape this one expects.
-      logger.error({ err: e, type: event.type }, 'could not deliver an event');
-    }
-  }
-
-  function deliver(event: DomainEvent): void {
-    if (event.type === 'user.disabled') {
-      for (const conn of byIdentity.get(event.user.id) ?? []) conn.close(CloseCode.POLICY_VIOLATION, 'account disabled');
-    }
-    const targets = recipients(event);
-    if (targets.size === 0) return;
-    const encoded = new Map<ProtocolName, { frame: Buffer; text: string } | null>();
-    const ephemeral = event.type === 'presence.changed' || event.type === 'typing.started';
-    for (const conn of targets) {
-      let enc = encoded.get(conn.route.protocol);
-      if (enc === undefined) {
-        const text = conn.route.encode(event);
-        enc = text === null ? null : { frame: frameText(text), text };
-        encoded.set(conn.route.protocol, enc);
-      }
-      if (!enc) continue;
-      if (conn.route.frameFor) {
-        for (const own of conn.route.frameFor(conn, enc.text, event)) conn.send(own, { ephemeral });
-      } else conn.sendFramed(enc.frame, enc.text, ephemeral);
-    }
-  }
-
-  function recipients(event: DomainEvent): Set<LiveConnection> {
-    if (!('audience' in event)) return broadcastListeners;
-    const { audience } = event;
-    const subscribers = byConversation.get(audience.conversationId);
-    if (audience.memberIds.length === 0) return subscribers ?? new Set();
-    const out = new Set(subscribers);
-    for (const id of audience.memberIds) for (const c of byUser.get(id) ?? []) out.add(c);
-    return out;
-  }
 
   // One timer per ping interval in use. A connection is pinged on its route's interval and
   // dropped once it has shown no sign of life (pong or message) for the route's pong timeout.
-  const intervalOf = (r: SocketRoute) => r.pingIntervalMs ?? options.pingIntervalMs;
+  const intervalOf = (r: AnySocketRoute) => r.pingIntervalMs ?? options.pingIntervalMs;
   const intervals = new Set(routes.map(intervalOf));
   const pingers = [...intervals].map((interval) => {
     const timer = setInterval(() => {
       const now = Date.now();
-      for (const conn of live) {
-        if (intervalOf(conn.route) !== interval) continue;
-        if (now - conn.lastSeen > (conn.route.pongTimeoutMs ?? 2 * interval)) {
+      for (const [conn, route] of live) {
+        if (intervalOf(route) !== interval) continue;
+        if (now - conn.lastSeen > (route.pongTimeoutMs ?? 2 * interval)) {
           conn.ws.terminate(); // silent for too long: the peer is gone
           continue;
         }
@@ -149,7 +76,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const q = target.indexOf('?');
     const pathname = q < 0 ? target : target.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-    let route: SocketRoute | undefined;
+    let route: AnySocketRoute | undefined;
     let params: Record<string, string> | null = null;
     for (const r of routes) {
       params = r.match(pathname);
@@ -176,22 +103,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     wss.handleUpgrade(req, socket, head, (ws) => open(ws, chosenRoute, acceptance));
   }
 
-  function open(ws: import('ws').WebSocket, route: SocketRoute, acceptance: UpgradeAcceptance): void {
-    const conn = new LiveConnection(nextId++, ws, route, index, options.maxBufferedBytes);
-    live.add(conn);
+  function open(ws: import('ws').WebSocket, route: AnySocketRoute, acceptance: UpgradeAcceptance<never>): void {
+    const conn = new WsConnection(ws);
+    const session = hub.open(conn, route, acceptance.state);
+    live.set(conn, route);
     const onError = (e: unknown) => {
       // A refusal the protocol did not answer itself closes as a policy violation, quietly; only
       // unexpected failures are errors worth a log line (and a 1011).
       if (isChatError(e) && e.code !== 'INTERNAL') {
-        logger.debug({ code: e.code, protocol: route.protocol, conn: conn.id }, 'socket refused');
+        logger.debug({ code: e.code, protocol: route.protocol, conn: session.id }, 'socket refused');
         return conn.close(CloseCode.POLICY_VIOLATION, e.code);
       }
-      logger.error({ err: e, protocol: route.protocol, conn: conn.id }, 'socket handler failed');
+      logger.error({ err: e, protocol: route.protocol, conn: session.id }, 'socket handler failed');
       conn.close(CloseCode.INTERNAL_ERROR, 'internal error');
     };
-    const handler = acceptance.open(conn);
+    const handler = acceptance.open(session as unknown as Connection<never>);
     ws.on('pong', () => (conn.lastSeen = Date.now()));
-    ws.on('error', (e) => logger.debug({ err: e, conn: conn.id }, 'socket error'));
+    ws.on('error', (e) => logger.debug({ err: e, conn: session.id }, 'socket error'));
     ws.on('message', (data, isBinary) => {
       const buf = data as Buffer;
       if (buf.length > route.maxPayload) return conn.close(CloseCode.MESSAGE_TOO_BIG, 'message too big');
@@ -200,7 +128,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     ws.once('close', () => {
       live.delete(conn);
-      conn.detach();
+      hub.detach(session);
       if (handler.onClose) conn.enqueue(() => handler.onClose?.(), onError);
       // Until its queued steps have run, the connection still holds work that shutdown must wait for.
       draining.add(conn);
@@ -224,8 +152,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     async close() {
       closing = true;
       for (const timer of pingers) clearInterval(timer);
-      unsubscribe();
-      const conns = [...live];
+      const conns = [...live.keys()];
       for (const conn of conns) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
       await Promise.all(conns.map((c) => new Promise<void>((resolve) => {
         if (c.ws.readyState === c.ws.CLOSED) return resolve();

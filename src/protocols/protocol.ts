@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Core } from '../core/core.js';
 import type { DomainEvent } from '../core/events.js';
-import type { ConversationId, UserId } from '../core/model/ids.js';
+import type { ConversationId } from '../core/model/ids.js';
+import type { Viewer } from '../core/services/delivery-policy.js';
 import type { Logger } from '../logger.js';
 
 /** The five front doors. */
@@ -19,7 +20,7 @@ export interface ProtocolAdapter {
   readonly name: ProtocolName;
   /** Registered in its own encapsulated Fastify scope, so its error handler is its own. */
   readonly routes?: (app: FastifyInstance) => Promise<void>;
-  readonly sockets?: readonly SocketRoute[];
+  readonly sockets?: readonly AnySocketRoute[];
   /**
    * The protocol's own answer for a request no route took (an unknown path, or a known path
    * with another method), or null when the path is not the protocol's.
@@ -45,20 +46,25 @@ export interface UpgradeRejection {
   readonly body: string;
 }
 
-/** Accept the upgrade: the subprotocol to echo (if any) and the per-connection handler. */
-export interface UpgradeAcceptance {
+/**
+ * Accept the upgrade: the subprotocol to echo (if any), the connection's initial protocol state
+ * (kept on the connection, so no module-level map of per-connection state is needed) and the
+ * per-connection handler.
+ */
+export interface UpgradeAcceptance<S = unknown> {
   readonly subprotocol?: string;
-  readonly open: (conn: Connection) => SocketHandler;
+  readonly state: S;
+  readonly open: (conn: Connection<S>) => SocketHandler;
 }
 
 /** What accept() decides: refuse with an HTTP answer, or accept. */
-export type UpgradeDecision = { readonly reject: UpgradeRejection } | { readonly accept: UpgradeAcceptance };
+export type UpgradeDecision<S = unknown> = { readonly reject: UpgradeRejection } | { readonly accept: UpgradeAcceptance<S> };
 
 /** Where a socket route listens: the main HTTP listener, or ChatCLI's own (DESIGN.md "Gateway"). */
 export type ListenerName = 'main' | 'chatcli';
 
-/** One protocol's WebSocket endpoint. */
-export interface SocketRoute {
+/** One protocol's WebSocket endpoint; `S` is the per-connection state its handlers share. */
+export interface SocketRoute<S = unknown> {
   readonly protocol: ProtocolName;
   /** Default: the main listener. */
   readonly listener?: ListenerName;
@@ -74,11 +80,21 @@ export interface SocketRoute {
    * For protocols whose frames differ per connection (a per-connection request id, say): build
    * the connection's frames around the once-encoded text (none to skip this connection).
    */
-  readonly frameFor?: (conn: Connection, encoded: string, event: DomainEvent) => readonly string[];
+  readonly frameFor?: (conn: Connection<S>, encoded: string, event: DomainEvent) => readonly string[];
   /** Close code used when a client reads too slowly (send buffer over the cap). */
   readonly slowConsumerCloseCode: number;
+  /**
+   * The socket authenticates with its first frames (not at the upgrade): it is closed with
+   * POLICY_VIOLATION unless it identifies within the gateway's authentication deadline.
+   */
+  readonly authenticatesInBand?: boolean;
+  /**
+   * The session lost access to a conversation it listened to (left, removed, banned, deleted);
+   * the hub has already unsubscribed it. Protocols whose socket is the conversation close it.
+   */
+  onEvicted?(conn: Connection<S>, conversationId: ConversationId): void;
   /** Authenticate and decide; may reject with an HTTP response. Must not throw for bad input. */
-  accept(request: UpgradeRequest): Promise<UpgradeDecision>;
+  accept(request: UpgradeRequest): Promise<UpgradeDecision<S>>;
   /**
    * Encode a domain event once for every connection of this protocol; null when this protocol
    * does not show the event. The gateway frames the result once and writes the same bytes to
@@ -94,9 +110,20 @@ export interface SocketHandler {
   onClose?(): Promise<void> | void;
 }
 
-/** The small socket surface adapters see (STYLE.md §0.1): no `ws` object leaks out. */
-export interface Connection {
+/**
+ * A socket route whose state type has been erased, for lists of routes of different protocols.
+ * Routes are built with their own `S` and widened here once (see socketRoute()).
+ */
+export type AnySocketRoute = SocketRoute<never>;
+
+/** Widen a route's state type for a list of routes; the gateway hands each route back its own state. */
+export const socketRoute = <S>(route: SocketRoute<S>): AnySocketRoute => route as unknown as AnySocketRoute;
+
+/** The small session surface adapters see (STYLE.md §0.1): no `ws` object, no transport, leaks out. */
+export interface Connection<S = unknown> {
   readonly id: number;
+  /** The protocol's own per-connection state, as accept() made it. */
+  readonly state: S;
   /** Send one text frame. Ephemeral frames (typing, presence) are dropped first when the client is slow. */
   send(text: string, options?: { readonly ephemeral?: boolean }): void;
   /** Close with a code and reason; no code sends a close frame without a status. */
@@ -104,10 +131,15 @@ export interface Connection {
   /** Receive events of this conversation (rooms). */
   subscribe(conversationId: ConversationId): void;
   unsubscribe(conversationId: ConversationId): void;
-  /** Receive events addressed to this user's direct and group conversations. */
-  watchUser(userId: UserId): void;
-  /** Name the account behind the socket, so account events (disabling) reach it. */
-  identify(userId: UserId): void;
+  /**
+   * Name who is behind the session, whatever the protocol: from now on account events (disabled,
+   * password reset, logout) end it and per-viewer rules (membership) apply to what it receives.
+   */
+  identify(viewer: Viewer): void;
+  /** Receive events of the identified user's direct and group conversations. */
+  watchUser(): void;
   /** Receive server-wide events (presence changes). */
   listenBroadcasts(): void;
+  /** Listen to the room with this name once it exists (anonymous listeners create nothing). */
+  awaitRoom(name: string): void;
 }

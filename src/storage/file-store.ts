@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { toUserId } from '../core/model/ids.js';
 import type { FileStore, StoredFile } from '../core/ports/file-store.js';
 import type { Database, FilesTable } from './schema.js';
@@ -8,6 +8,15 @@ const META = ['id', 'name', 'size', 'mime_type', 'uploader_id', 'created_at'] as
 function toFile(row: Pick<Selectable<FilesTable>, (typeof META)[number]>): StoredFile {
   return { id: row.id, name: row.name, size: Number(row.size), mimeType: row.mime_type, uploaderId: toUserId(row.uploader_id), createdAt: Number(row.created_at) };
 }
+
+/**
+ * Whether something still shows the file in the row at hand: a message that is not deleted
+ * carries it, or a conversation has it as its avatar (both indexed: 0004, 0013).
+ */
+const isShown = (eb: ExpressionBuilder<Database, 'files'>) => eb.or([
+  eb.exists(eb.selectFrom('messages as msg').select('msg.id').whereRef('msg.attachment_file_id', '=', 'files.id').where('msg.deleted_at', 'is', null)),
+  eb.exists(eb.selectFrom('conversations as c').select('c.id').whereRef('c.avatar_file_id', '=', 'files.id')),
+]);
 
 /** The file part of the Kysely store. */
 export function createFileStore(db: Kysely<Database>): FileStore {
@@ -60,12 +69,14 @@ export function createFileStore(db: Kysely<Database>): FileStore {
     },
 
     async read(id) {
-      const row = await db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+      // Issue 12: the check runs in the database, so a message deleted through one node ends the
+      // download on every node at once.
+      const row = await db.selectFrom('files').selectAll().where('id', '=', id).where(isShown).executeTakeFirst();
       return row ? { file: toFile(row), data: row.data } : null; // the driver's buffer, not a copy
     },
 
     async canRead(id, userId) {
-      const file = await db.selectFrom('files').select('uploader_id').where('id', '=', id).executeTakeFirst();
+      const file = await db.selectFrom('files').select('uploader_id').where('id', '=', id).where(isShown).executeTakeFirst();
       if (!file) return false;
       if (file.uploader_id === userId) return true;
       const shared = await db
@@ -77,6 +88,14 @@ export function createFileStore(db: Kysely<Database>): FileStore {
         .limit(1)
         .executeTakeFirst();
       return shared !== undefined;
+    },
+
+    async deleteUnsent(before) {
+      // `temporal_id is not null` is re-checked on the row being deleted, so a concurrent
+      // takeTemporal (which clears it) wins over the sweep on SQLite and PostgreSQL alike.
+      const files = await db.deleteFrom('files').where('temporal_id', 'is not', null).where('created_at', '<', before).executeTakeFirst();
+      const tasks = await db.deleteFrom('upload_tasks').where('created_at', '<', before).executeTakeFirst();
+      return { files: Number(files.numDeletedRows), tasks: Number(tasks.numDeletedRows) };
     },
   };
 }

@@ -41,5 +41,9 @@ export function createInviteStore(db: Kysely<Database>): InviteStore {
       const result = await db.updateTable('invites').set({ used_at: now }).where('token', '=', token).where('used_at', 'is', null).executeTakeFirst();
       return result.numUpdatedRows === 1n;
     },
+    async release(token, usedAt) {
+      const result = await db.updateTable('invites').set({ used_at: null }).where('token', '=', token).where('used_at', '=', usedAt).executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
   };
 }

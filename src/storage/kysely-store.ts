@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../core/ports/store.js';
+import { createAccessEventStore } from './access-event-store.js';
 import { createApiKeyStore } from './api-key-store.js';
 import { createConversationStore } from './conversation-store.js';
 import { createFileStore } from './file-store.js';
@@ -31,6 +32,7 @@ export function createKyselyStore(db: Kysely<Database>): Store {
     files: createFileStore(db),
     apiKeys: createApiKeyStore(db),
     invites: createInviteStore(db),
+    accessEvents: createAccessEventStore(db),
     close() {
       closing ??= shutdown().finally(() => db.destroy());
       return closing;

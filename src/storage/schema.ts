@@ -20,6 +20,8 @@ export interface UsersTable {
   is_bot: number;
   is_disabled: number;
   created_at: number;
+  /** Bumped when every credential of the account must stop working (0012). */
+  token_generation: Generated<number>;
 }
 
 /** `conversations`: rooms, direct conversations and groups. Room names are unique among rooms. */
@@ -210,6 +212,19 @@ export interface EmailSubscribersTable {
   subscribed_at: number;
 }
 
+/** `access_events`: account and ban changes every node applies to its live sessions (0012). */
+export interface AccessEventsTable {
+  seq: Generated<number>;
+  /** 'revoked' (generation), 'family_revoked' (family_id) or 'banned' (conversation_id; null = server-wide). */
+  kind: string;
+  user_id: number;
+  generation: number | null;
+  family_id: string | null;
+  conversation_id: number | null;
+  /** Unix milliseconds. */
+  at: number;
+}
+
 /** The Kysely database type: one entry per table. */
 export interface Database {
   users: UsersTable;
@@ -230,4 +245,5 @@ export interface Database {
   email_codes: EmailCodesTable;
   reset_tokens: ResetTokensTable;
   email_subscribers: EmailSubscribersTable;
+  access_events: AccessEventsTable;
 }

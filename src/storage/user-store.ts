@@ -1,7 +1,10 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { ChatError } from '../core/errors.js';
 import { toUserId, type UserId } from '../core/model/ids.js';
 import type { StoredUser } from '../core/model/user.js';
+// The key that makes usernames unique (case, width, composition) is the core's, computed in
+// JavaScript and never in SQL, so that both SQL dialects and the rate limits agree on it.
+import { toUsernameKey } from '../core/model/username.js';
 import type { UserPatch, UserStore } from '../core/ports/store.js';
 import type { Database, UsersTable } from './schema.js';
 import { isUniqueViolation } from './sql-errors.js';
@@ -19,15 +22,10 @@ export function toStoredUser(row: Selectable<UsersTable>): StoredUser {
     isBot: row.is_bot !== 0,
     isDisabled: row.is_disabled !== 0,
     createdAt: row.created_at,
+    tokenGeneration: row.token_generation,
   };
 }
 
-/** The key that makes usernames unique case-insensitively; always computed here, never in SQL. */
-/**
- * The uniqueness key of a username: NFKC-normalised, then lower-cased, so that names that look
- * alike (composed and decomposed accents, full-width letters) cannot be registered twice.
- */
-const toUsernameKey = (username: string): string => username.normalize('NFKC').toLowerCase();
 const flag = (b: boolean): number => (b ? 1 : 0);
 
 /** The user part of the Kysely store. */
@@ -83,16 +81,18 @@ export function createUserStore(db: Kysely<Database>): UserStore {
 
     async update(id, patch) {
       const changes = toUserChanges(patch);
-      if (Object.keys(changes).length === 0) return findById(id);
-      const row = await db.updateTable('users').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+      if (Object.keys(changes).length === 0 && !patch.bumpGeneration) return findById(id);
+      // The increment happens in SQL, so concurrent bumps on two nodes both count.
+      const bump = patch.bumpGeneration ? { token_generation: sql<number>`token_generation + 1` } : {};
+      const row = await db.updateTable('users').set({ ...changes, ...bump }).where('id', '=', id).returningAll().executeTakeFirst();
       return row === undefined ? null : toStoredUser(row);
     },
   };
 }
 
 /** Only the fields present in the patch become column updates. */
-function toUserChanges(patch: UserPatch): Partial<Omit<UsersTable, 'id'>> {
-  const changes: Partial<Omit<UsersTable, 'id'>> = {};
+function toUserChanges(patch: UserPatch): Partial<Omit<UsersTable, 'id' | 'token_generation'>> {
+  const changes: Partial<Omit<UsersTable, 'id' | 'token_generation'>> = {};
   if (patch.displayName !== undefined) changes.display_name = patch.displayName;
   if (patch.email !== undefined) changes.email = patch.email;
   if (patch.emailVerified !== undefined) changes.email_verified = flag(patch.emailVerified);

@@ -3,6 +3,7 @@ import { ChatError } from '../../src/core/errors.js';
 import { toConversationId, toMessageId, toUserId } from '../../src/core/model/ids.js';
 import type { Store } from '../../src/core/ports/store.js';
 import { draft, newUser, storeHelpers } from './store-fixtures.js';
+import { describeFileContract } from './store-files.contract.js';
 import { describeMessageContract } from './store-messages.contract.js';
 
 /** Builds a fresh, empty, migrated store for one test; `cleanup` closes it and drops its data. */
@@ -198,6 +199,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
     });
 
     describeMessageContract(() => store);
+    describeFileContract(() => store);
 
     describe('relations and bans', () => {
       it('adds relations idempotently, lists them by kind and removes them', async () => {

@@ -57,6 +57,19 @@ describe('import boundaries', () => {
     expect(bad).toEqual([]);
   });
 
+  it('keeps the hub behind its transport seam: no ws, no HTTP, no storage or bus, protocols as types', () => {
+    const fromHub = all.filter((i) => layer(i.from) === 'hub');
+    expect(fromHub.length).toBeGreaterThan(5);
+    const bad = fromHub.filter((i) => ['ws', 'fastify', 'node:http', 'node:net'].includes(i.target) || (isRelative(i) && !['core', 'hub', 'protocols', 'logger.js'].includes(layer(i.target))));
+    expect(bad).toEqual([]);
+    expect(fromHub.filter((i) => layer(i.target) === 'protocols' && !i.typeOnly)).toEqual([]);
+  });
+
+  it('keeps per-connection state on the connection, not in module-level maps of sockets', () => {
+    const offenders = [...files(SRC)].filter((f) => f.includes(`${path.sep}protocols${path.sep}`) && /new WeakMap<Connection/.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
   it('reads process.env only in the config loader', () => {
     const readers = [...files(SRC)].filter((f) => readFileSync(f, 'utf8').includes('process.env')).map((f) => path.relative(SRC, f));
     expect(readers).toEqual([path.join('config', 'load.ts')]);

@@ -44,5 +44,9 @@ describe.runIf(pgAvailable && redisAvailable)('files across two nodes', () => {
     expect(await (await fetch(String(info.downloadUrl))).text()).toBe('two nodes');
     // The same capability works on the other node too.
     expect(await (await fetch(String(info.downloadUrl).replace(b.url, a.url))).text()).toBe('two nodes');
+    // Issue 12: deleted for everyone through node A, the file is gone on node B too (the check is in the database).
+    await uploader.request('removeMessage', { messageId: sent.messageId, forAll: true });
+    expect((await fetch(String(info.downloadUrl))).status).toBe(404);
+    await expect(reader.request('getFileInfo', { fileId: sent.fileId })).rejects.toMatchObject({ errorCode: 308 });
   });
 });

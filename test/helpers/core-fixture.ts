@@ -1,5 +1,5 @@
 import { createLocalBus } from '../../src/bus/local-bus.js';
-import { createCore, type Core } from '../../src/core/core.js';
+import { createCore, type Core, type CoreDeps } from '../../src/core/core.js';
 import type { DomainEvent } from '../../src/core/events.js';
 import type { Principal } from '../../src/core/model/principal.js';
 import type { Store } from '../../src/core/ports/store.js';
@@ -24,15 +24,18 @@ export interface CoreFixture {
   close(): Promise<void>;
 }
 
-/** `limits`: rate limits to apply (default: none). */
-export async function coreFixture(options: { limits?: Parameters<typeof createTokenBucketRateLimiter>[0] } = {}): Promise<CoreFixture> {
+/**
+ * `limits`: rate limits to apply (default: none). `fileUploads`: the upload policy (default the
+ * core's). `wrapStore`: the store the core sees, built over the real one (to observe or slow calls).
+ */
+export async function coreFixture(options: { limits?: Parameters<typeof createTokenBucketRateLimiter>[0]; fileUploads?: CoreDeps['fileUploads']; wrapStore?: (store: Store) => Store } = {}): Promise<CoreFixture> {
   const store = await openStore({ databaseUrl: '', sqliteFile: ':memory:' });
   const bus = createLocalBus();
   const clock = new FakeClock();
   const mailer = new RecordingMailer();
   const secrets = createNodeSecrets('test-token-key-test-token-key-test-token-key');
   const limiter = createTokenBucketRateLimiter(options.limits ?? null, clock);
-  const core = createCore({ store, bus, hasher: fastHasher, clock, secrets, mailer, limiter });
+  const core = createCore({ store: options.wrapStore?.(store) ?? store, bus, hasher: fastHasher, clock, secrets, mailer, limiter, ...(options.fileUploads ? { fileUploads: options.fileUploads } : {}) });
   const events: DomainEvent[] = [];
   bus.subscribe((e) => events.push(e));
   return {

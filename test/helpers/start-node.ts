@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createArgon2PasswordHasher } from '../../src/auth/argon2-password-hasher.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -35,13 +35,13 @@ export const testSettings = (extra = ''): string =>
  * Start a node in-process with a fresh settings.toml. `env` adds PARLEY_* overrides (e.g.
  * PARLEY_DATABASE_URL, PARLEY_REDIS_URL). Pass `dir` to reuse a data directory (restarts), and
  * `settings` to write settings.toml first (see testSettings); by default a fresh node gets
- * testSettings with rate limits off.
+ * testSettings with rate limits off. Pass `logger` to capture the node's log (see captureLog).
  */
-export async function startNode(options: { env?: Record<string, string>; dir?: string; settings?: string } = {}): Promise<TestNode> {
+export async function startNode(options: { env?: Record<string, string>; dir?: string; settings?: string; logger?: Logger } = {}): Promise<TestNode> {
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'parley-test-')));
   if (!options.dir || options.settings !== undefined) await writeFile(path.join(dir, 'settings.toml'), options.settings ?? testSettings(NO_RATE_LIMITS));
   const config = loadConfig({ env: { PARLEY_CONFIG: path.join(dir, 'settings.toml'), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_CHATCLI_LISTEN: '127.0.0.1:0', PARLEY_DATA_DIR: path.join(dir, 'data'), ...options.env } });
-  const server = await createServer(config, { hasher: fastHasher, logger: pino({ level: process.env['PARLEY_TEST_LOG'] ?? 'silent' }) });
+  const server = await createServer(config, { hasher: fastHasher, logger: options.logger ?? pino({ level: process.env['PARLEY_TEST_LOG'] ?? 'silent' }) });
   let stopped: Promise<void> | undefined;
   return {
     server,
@@ -53,5 +53,27 @@ export async function startNode(options: { env?: Record<string, string>; dir?: s
       await server.close();
       if (!options.dir) await rm(dir, { recursive: true, force: true });
     })()),
+  };
+}
+
+/** A logger that keeps every entry (level info and up), parsed, for assertions on what was logged. */
+export interface CapturedLog {
+  readonly logger: Logger;
+  readonly entries: readonly Record<string, unknown>[];
+  /** The entries at error level or above (pino: 50 error, 60 fatal). */
+  errors(): Record<string, unknown>[];
+  /** Forget every entry so far. */
+  clear(): void;
+}
+
+/** A pino logger writing into memory, to pass as `startNode({ logger })`. */
+export function captureLog(): CapturedLog {
+  const entries: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void entries.push(JSON.parse(line) as Record<string, unknown>) });
+  return {
+    logger,
+    entries,
+    errors: () => entries.filter((e) => typeof e['level'] === 'number' && e['level'] >= 50),
+    clear: () => void entries.splice(0),
   };
 }

@@ -82,3 +82,54 @@ export const userDisableCommand: Command = {
     });
   },
 };
+
+/** The account named by the command's first argument, or null after saying there is none. */
+async function namedUser(ctx: CommandContext, core: Core) {
+  const username = ctx.positionals[0]!;
+  const user = await core.users.findByUsername(username);
+  if (!user) ctx.err(`no such user: ${username}`);
+  return user;
+}
+
+/** `parley user revoke NAME`: end every session and token of the account, on every door and node. */
+export const userRevokeCommand: Command = {
+  path: ['user', 'revoke'],
+  summary: 'End every session and token of an account (it can log in again)',
+  args: [{ name: 'username', required: true }],
+  async run(ctx) {
+    return withCore(ctx, async (core) => {
+      const user = await namedUser(ctx, core);
+      if (!user) return 1;
+      await core.tokens.revokeAll(user.id, 'sessions');
+      ctx.out(`revoked every session of user ${user.id} ${user.username}`);
+      return 0;
+    });
+  },
+};
+
+/** `parley user ban NAME [--room ROOM] [--reason TEXT]`: ban from a room, or from the server. */
+export const userBanCommand: Command = {
+  path: ['user', 'ban'],
+  summary: 'Ban an account from a room (--room) or from the whole server',
+  args: [{ name: 'username', required: true }],
+  flags: {
+    room: { type: 'string', description: 'the room to ban from; without it the ban is server-wide' },
+    reason: { type: 'string', description: 'shown to the banned user' },
+  },
+  async run(ctx) {
+    return withCore(ctx, async (core) => {
+      const user = await namedUser(ctx, core);
+      if (!user) return 1;
+      const roomName = typeof ctx.flags['room'] === 'string' ? ctx.flags['room'] : null;
+      const room = roomName === null ? null : await core.conversations.findRoom(roomName);
+      if (roomName !== null && !room) {
+        ctx.err(`no such room: ${roomName}`);
+        return 1;
+      }
+      const reason = typeof ctx.flags['reason'] === 'string' ? ctx.flags['reason'] : '';
+      await core.moderation.ban(null, user.id, room?.id ?? null, reason, null);
+      ctx.out(`banned user ${user.id} ${user.username} from ${room ? `room ${room.name ?? room.id}` : 'the server'}`);
+      return 0;
+    });
+  },
+};

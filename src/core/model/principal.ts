@@ -9,4 +9,6 @@ export interface Principal {
   readonly id: UserId;
   readonly username: string;
   readonly displayName: string;
+  /** The account's token generation the credential was issued under (see User.tokenGeneration). */
+  readonly generation?: number;
 }

@@ -12,6 +12,12 @@ export interface User {
   readonly isDisabled: boolean;
   /** Unix milliseconds. */
   readonly createdAt: number;
+  /**
+   * Bumped whenever every credential of the account must stop working (disabled, password reset
+   * or change, all sessions revoked). Signed tokens and live sessions remember the generation
+   * they were issued under; an older one no longer authenticates.
+   */
+  readonly tokenGeneration: number;
 }
 
 /** A user row as the store keeps it, with the secret hash that never leaves the core. */

@@ -34,8 +34,22 @@ export interface FileStore {
   /** Give a taken file its temporal id back (the send that took it failed). */
   restoreTemporal(fileId: string, temporalId: string): Promise<void>;
   find(id: string): Promise<StoredFile | null>;
-  /** The file with its bytes. */
+  /**
+   * The file with its bytes, while something still shows it: a message that is not deleted
+   * carries it, or a conversation has it as its avatar. Null otherwise (unknown, still waiting
+   * for a message, or every message carrying it deleted for everyone), so a download ends with
+   * its message on every node.
+   */
   read(id: string): Promise<{ file: StoredFile; data: Uint8Array } | null>;
-  /** Whether the user uploaded the file or is a member of a conversation with a message carrying it that is not deleted. */
+  /**
+   * Whether the user may see the file: a member of a conversation with a message carrying it that
+   * is not deleted, or its uploader while something still shows it (as `read`).
+   */
   canRead(id: string, userId: UserId): Promise<boolean>;
+  /**
+   * Delete uploads no message or avatar took and upload tasks (used or not), created before
+   * `before` (unix ms); resolves to how many of each went. Safe from several nodes at once: each
+   * is a conditional DELETE, and a file a send takes meanwhile no longer matches it.
+   */
+  deleteUnsent(before: number): Promise<{ files: number; tasks: number }>;
 }

@@ -10,4 +10,9 @@ export interface InviteStore {
   delete(token: string): Promise<boolean>;
   /** Mark a single-use invite used (once, even concurrently); resolves false when it was used already. */
   markUsed(token: string, now: number): Promise<boolean>;
+  /**
+   * Undo markUsed(token, usedAt) when what the invite was used for failed: it becomes unused again
+   * only if it is still marked with that very `usedAt`. Resolves false when it was not.
+   */
+  release(token: string, usedAt: number): Promise<boolean>;
 }

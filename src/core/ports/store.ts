@@ -3,6 +3,7 @@ import type { ConversationId, MessageId, UserId } from '../model/ids.js';
 import type { HistoryPage, Message, NewMessage, Survey } from '../model/message.js';
 import type { Ban, OnlineSession, Relation, RelationKind } from '../model/relation.js';
 import type { NewUser, StoredUser } from '../model/user.js';
+import type { AccessEventStore } from './access-event-store.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { FileStore } from './file-store.js';
 import type { InviteStore } from './invite-store.js';
@@ -25,6 +26,7 @@ export interface Store {
   readonly files: FileStore;
   readonly apiKeys: ApiKeyStore;
   readonly invites: InviteStore;
+  readonly accessEvents: AccessEventStore;
   /** Flush pending group commits, then close connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -38,6 +40,8 @@ export interface UserPatch {
   readonly isOperator?: boolean;
   readonly isBot?: boolean;
   readonly isDisabled?: boolean;
+  /** Bump the token generation, ending every credential issued before (User.tokenGeneration). */
+  readonly bumpGeneration?: true;
 }
 
 /** Accounts. */

@@ -142,6 +142,29 @@ describe('registration with e-mail verification', () => {
     await expect(f.core.accounts.verifyEmail('alice', mail.last())).resolves.toMatchObject({ emailVerified: true });
   });
 
+  it('revokes the unsent code when asked to (a sign-up holding an invite), so the account stays unusable', async () => {
+    f.mailer.failing = true;
+    const mail = codeMail();
+    await expect(f.core.accounts.registerWithEmail({ username: 'alice', email: 'alice@example.com', password: 'pw' }, mail.compose, undefined, { revokeUnsentCode: true }))
+      .rejects.toMatchObject({ code: 'MAIL_FAILED' });
+    f.mailer.failing = false;
+    await expect(f.core.accounts.verifyEmail('alice', mail.last())).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    // Signing up again takes the unverified account over, as ChatCLI's rule says.
+    await f.core.accounts.registerWithEmail({ username: 'alice', email: 'alice@example.com', password: 'pw' }, mail.compose);
+    await expect(f.core.accounts.verifyEmail('alice', mail.last())).resolves.toMatchObject({ emailVerified: true });
+  });
+
+  it('checks a registration without writing: taken names in either rule, and the take-over of an unverified account', async () => {
+    await f.core.users.register({ username: 'bob', password: 'pw' });
+    await expect(f.core.accounts.checkRegistration({ username: 'BOB', password: 'pw' })).rejects.toMatchObject({ code: 'USERNAME_TAKEN', message: 'Username is already taken' });
+    await expect(f.core.accounts.checkRegistration({ username: 'BOB', password: 'pw' }, { takeOver: true })).rejects.toMatchObject({ code: 'USERNAME_TAKEN', message: "User 'BOB' already exists" });
+    await expect(f.core.accounts.checkRegistration({ username: 'carol', password: 'x'.repeat(1025) })).rejects.toMatchObject({ code: 'PASSWORD_UNACCEPTABLE' });
+    await f.core.accounts.registerWithEmail({ username: 'dave', email: 'dave@example.com', password: 'pw' }, codeMail().compose);
+    await expect(f.core.accounts.checkRegistration({ username: 'dave', password: 'pw' }, { takeOver: true })).resolves.toBeUndefined();
+    await expect(f.core.accounts.checkRegistration({ username: 'dave', password: 'pw' })).rejects.toMatchObject({ code: 'USERNAME_TAKEN' });
+    expect(await f.core.users.findByUsername('carol')).toBeNull();
+  });
+
   it('limits verification attempts per account', async () => {
     await f.close();
     const limit = { capacity: 2, perSeconds: 60 };

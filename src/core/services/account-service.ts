@@ -1,5 +1,5 @@
 import { ChatError } from '../errors.js';
-import { toPublicUser, type User } from '../model/user.js';
+import { toPublicUser, type StoredUser, type User } from '../model/user.js';
 import type { Clock } from '../ports/clock.js';
 import type { Mail, Mailer } from '../ports/mailer.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
@@ -26,7 +26,15 @@ export interface AccountService {
    * account rejects USERNAME_TAKEN. Rejects RATE_LIMITED, INVALID_INPUT, PASSWORD_UNACCEPTABLE,
    * or MAIL_FAILED after the account and code are stored.
    */
-  registerWithEmail(cmd: { username: string; email: string; password: string }, compose: (code: string) => MailContent, origin?: Origin): Promise<User>;
+  registerWithEmail(cmd: { username: string; email: string; password: string }, compose: (code: string) => MailContent, origin?: Origin, options?: RegisterOptions): Promise<User>;
+  /**
+   * The refusals of creating this account, in the order the creating calls check them, without
+   * writing anything or taking a rate-limit token: INVALID_INPUT, PASSWORD_UNACCEPTABLE,
+   * USERNAME_TAKEN. With `takeOver` (registerWithEmail's rule) an unverified account with an
+   * address may be taken over; without it any existing account is taken (UserService.register's
+   * rule). Lets a sign-up refuse before it holds an invite (InviteService.signUp).
+   */
+  checkRegistration(cmd: { username: string; password: string }, options?: { takeOver?: boolean }): Promise<void>;
   /** Check the newest code; marks the address verified. Rejects TOKEN_EXPIRED (wrong, old or no code) or RATE_LIMITED. */
   verifyEmail(username: string, code: string, origin?: Origin): Promise<User>;
   /**
@@ -40,9 +48,28 @@ export interface AccountService {
    * PASSWORD_UNACCEPTABLE.
    */
   resetPassword(username: string, token: string, password: string): Promise<void>;
+  /**
+   * Change the password of the account behind a live access token, after checking the current
+   * one, and end every session and credential of the account (this one too). Rejects like
+   * tokens.authenticate, PASSWORD_MISMATCH or PASSWORD_UNACCEPTABLE.
+   */
+  changePassword(accessToken: string, currentPassword: string, newPassword: string): Promise<void>;
   /** Add an address to the release-notification list; rejects ALREADY_EXISTS. */
   subscribe(email: string): Promise<void>;
 }
+
+/** How registerWithEmail treats a failure. */
+export interface RegisterOptions {
+  /**
+   * When the mail cannot be sent, revoke the code it carried (default: keep it, as the original
+   * does). A sign-up that holds an invite sets this: the invite is released on MAIL_FAILED, so
+   * the unverified account must not become usable without one.
+   */
+  readonly revokeUnsentCode?: boolean;
+}
+
+/** An account that registerWithEmail may take over: unverified, with an address. */
+const canTakeOver = (user: StoredUser): boolean => user.email !== null && !user.emailVerified;
 
 /** Self-service accounts over the store, mailer and secrets. */
 export function createAccountService(deps: {
@@ -58,14 +85,25 @@ export function createAccountService(deps: {
     }
   }
 
+  /** checkRegistration's refusals; resolves to the account that may be taken over, if any. */
+  async function refusals(cmd: { username: string; password: string }, takeOver: boolean): Promise<StoredUser | null> {
+    checkName('username', cmd.username);
+    checkPassword(cmd.password);
+    const existing = await store.users.findByUsername(cmd.username);
+    if (!existing) return null;
+    if (takeOver && canTakeOver(existing)) return existing;
+    // The two creating calls word the refusal differently (ChatCLI §5.3 quotes the name as sent).
+    throw new ChatError('USERNAME_TAKEN', takeOver ? `User '${cmd.username}' already exists` : 'Username is already taken');
+  }
+
   return {
-    async registerWithEmail(cmd, compose, origin) {
+    async checkRegistration(cmd, options = {}) {
+      await refusals(cmd, options.takeOver ?? false);
+    },
+
+    async registerWithEmail(cmd, compose, origin, options = {}) {
       await enforceLimits(limiter, 'register', { origin });
-      checkName('username', cmd.username);
-      checkPassword(cmd.password);
-      const existing = await store.users.findByUsername(cmd.username);
-      const takeOver = existing !== null && existing.email !== null && !existing.emailVerified;
-      if (existing && !takeOver) throw new ChatError('USERNAME_TAKEN', `User '${cmd.username}' already exists`);
+      const existing = await refusals(cmd, true);
       const passwordHash = await hasher.hash(cmd.password);
       const now = clock.now();
       const user = existing
@@ -77,7 +115,12 @@ export function createAccountService(deps: {
       if (existing) await store.tokens.revokeResets(user.id, now);
       const code = secrets.randomInt(100_000, 999_999);
       await store.tokens.replaceEmailCode({ userId: user.id, codeHash: secrets.hash(code), expiresAt: now + EMAIL_CODE_TTL_MS, createdAt: now });
-      await send(cmd.email, compose(code));
+      try {
+        await send(cmd.email, compose(code));
+      } catch (e) {
+        if (options.revokeUnsentCode) await store.tokens.revokeEmailCodes(user.id);
+        throw e;
+      }
       return toPublicUser(user);
     },
 
@@ -116,7 +159,16 @@ export function createAccountService(deps: {
       const passwordHash = await hasher.hash(password);
       if (!(await store.tokens.consumeReset(found.hash, now))) throw invalid;
       await store.users.update(user.id, { passwordHash });
-      await tokens.revokeAll(user.id);
+      await tokens.revokeAll(user.id, 'password');
+    },
+
+    async changePassword(accessToken, currentPassword, newPassword) {
+      const { id } = await tokens.authenticate(accessToken);
+      const user = await store.users.findById(id);
+      if (user?.passwordHash == null || !(await hasher.verify(user.passwordHash, currentPassword))) throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
+      checkPassword(newPassword);
+      await store.users.update(id, { passwordHash: await hasher.hash(newPassword) });
+      await tokens.revokeAll(id, 'password');
     },
 
     async subscribe(email) {

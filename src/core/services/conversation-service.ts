@@ -14,6 +14,8 @@ import { checkName } from './validate.js';
 export interface ConversationService {
   /** The room with this name, created on first use. Rejects INVALID_INPUT for a bad name. */
   openRoom(name: string): Promise<Conversation>;
+  /** The room with this name, or null: nothing is created (anonymous listeners). */
+  findRoom(name: string): Promise<Conversation | null>;
   /** Rejects CONVERSATION_NOT_FOUND. */
   get(id: ConversationId): Promise<Conversation>;
   /**
@@ -93,6 +95,8 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
       checkName('room name', name);
       return (await store.conversations.findRoomByName(name)) ?? store.conversations.ensureRoom(name, clock.now());
     },
+
+    findRoom: (name) => store.conversations.findRoomByName(name),
 
     get: (id) => access.conversation(id),
 

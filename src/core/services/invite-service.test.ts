@@ -34,6 +34,11 @@ describe('invites', () => {
     expect(await f.store.invites.markUsed(b.token, f.clock.now())).toBe(true);
     expect(await f.store.invites.markUsed(b.token, f.clock.now())).toBe(false);
     expect(await f.core.invites.valid(b.token)).toBeNull();
+    // release undoes only the mark it names.
+    expect(await f.store.invites.release(b.token, f.clock.now() + 1)).toBe(false);
+    expect(await f.store.invites.release(b.token, f.clock.now())).toBe(true);
+    expect(await f.core.invites.valid(b.token)).not.toBeNull();
+    expect(await f.store.invites.markUsed(b.token, f.clock.now())).toBe(true);
     expect(await f.core.invites.valid('')).toBeNull();
   });
 });
@@ -74,11 +79,39 @@ describe('invite kinds and their effects', () => {
   });
 });
 
+/** A connor-style sign-up of `username`, as the protocols pass it to signUp. */
+const signUpAs = (username: string, password = 'pw') => ({
+  origin: { address: '192.0.2.1' },
+  check: () => f.core.accounts.checkRegistration({ username, password }),
+  create: () => f.core.users.register({ username, password }),
+});
+
 describe('registration modes', () => {
   it('lets anyone in when open, and applies an invite when one is given', async () => {
-    const made = await f.core.invites.signUp(undefined, () => f.core.users.register({ username: 'free', password: 'pw' }));
+    const made = await f.core.invites.signUp(undefined, signUpAs('free'));
     expect(made.username).toBe('free');
-    const bad = f.core.invites.signUp('nope', () => f.core.users.register({ username: 'x', password: 'pw' }));
+    const bad = f.core.invites.signUp('nope', signUpAs('x'));
     await expect(bad).rejects.toMatchObject({ code: 'REGISTRATION_REFUSED' });
+  });
+
+  it('holds an invite only while the account is created: released when that fails, used up when it succeeds', async () => {
+    const { token } = await f.core.invites.createAccount();
+    const failing = { ...signUpAs('unlucky'), create: async () => { throw new Error('disk on fire'); } };
+    await expect(f.core.invites.signUp(token, failing)).rejects.toThrow('disk on fire');
+    expect(await f.core.invites.valid(token)).not.toBeNull();
+    await f.core.invites.signUp(token, signUpAs('lucky'));
+    expect(await f.core.invites.valid(token)).toBeNull();
+  });
+
+  it('refuses before holding the invite when the check fails, and lets one of two racing sign-ups use it', async () => {
+    const { token } = await f.core.invites.createAccount();
+    await f.user('taken');
+    let created = 0;
+    const counted = (name: string) => ({ ...signUpAs(name), create: () => { created++; return signUpAs(name).create(); } });
+    await expect(f.core.invites.signUp(token, counted('taken'))).rejects.toMatchObject({ code: 'USERNAME_TAKEN' });
+    expect(created).toBe(0);
+    const results = await Promise.allSettled([f.core.invites.signUp(token, counted('one')), f.core.invites.signUp(token, counted('two'))]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(created).toBe(1);
   });
 });

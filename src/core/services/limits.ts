@@ -1,4 +1,5 @@
 import { ChatError } from '../errors.js';
+import { toUsernameKey } from '../model/username.js';
 import type { RateBucket, RateLimiter } from '../ports/rate-limiter.js';
 
 /** Where a request came from, for abuse limits keyed by client address. */
@@ -9,10 +10,13 @@ export interface Origin {
 /**
  * Take one token from the bucket for each key (an account, an address); reject RATE_LIMITED
  * when any is empty. Keys are namespaced so an account named like an address cannot collide.
+ * `account` is a username as the client spelled it: it is charged under the account's identity
+ * key, the one the store finds accounts by, so `ALICE` and full-width `ａｌｉｃｅ` spend `alice`'s
+ * budget instead of getting their own (issue 8, defect 4).
  */
 export async function enforceLimits(limiter: RateLimiter, bucket: RateBucket, keys: { readonly account?: string; readonly origin?: Origin | undefined }): Promise<void> {
   const names = [
-    ...(keys.account === undefined ? [] : [`account:${keys.account.toLowerCase()}`]),
+    ...(keys.account === undefined ? [] : [`account:${toUsernameKey(keys.account)}`]),
     ...(keys.origin === undefined ? [] : [`address:${keys.origin.address}`]),
   ];
   for (const key of names) {

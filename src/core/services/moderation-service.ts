@@ -4,6 +4,7 @@ import type { Principal } from '../model/principal.js';
 import type { RelationKind } from '../model/relation.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
+import type { AccessEvents } from './access-events.js';
 
 /** Mutes and blocks between users, and bans by operators or conversation moderators. */
 export interface ModerationService {
@@ -14,17 +15,20 @@ export interface ModerationService {
   related(owner: UserId, kind: RelationKind): Promise<UserId[]>;
   /**
    * Ban a user from a conversation (its owner/admin or an operator may), or server-wide
-   * (conversationId null; operators only). `durationMs` null = permanent.
+   * (conversationId null; operators only). `durationMs` null = permanent. A null actor is the
+   * server's own operator at the console (the CLI). Live sessions of the user stop seeing the
+   * conversation (a server-wide ban closes them) on every node.
    */
-  ban(actor: Principal, userId: UserId, conversationId: ConversationId | null, reason: string, durationMs: number | null): Promise<void>;
+  ban(actor: Principal | null, userId: UserId, conversationId: ConversationId | null, reason: string, durationMs: number | null): Promise<void>;
   unban(actor: Principal, userId: UserId, conversationId: ConversationId | null): Promise<boolean>;
 }
 
 /** Mutes, blocks and bans over the store. */
-export function createModerationService(deps: { store: Store; clock: Clock }): ModerationService {
-  const { store, clock } = deps;
+export function createModerationService(deps: { store: Store; clock: Clock; accessEvents: AccessEvents }): ModerationService {
+  const { store, clock, accessEvents } = deps;
 
-  async function requireModerator(actor: Principal, conversationId: ConversationId | null): Promise<void> {
+  async function requireModerator(actor: Principal | null, conversationId: ConversationId | null): Promise<void> {
+    if (actor === null) return;
     const user = await store.users.findById(actor.id);
     if (user?.isOperator) return;
     if (conversationId !== null) {
@@ -44,7 +48,10 @@ export function createModerationService(deps: { store: Store; clock: Clock }): M
     related: async (owner, kind) => (await store.relations.list(owner, kind)).map((r) => r.targetId),
     async ban(actor, userId, conversationId, reason, durationMs) {
       await requireModerator(actor, conversationId);
+      if (!(await store.users.findById(userId))) throw new ChatError('USER_NOT_FOUND', 'User not found');
       await store.relations.ban({ userId, conversationId, reason, until: durationMs === null ? null : clock.now() + durationMs });
+      // Live sessions stop seeing the conversation (or, server-wide, are closed) on every node.
+      await accessEvents.announce({ type: 'user.banned', userId, conversationId });
     },
     async unban(actor, userId, conversationId) {
       await requireModerator(actor, conversationId);

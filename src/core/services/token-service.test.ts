@@ -150,7 +150,7 @@ describe('token sessions', () => {
     const one = await f.core.tokens.login('alice', 'pw');
     const two = await f.core.tokens.login('alice', 'pw');
     const bob = await f.core.tokens.login('bob', 'pw');
-    await f.core.tokens.revokeAll(one.user.id);
+    await f.core.tokens.revokeAll(one.user.id, 'sessions');
     for (const s of [one, two]) {
       await expect(f.core.tokens.authenticate(s.accessToken)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
       await expect(f.core.tokens.refresh(s.refreshToken)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });

@@ -6,6 +6,8 @@ import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { Store } from '../ports/store.js';
 import type { NewTokenPair } from '../ports/token-store.js';
+import type { RevocationReason } from '../events.js';
+import type { AccessEvents } from './access-events.js';
 import { enforceLimits, type Origin } from './limits.js';
 import type { UserService } from './user-service.js';
 
@@ -41,13 +43,20 @@ export interface TokenService {
   refresh(refreshToken: string, origin?: Origin): Promise<TokenPair>;
   /** The user behind a live access token. Rejects INVALID_TOKEN, TOKEN_EXPIRED or USER_DISABLED. */
   authenticate(accessToken: string): Promise<User>;
-  /** Revoke every session of the user (after a password reset, say). */
-  revokeAll(userId: UserId): Promise<void>;
+  /** Like authenticate, with the login (token family) the token belongs to, for live sessions. */
+  session(accessToken: string): Promise<{ readonly user: User; readonly familyId: string }>;
+  /** End the login the access token belongs to (its family), on every door and node. Rejects like authenticate. */
+  logout(accessToken: string): Promise<void>;
+  /**
+   * End every credential of the user on every door and node: opaque tokens are revoked, the
+   * token generation is bumped (signed tokens die) and live sessions are closed.
+   */
+  revokeAll(userId: UserId, reason: RevocationReason): Promise<void>;
 }
 
 /** Opaque session tokens over the store and secrets. */
-export function createTokenService(deps: { store: Store; clock: Clock; secrets: Secrets; limiter: RateLimiter; users: UserService }): TokenService {
-  const { store, clock, secrets, limiter, users } = deps;
+export function createTokenService(deps: { store: Store; clock: Clock; secrets: Secrets; limiter: RateLimiter; users: UserService; accessEvents: AccessEvents }): TokenService {
+  const { store, clock, secrets, limiter, users, accessEvents } = deps;
 
   /** The pair that rotating `refreshToken` yields: derived, so a retry can recompute it. */
   const successorOf = (refreshToken: string): TokenPair => ({
@@ -77,7 +86,7 @@ export function createTokenService(deps: { store: Store; clock: Clock; secrets: 
       const current = await store.tokens.currentOfFamily(found.familyId);
       const isRetry = now - found.rotatedAt <= REFRESH_RETRY_GRACE_MS && current !== null && current.revokedAt === null && secrets.equal(current.hash, secrets.hash(next.refreshToken));
       if (isRetry) return next;
-      await store.tokens.revokeFamily(found.familyId, now); // a retired token replayed: assume theft
+      await revokeFamily(found.userId, found.familyId); // a retired token replayed: assume theft
       throw expired();
     }
     const user = await store.users.findById(found.userId);
@@ -86,6 +95,21 @@ export function createTokenService(deps: { store: Store; clock: Clock; secrets: 
     // Another request rotated it first: answer as that retry would be answered.
     if (attempt > 0) throw expired();
     return refresh(refreshToken, origin, attempt + 1);
+  }
+
+  async function revokeFamily(userId: UserId, familyId: string): Promise<void> {
+    await store.tokens.revokeFamily(familyId, clock.now());
+    await accessEvents.announce({ type: 'token_family.revoked', userId, familyId });
+  }
+
+  async function session(accessToken: string): Promise<{ user: User; familyId: string }> {
+    const found = await store.tokens.findAccess(secrets.hash(accessToken));
+    if (!found) throw new ChatError('INVALID_TOKEN', 'Invalid token');
+    if (found.revokedAt !== null || found.expiresAt <= clock.now()) throw new ChatError('TOKEN_EXPIRED', 'Token expired or revoked');
+    const user = await store.users.findById(found.userId);
+    if (!user) throw new ChatError('INVALID_TOKEN', 'Invalid token');
+    if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
+    return { user: toPublicUser(user), familyId: found.familyId };
   }
 
   return {
@@ -101,16 +125,19 @@ export function createTokenService(deps: { store: Store; clock: Clock; secrets: 
       return refresh(refreshToken, origin, 0);
     },
 
-    async authenticate(accessToken) {
-      const found = await store.tokens.findAccess(secrets.hash(accessToken));
-      if (!found) throw new ChatError('INVALID_TOKEN', 'Invalid token');
-      if (found.revokedAt !== null || found.expiresAt <= clock.now()) throw new ChatError('TOKEN_EXPIRED', 'Token expired or revoked');
-      const user = await store.users.findById(found.userId);
-      if (!user) throw new ChatError('INVALID_TOKEN', 'Invalid token');
-      if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
-      return toPublicUser(user);
+    authenticate: async (accessToken) => (await session(accessToken)).user,
+    session,
+
+    async logout(accessToken) {
+      const { user, familyId } = await session(accessToken);
+      await revokeFamily(user.id, familyId);
     },
 
-    revokeAll: (userId) => store.tokens.revokeUser(userId, clock.now()),
+    async revokeAll(userId, reason) {
+      const user = await store.users.update(userId, { bumpGeneration: true });
+      if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      await store.tokens.revokeUser(userId, clock.now());
+      await accessEvents.announce({ type: 'account.revoked', userId, generation: user.tokenGeneration, reason });
+    },
   };
 }

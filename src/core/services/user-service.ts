@@ -2,11 +2,11 @@ import { ChatError } from '../errors.js';
 import type { UserId } from '../model/ids.js';
 import type { Principal } from '../model/principal.js';
 import { toPublicUser, type User } from '../model/user.js';
-import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { Store } from '../ports/store.js';
+import type { AccessEvents } from './access-events.js';
 import { enforceLimits, type Origin } from './limits.js';
 import { checkName, checkPassword } from './validate.js';
 
@@ -26,8 +26,12 @@ export interface RegisterUser {
 export interface UserService {
   /** Rejects RATE_LIMITED (per address, when an origin is given), INVALID_INPUT, PASSWORD_UNACCEPTABLE or USERNAME_TAKEN. */
   register(cmd: RegisterUser, origin?: Origin): Promise<User>;
-  /** The acting identity behind a verified token's user id. Rejects USER_NOT_FOUND or USER_DISABLED. */
-  principalFor(id: UserId): Promise<Principal>;
+  /**
+   * The acting identity behind a verified token's user id. With the token's generation, rejects
+   * TOKEN_EXPIRED when the account's credentials were revoked since it was issued (a token
+   * without one counts as generation 0). Rejects USER_NOT_FOUND or USER_DISABLED.
+   */
+  principalFor(id: UserId, generation?: number): Promise<Principal>;
   /**
    * Password login. Rejects RATE_LIMITED (per account and per address), USER_NOT_FOUND,
    * PASSWORD_MISMATCH, then — only for the right password — USER_DISABLED or EMAIL_NOT_VERIFIED
@@ -43,13 +47,16 @@ export interface UserService {
   /** Case-insensitive; null when absent. */
   findByUsername(username: string): Promise<User | null>;
   list(options: { readonly afterId?: UserId; readonly limit: number }): Promise<User[]>;
-  /** Disable or re-enable an account; a disabled account is announced as user.disabled. */
+  /**
+   * Disable or re-enable an account. Disabling ends every credential and live session of the
+   * account on every door and node (account.revoked, reason disabled).
+   */
   setDisabled(id: UserId, disabled: boolean): Promise<User>;
 }
 
 /** Accounts over the store, the password hasher and the rate limiter. */
-export function createUserService(deps: { store: Store; bus: Bus; hasher: PasswordHasher; clock: Clock; limiter: RateLimiter }): UserService {
-  const { store, bus, hasher, clock, limiter } = deps;
+export function createUserService(deps: { store: Store; accessEvents: AccessEvents; hasher: PasswordHasher; clock: Clock; limiter: RateLimiter }): UserService {
+  const { store, accessEvents, hasher, clock, limiter } = deps;
   // Verifying against a real hash for unknown users keeps login time from revealing which
   // usernames exist (the connor protocol reveals it anyway; the others do not).
   let dummyHash: Promise<string> | undefined;
@@ -88,11 +95,12 @@ export function createUserService(deps: { store: Store; bus: Bus; hasher: Passwo
       return toPublicUser(user);
     },
 
-    async principalFor(id) {
+    async principalFor(id, generation) {
       const user = await store.users.findById(id);
       if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
       if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
-      return { id: user.id, username: user.username, displayName: user.displayName };
+      if (generation !== undefined && generation !== user.tokenGeneration) throw new ChatError('TOKEN_EXPIRED', 'Token revoked');
+      return { id: user.id, username: user.username, displayName: user.displayName, generation: user.tokenGeneration };
     },
 
     async get(id) {
@@ -125,11 +133,10 @@ export function createUserService(deps: { store: Store; bus: Bus; hasher: Passwo
     },
 
     async setDisabled(id, disabled) {
-      const updated = await store.users.update(id, { isDisabled: disabled });
+      const updated = await store.users.update(id, disabled ? { isDisabled: true, bumpGeneration: true } : { isDisabled: false });
       if (!updated) throw new ChatError('USER_NOT_FOUND', 'User not found');
-      const user = toPublicUser(updated);
-      if (disabled) await bus.publish({ type: 'user.disabled', user });
-      return user;
+      if (disabled) await accessEvents.announce({ type: 'account.revoked', userId: id, generation: updated.tokenGeneration, reason: 'disabled' });
+      return toPublicUser(updated);
     },
   };
 }

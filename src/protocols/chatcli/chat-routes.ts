@@ -1,12 +1,12 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { toUserId } from '../../core/model/ids.js';
 import type { Principal } from '../../core/model/principal.js';
 import type { User } from '../../core/model/user.js';
 import type { Logger } from '../../logger.js';
-import { envelope, text, toChatId, toWireError, toWireMessage } from './mapping.js';
+import { envelope, text, toChatId, toWireMessage } from './mapping.js';
 import { flaskError } from './pages.js';
-import { answerWith, fail } from './reply.js';
+import { answerWith, chatcliErrorHandler, fail } from './reply.js';
 import type { WireChat } from './schemas.js';
 
 type Body = Record<string, unknown>;
@@ -15,7 +15,7 @@ const toPrincipal = (u: User): Principal => ({ id: u.id, username: u.username, d
 
 /**
  * The chat routes (reference/chatcli.md §5.9): JSON bodies parsed strictly (wrong content type →
- * Flask's HTML 415, malformed JSON → HTML 400), the session token in the body.
+ * Flask's HTML 415, malformed JSON → HTML 400, over the limit → HTML 413), the session token in the body.
  */
 export function chatRoutes(deps: { core: Core; logger: Logger }) {
   const { core, logger } = deps;
@@ -36,13 +36,7 @@ export function chatRoutes(deps: { core: Core; logger: Logger }) {
   }
 
   return async function routes(app: FastifyInstance): Promise<void> {
-    app.setErrorHandler((err: FastifyError, _req, reply) => {
-      if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).type(HTML).send(flaskError(415));
-      if (err.code?.startsWith('FST_ERR_CTP_')) return reply.code(400).type(HTML).send(flaskError(400));
-      logger.error({ err }, 'chatcli chat route failed');
-      const { status, message } = toWireError('INTERNAL', '');
-      return reply.code(status).send(envelope(status, message));
-    });
+    app.setErrorHandler(chatcliErrorHandler(logger));
     // No body or a body that is not a JSON object: Flask's get_json() refuses it with 415.
     const json = (req: FastifyRequest, reply: FastifyReply): Body | null => {
       if (typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)) return req.body as Body;

@@ -1,5 +1,5 @@
 import { notFoundFor } from '../not-found.js';
-import type { ProtocolAdapter, ProtocolContext } from '../protocol.js';
+import { socketRoute, type ProtocolAdapter, type ProtocolContext } from '../protocol.js';
 import { flaskError } from './pages.js';
 import { chatcliRoutes } from './routes.js';
 import { chatcliSocketRoute } from './socket.js';
@@ -12,7 +12,7 @@ export function createChatcliProtocol(ctx: ProtocolContext & { readonly publicUr
   return {
     name: 'chatcli',
     routes: chatcliRoutes({ core: ctx.core, logger: ctx.logger, publicUrl: ctx.publicUrl }),
-    sockets: [chatcliSocketRoute({ core: ctx.core })],
+    sockets: [socketRoute(chatcliSocketRoute({ core: ctx.core }))],
     // Flask's HTML 404 and 405 (§3), for the paths that are ChatCLI's on a shared listener.
     notFound: notFoundFor({
       routes: ROUTES,
@@ -35,6 +35,9 @@ const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/user/refresh-token': ['GET', 'POST'],
   '/user/reset-password-request': ['POST'],
   '/user/reset-password': ['GET', 'POST'],
+  '/user/logout': ['POST'],
+  '/user/logout-all': ['POST'],
+  '/user/change-password': ['POST'],
   '/chat/': ['GET'],
   '/chat/fetch-chats': ['POST'],
   '/chat/create-chat': ['POST'],

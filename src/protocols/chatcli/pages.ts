@@ -34,12 +34,13 @@ export const resetPasswordPage = (token: string, username: string): string =>
 <label for="confirm_password">Repeat it</label><input id="confirm_password" name="confirm_password" type="password" required autocomplete="new-password">
 <button type="submit">Reset password</button></form>`);
 
-/** Flask's default error pages, which the original answers for body-parsing failures (§3). */
-export const flaskError = (status: 400 | 404 | 405 | 415): string => {
+/** Flask's default error pages, which the original answers for body-parsing failures and oversized bodies (§3). */
+export const flaskError = (status: 400 | 404 | 405 | 413 | 415): string => {
   const [title, text] = {
     400: ['Bad Request', 'The browser (or proxy) sent a request that this server could not understand.'],
     404: ['Not Found', 'The requested URL was not found on the server.'],
     405: ['Method Not Allowed', 'The method is not allowed for the requested URL.'],
+    413: ['Request Entity Too Large', 'The data value transmitted exceeds the capacity limit.'],
     415: ['Unsupported Media Type', 'Did not attempt to load JSON data because the request Content-Type was not \'application/json\'.'],
   }[status];
   return `<!doctype html>\n<html lang=en>\n<title>${status} ${title}</title>\n<h1>${title}</h1>\n<p>${text}</p>\n`;

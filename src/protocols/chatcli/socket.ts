@@ -1,9 +1,11 @@
+import { Type } from 'typebox';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events.js';
 import type { Principal } from '../../core/model/principal.js';
 import { CloseCode } from '../../gateway/close-codes.js';
 import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
+import { command, createCommandTable } from '../socket-commands.js';
 import { toChatId, toTimestamp } from './mapping.js';
 import type { ServerFrame } from './schemas.js';
 
@@ -16,96 +18,96 @@ const UNPARSEABLE = 1007;
 
 const frame = (f: ServerFrame): string => JSON.stringify(f);
 
+/** A ChatCLI socket: who authenticated on it, its presence session, and whether it was refused. */
+interface ChatSocket {
+  me: Principal | null;
+  presenceId: string | null;
+  /** The first frame failed: nothing after it is read. */
+  refused: boolean;
+}
+
+/** A chat id as clients send it: a positive integer, or its digits as a string (§6.2). */
+const ChatId = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+$' })]);
+
 /** `wss://…/ws` on the ChatCLI listener (reference/chatcli.md §6). */
-export function chatcliSocketRoute(deps: { core: Core }): SocketRoute {
+export function chatcliSocketRoute(deps: { core: Core }): SocketRoute<ChatSocket> {
   const { core } = deps;
+  const me = (conn: Connection<ChatSocket>): Principal => conn.state.me!; // commands run only after auth
 
-  function session(conn: Connection): SocketHandler {
-    let me: Principal | null = null;
-    let sessionId: string | null = null;
-    let refused = false; // the first frame failed: nothing after it is read
-
-    async function authenticate(msg: Record<string, unknown>): Promise<void> {
-      const token = msg['token'];
-      const refuse = () => {
-        refused = true;
-        conn.close(AUTH_FAILED, 'authentication failed');
-      };
-      if (typeof token !== 'string' || token === '') return refuse();
-      try {
-        const user = await core.tokens.authenticate(token);
-        me = { id: user.id, username: user.username, displayName: user.displayName };
-      } catch (e) {
-        if (toChatError(e).code === 'INTERNAL') throw e;
-        return refuse();
+  // §6.2: the frames a signed-in client may send. A known frame with missing or malformed fields
+  // is ignored, as the original ignores it; the core decides every right.
+  const dispatch = createCommandTable<ChatSocket>({
+    join_chat: command(Type.Object({ chatID: ChatId }), async (conn, f) => {
+      const chatId = toChatId(f.chatID)!;
+      // Non-participants are ignored silently (§6.5 our choice).
+      if (await isMember(me(conn), chatId)) {
+        conn.subscribe(chatId);
+        conn.listenBroadcasts();
       }
-      sessionId = await core.presence.connect(me, 'chatcli'); // announces user_status online first
-      conn.send(frame({ type: 'auth_ack', status: 'ok' }));
-    }
+    }),
+    leave_chat: command(Type.Object({ chatID: ChatId }), (conn, f) => conn.unsubscribe(toChatId(f.chatID)!)),
+    post_msg: command(Type.Object({ chatID: ChatId, text: Type.String({ minLength: 1 }) }), async (conn, f) => {
+      await core.messages.send(me(conn), { conversationId: toChatId(f.chatID)!, text: f.text });
+    }),
+    typing: command(Type.Object({ chatID: ChatId }), (conn, f) => core.conversations.typing(me(conn), toChatId(f.chatID)!)),
+    join_idle: command(Type.Object({}), (conn) => conn.listenBroadcasts()),
+  }, {
+    // The original prints Python's None for a missing type.
+    unknown: (conn, type) => conn.send(frame({ type: 'error', message: `Unknown action: ${typeof type === 'string' ? type : type === undefined || type === null ? 'None' : JSON.stringify(type)}` })),
+    invalid: () => undefined,
+    failed(conn, type, e) {
+      const err = toChatError(e);
+      if (err.code === 'INTERNAL') throw e; // the gateway logs it and closes with 1011
+      if (type === 'post_msg') conn.send(frame({ type: 'error', message: err.code === 'INVALID_INPUT' ? err.message : 'Access denied.' }));
+    },
+  });
 
-    async function act(user: Principal, msg: Record<string, unknown>): Promise<void> {
-      const type = msg['type'];
-      const chatId = toChatId(msg['chatID']);
-      switch (type) {
-        case 'join_chat':
-          // Non-participants are ignored silently (§6.5 our choice).
-          if (chatId !== undefined && (await isMember(user, chatId))) {
-            conn.subscribe(chatId);
-            conn.listenBroadcasts();
-          }
-          return;
-        case 'leave_chat':
-          if (chatId !== undefined) conn.unsubscribe(chatId);
-          return;
-        case 'post_msg': {
-          const text = msg['text'];
-          if (chatId === undefined || typeof text !== 'string' || text === '') return; // ignored, as pinned
-          try {
-            await core.messages.send(user, { conversationId: chatId, text });
-          } catch (e) {
-            const err = toChatError(e);
-            if (err.code === 'INTERNAL') throw e;
-            conn.send(frame({ type: 'error', message: err.code === 'INVALID_INPUT' ? err.message : 'Access denied.' }));
-          }
-          return;
-        }
-        case 'typing':
-          if (chatId !== undefined) await core.conversations.typing(user, chatId).catch((e: unknown) => {
-            if (toChatError(e).code === 'INTERNAL') throw e;
-          });
-          return;
-        case 'join_idle':
-          conn.listenBroadcasts();
-          return;
-        default:
-          // The original prints Python's None for a missing type.
-          conn.send(frame({ type: 'error', message: `Unknown action: ${typeof type === 'string' ? type : type === undefined || type === null ? 'None' : JSON.stringify(type)}` }));
-      }
+  async function isMember(user: Principal, chatId: NonNullable<ReturnType<typeof toChatId>>): Promise<boolean> {
+    try {
+      await core.conversations.checkMember(chatId, user.id);
+      return true;
+    } catch (e) {
+      if (toChatError(e).code === 'INTERNAL') throw e;
+      return false;
     }
+  }
 
-    async function isMember(user: Principal, chatId: Parameters<Core['conversations']['checkMember']>[0]): Promise<boolean> {
-      try {
-        await core.conversations.checkMember(chatId, user.id);
-        return true;
-      } catch (e) {
-        if (toChatError(e).code === 'INTERNAL') throw e;
-        return false;
-      }
+  /** The first frame (§6.1): `auth` with an access token, or the socket is closed. */
+  async function authenticate(conn: Connection<ChatSocket>, msg: Record<string, unknown>): Promise<void> {
+    const token = msg['token'];
+    const refuse = () => {
+      conn.state.refused = true;
+      conn.close(AUTH_FAILED, 'authentication failed');
+    };
+    if (typeof token !== 'string' || token === '') return refuse();
+    try {
+      const { user, familyId } = await core.tokens.session(token);
+      conn.state.me = { id: user.id, username: user.username, displayName: user.displayName, generation: user.tokenGeneration };
+      // From now on a logout, a password reset or a disabled account ends this socket too.
+      conn.identify({ userId: user.id, generation: user.tokenGeneration, familyId });
+    } catch (e) {
+      if (toChatError(e).code === 'INTERNAL') throw e;
+      return refuse();
     }
+    conn.state.presenceId = await core.presence.connect(conn.state.me, 'chatcli'); // announces user_status online first
+    conn.send(frame({ type: 'auth_ack', status: 'ok' }));
+  }
 
+  function open(conn: Connection<ChatSocket>): SocketHandler {
+    const state = conn.state;
     return {
       async onMessage(data, isBinary) {
-        if (refused) return;
+        if (state.refused) return;
         const msg = parseObject(data, isBinary);
         if (!msg) {
-          refused = me === null;
-          return conn.close(me ? UNPARSEABLE : AUTH_FAILED, 'expected a JSON object');
+          state.refused = state.me === null;
+          return conn.close(state.me ? UNPARSEABLE : AUTH_FAILED, 'expected a JSON object');
         }
-        if (me) await act(me, msg);
-        else await authenticate(msg);
+        if (state.me) await dispatch(conn, msg);
+        else await authenticate(conn, msg);
       },
       async onClose() {
-        if (me && sessionId !== null) await core.presence.disconnect(sessionId, me);
+        if (state.me && state.presenceId !== null) await core.presence.disconnect(state.presenceId, state.me);
       },
     };
   }
@@ -115,8 +117,9 @@ export function chatcliSocketRoute(deps: { core: Core }): SocketRoute {
     listener: 'chatcli',
     match: (pathname) => (pathname === '/ws' ? {} : null),
     maxPayload: MAX_FRAME_BYTES,
+    authenticatesInBand: true,
     slowConsumerCloseCode: CloseCode.TRY_AGAIN_LATER,
-    accept: async () => ({ accept: { open: session } }),
+    accept: async () => ({ accept: { state: { me: null, presenceId: null, refused: false }, open } }),
     encode: encodeEvent,
   };
 }

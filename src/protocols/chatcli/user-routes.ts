@@ -1,26 +1,51 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../logger.js';
 import { envelope, isStrongPassword, isValidEmail, isValidUsername, resetMail, text, verificationMail, WEAK_PASSWORD } from './mapping.js';
 import { resetPasswordPage, subscribePage, welcomePage } from './pages.js';
-import { answerWith, fail } from './reply.js';
+import { answerWith, chatcliErrorHandler, fail } from './reply.js';
 
 type Body = Record<string, unknown>;
 const bodyOf = (req: FastifyRequest): Body => (typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? (req.body as Body) : {});
 const origin = (req: FastifyRequest) => ({ address: req.ip });
 const HTML = 'text/html; charset=utf-8';
 
-/** Reads a GET body (Fastify parses none for GET), capped at `limit` bytes; {} when absent or not JSON. */
-async function rawJsonBody(req: FastifyRequest, limit = 65_536): Promise<Body> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req.raw) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return {};
-    chunks.push(chunk as Buffer);
-  }
+/**
+ * Reads a GET body (Fastify parses none for GET) up to the route's body limit: the JSON object, or
+ * {} when absent, not JSON, or cut off by a client that went away. Over the limit it throws
+ * Fastify's own body-too-large error, which the scope's error handler answers 413. The request is
+ * never destroyed mid-body: that leaves the socket open with the rest of the body unread, so the
+ * answer came but the connection stalled. Instead reading stops, and the 413 closes the connection.
+ */
+async function rawJsonBody(req: FastifyRequest): Promise<Body> {
+  const limit = req.routeOptions.bodyLimit;
+  if (Number(req.headers['content-length']) > limit) throw new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE();
+  if (req.raw.readableEnded) return {};
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.raw.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
+      req.raw.pause();
+    };
+    function onData(chunk: Buffer): void {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      stop();
+      reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+    }
+    function onEnd(): void {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    }
+    function onGone(): void {
+      stop();
+      resolve(Buffer.alloc(0));
+    }
+    req.raw.on('data', onData).once('end', onEnd).once('error', onGone).once('close', onGone);
+  });
   try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const value: unknown = JSON.parse(raw.toString('utf8'));
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Body) : {};
   } catch {
     return {};
@@ -47,10 +72,7 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
     });
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
     app.addContentTypeParser('*', (_req, _payload, done) => done(null, {}));
-    app.setErrorHandler((err, _req, reply) => {
-      logger.error({ err }, 'chatcli request failed');
-      return reply.code(500).send(envelope(500, 'Internal server error'));
-    });
+    app.setErrorHandler(chatcliErrorHandler(logger));
 
     /** GET|POST / — the welcome page (§4). */
     app.route({ method: ['GET', 'POST'], url: '/', handler: async (_req, reply) => reply.type(HTML).send(welcomePage()) });
@@ -91,7 +113,12 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
       if (!isValidEmail(email)) return fail(reply, 400, 'Invalid email address');
       if (!isStrongPassword(password)) return fail(reply, 400, WEAK_PASSWORD);
       const invite = text(body, 'invite_code'); // [our choice] the later versions' field, needed in invite mode
-      return answer(reply, () => core.invites.signUp(invite, () => core.accounts.registerWithEmail({ username, email, password }, verificationMail, origin(req))), () => envelope(200, '', 'Verification email sent!'), {
+      const signUp = () => core.invites.signUp(invite, {
+        origin: origin(req),
+        check: () => core.accounts.checkRegistration({ username, password }, { takeOver: true }),
+        create: (held) => core.accounts.registerWithEmail({ username, email, password }, verificationMail, undefined, { revokeUnsentCode: held }),
+      });
+      return answer(reply, signUp, () => envelope(200, '', 'Verification email sent!'), {
         MAIL_FAILED: [500, 'Failed to send verification email'],
       });
     });

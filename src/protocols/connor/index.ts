@@ -1,5 +1,5 @@
 import { notFoundFor } from '../not-found.js';
-import type { ProtocolAdapter, ProtocolContext } from '../protocol.js';
+import { socketRoute, type ProtocolAdapter, type ProtocolContext } from '../protocol.js';
 import { connorRoutes } from './routes.js';
 import { connorSocketRoute } from './socket.js';
 import { createConnorTokens } from './tokens.js';
@@ -11,7 +11,7 @@ export function createConnorProtocol(ctx: ProtocolContext & { readonly jwtSecret
   return {
     name: 'connor',
     routes: connorRoutes(deps),
-    sockets: [connorSocketRoute(deps)],
+    sockets: [socketRoute(connorSocketRoute(deps))],
     // Echo's default answers for the API's paths.
     notFound: notFoundFor({
       routes: { '/api/v1/users': ['POST'], '/api/v1/login': ['POST'] },

@@ -30,6 +30,9 @@ export function connorRoutes(deps: { core: Core; tokens: ConnorTokens; logger: L
     });
 
     app.setErrorHandler((err: FastifyError, _req, reply) => {
+      // A body over the limit is refused before binding, as Echo's BodyLimit middleware does: 413
+      // with its HTTPError body. The rest of the body is never read, so the connection is closed.
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply.header('connection', 'close'), 413, { message: 'Request Entity Too Large' });
       // Unparseable or ill-typed bodies are the binder's failures: 400 BAD_BINDING (§4).
       if (err.validation || err.code?.startsWith('FST_ERR_CTP_')) {
         const { status, body } = badBinding(`code=400, message=${err.message}`);
@@ -44,7 +47,11 @@ export function connorRoutes(deps: { core: Core; tokens: ConnorTokens; logger: L
     /** POST /api/v1/users — create a user (§4): 201 `{id, username}`. */
     app.post('/api/v1/users', { schema: { body: Credentials } }, async (req, reply) => {
       const { username, secret, invite } = req.body;
-      const user = await core.invites.signUp(invite || undefined, () => core.users.register({ username, password: secret }, { address: req.ip }));
+      const user = await core.invites.signUp(invite || undefined, {
+        origin: { address: req.ip },
+        check: () => core.accounts.checkRegistration({ username, password: secret }),
+        create: () => core.users.register({ username, password: secret }),
+      });
       return send(reply, 201, ok(toWireUser(user)));
     });
 

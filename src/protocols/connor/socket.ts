@@ -15,11 +15,19 @@ const PATH = /^\/api\/v1\/rooms\/([^/]+)\/messages\/ws$/;
 /** gorilla's read limit in the original (§8.4). */
 export const MAX_FRAME_BYTES = 512;
 
+/** A connor socket: one room, and the writer behind it (null for a read-only listener). */
+interface RoomSocket {
+  readonly roomName: string;
+  /** null: an anonymous listener of a room nobody has written to yet (it is not created for them). */
+  readonly room: Conversation | null;
+  readonly principal: Principal | null;
+}
+
 /** GET /api/v1/rooms/<room>/messages/ws (reference/connor.md §8). */
-export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logger: Logger }): SocketRoute {
+export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logger: Logger }): SocketRoute<RoomSocket> {
   const { core, tokens, logger } = deps;
 
-  async function accept(req: UpgradeRequest): Promise<UpgradeDecision> {
+  async function accept(req: UpgradeRequest): Promise<UpgradeDecision<RoomSocket>> {
     const roomName = req.params['room'] ?? '';
     // §8.1: the first offered subprotocol is the JWT; it is echoed back so browsers accept the socket.
     const token = req.offeredProtocols[0];
@@ -27,13 +35,16 @@ export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logg
     try {
       if (token !== undefined) {
         const claimed = await tokens.verify(token);
-        // A token for an account that no longer exists is as good as a forged one.
-        if (claimed.username !== '') principal = await core.users.principalFor(toUserId(claimed.id)).catch(notFoundAsInvalid);
+        // A token for an account that no longer exists, or issued before its credentials were
+        // revoked, is as good as a forged one.
+        if (claimed.username !== '') principal = await core.users.principalFor(toUserId(claimed.id), claimed.generation).catch(unusableAsInvalid);
       }
-      const room = await core.conversations.openRoom(roomName);
       // Writers join before the upgrade, so a banned user is refused with 403 BANNED (§7).
-      if (principal) await core.conversations.join(room.id, principal);
-      return { accept: { ...(token === undefined ? {} : { subprotocol: token }), open: (conn) => roomSession(conn, room, principal) } };
+      // Anonymous listeners create nothing durable: an unknown room is awaited, not made.
+      const room = principal ? await core.conversations.openRoom(roomName) : await core.conversations.findRoom(roomName);
+      if (principal && room) await core.conversations.join(room.id, principal);
+      const state: RoomSocket = { roomName, room, principal };
+      return { accept: { ...(token === undefined ? {} : { subprotocol: token }), state, open: roomSession } };
     } catch (e) {
       const err = toChatError(e);
       if (err.code === 'INTERNAL') throw e;
@@ -42,18 +53,26 @@ export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logg
     }
   }
 
-  function roomSession(conn: Connection, room: Conversation, principal: Principal | null): SocketHandler {
-    conn.subscribe(room.id); // at once, so the client hears everything sent after its 101
-    if (principal) conn.identify(principal.id);
+  function roomSession(conn: Connection<RoomSocket>): SocketHandler {
+    const { room, roomName, principal } = conn.state;
+    // At once, so the client hears everything sent after its 101.
+    if (room) conn.subscribe(room.id);
+    else conn.awaitRoom(roomName);
+    if (principal) conn.identify({ userId: principal.id, generation: principal.generation ?? 0, familyId: null });
     let sessionId: string | null = null;
     return {
       async onOpen() {
         if (principal) sessionId = await core.presence.connect(principal, 'connor');
+        else if (!room) {
+          // The room may have been created between the lookup and awaitRoom.
+          const created = await core.conversations.findRoom(roomName);
+          if (created) conn.subscribe(created.id);
+        }
       },
       async onMessage(data) {
         // §8.4: read-only listeners that send, and writers that send a non-message, are dropped.
-        const text = principal ? decodeText(data) : undefined;
-        if (!principal || text === undefined) return conn.close();
+        const text = principal && room ? decodeText(data) : undefined;
+        if (!principal || !room || text === undefined) return conn.close();
         try {
           await core.messages.send(principal, { conversationId: room.id, text });
         } catch (e) {
@@ -81,6 +100,8 @@ export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logg
     },
     maxPayload: MAX_FRAME_BYTES,
     slowConsumerCloseCode: CloseCode.TRY_AGAIN_LATER,
+    // The socket is the room: a writer who lost access to it (removed, banned) is disconnected.
+    onEvicted: (conn) => conn.close(CloseCode.POLICY_VIOLATION, 'removed from the room'),
     accept,
     encode: encodeEvent,
   };
@@ -92,6 +113,8 @@ export function encodeEvent(event: DomainEvent): string | null {
   return JSON.stringify([toWireMessage(event.message, event.author)]);
 }
 
-const notFoundAsInvalid = (e: unknown): never => {
-  throw toChatError(e).code === 'USER_NOT_FOUND' ? invalidToken() : e;
+/** Every way a token's account can be unusable is answered like a bad token (§6). */
+const unusableAsInvalid = (e: unknown): never => {
+  const code = toChatError(e).code;
+  throw code === 'USER_NOT_FOUND' || code === 'TOKEN_EXPIRED' ? invalidToken() : e;
 };

@@ -55,3 +55,6 @@ export const successPage = (site: string, address: string, password: string): st
 <p>Address: <strong id="address">${escape(address)}</strong></p>
 <p>Password: <code>${escape(password)}</code></p>
 <p class="note">Keep your password somewhere safe: this page will not be shown again.</p>`);
+
+/** An HTTP error answer: a small page titled with the status text (reference §4, "Error bodies"). */
+export const errorPage = (statusText: string): string => page(statusText, `<h1>${escape(statusText)}</h1>`);

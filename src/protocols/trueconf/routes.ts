@@ -3,26 +3,30 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
 import type { Logger } from '../../logger.js';
+import { registerFileRoutes } from './file-routes.js';
 import { CLIENT_ID, type TrueconfTokens } from './tokens.js';
 
 /** The version `/api/v4/server` reports: 5.5.x, which the python client accepts (§7.1). */
 export const SERVER_VERSION = '5.5.6.1000';
 
 const CORS = { 'access-control-allow-origin': '*' } as const;
-/** Largest `preview` part read (and dropped) beside a small file. */
-const PREVIEW_LIMIT = 1_048_576;
 
 /** RFC 6749 error body on the token endpoint (§6.1). */
 const oauthError = (reply: FastifyReply, status: number, error: string, description: string) =>
   reply.code(status).headers(CORS).send({ error, error_description: description });
 
-/** The TrueConf Bridge HTTP surface: the token endpoint and the server-info probes (§0, §6.1, §7.1). */
-export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domain: string; logger: Logger }) {
-  const { core, tokens, domain, logger } = deps;
+/**
+ * The TrueConf Bridge HTTP surface: the token endpoint, the server-info probes and the file
+ * endpoints (§0, §6.1, §6.2, §7.1). Uploads are spooled in `spoolDir` while they arrive.
+ */
+export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domain: string; logger: Logger; spoolDir: string }) {
+  const { core, tokens, domain, logger, spoolDir } = deps;
   return async function routes(app: FastifyInstance): Promise<void> {
     await app.register(multipart, { limits: { fileSize: core.files.limits.maxSize ?? Number.MAX_SAFE_INTEGER, files: 2, fields: 10 } });
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
     app.setErrorHandler((err: FastifyError, _req, reply) => {
+      // Over the body limit: the client's error, in the endpoint's OAuth shape; the rest of the body is never read.
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return oauthError(reply.header('connection', 'close'), 413, 'invalid_request', 'Request body too large');
       if (err.code?.startsWith('FST_ERR_CTP_') || err.validation) return oauthError(reply, 400, 'invalid_request', 'Malformed request body');
       // Multipart parsing failures (too many parts, a broken boundary, a cut-off body) are the client's.
       if (err.code?.startsWith('FST_') && typeof err.statusCode === 'number' && err.statusCode < 500) return reply.code(err.statusCode).headers(CORS).send({ error: err.message });
@@ -58,54 +62,7 @@ export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domai
     app.options('/bridge/api/client/v1/oauth/token', async (_req, reply) =>
       reply.code(204).headers({ ...CORS, 'access-control-allow-methods': 'POST, OPTIONS', 'access-control-allow-headers': 'content-type' }).send());
 
-    /**
-     * POST /bridge/api/client/v1/files — the upload of an `uploadFile` task: header
-     * Upload-Task-Id, multipart field `file` (and an optional `preview`, not kept) (§6.2).
-     */
-    app.post('/bridge/api/client/v1/files', async (req, reply) => {
-      const taskId = req.headers['upload-task-id'];
-      if (typeof taskId !== 'string' || taskId === '') return reply.code(400).headers(CORS).send({ error: 'Upload-Task-Id header is required' });
-      if (!req.isMultipart()) return reply.code(400).headers(CORS).send({ error: 'multipart/form-data expected' });
-      // The task says how large the file may be: nothing is read before it is known, nor beyond it.
-      let task;
-      try {
-        task = await core.files.task(taskId);
-      } catch (e) {
-        if (toChatError(e).code === 'FILE_NOT_FOUND') return reply.code(404).headers(CORS).send({ error: 'Unknown or used upload task' });
-        throw e;
-      }
-      let file: { name: string; mimeType: string; data: Uint8Array } | null = null;
-      for await (const part of req.parts({ limits: { fileSize: Math.max(task.fileSize, PREVIEW_LIMIT), files: 2, fields: 10, parts: 12 } })) {
-        if (part.type !== 'file') continue;
-        const data = await part.toBuffer(); // also drains a preview, which is not kept
-        if (part.file.truncated) return reply.code(413).headers(CORS).send({ error: 'File larger than announced' });
-        if (part.fieldname === 'file') file = { name: part.filename, mimeType: part.mimetype, data };
-      }
-      if (!file) return reply.code(400).headers(CORS).send({ error: 'The form has no file field' });
-      try {
-        return reply.code(200).headers(CORS).send({ temporalFileId: await core.files.upload(taskId, file) });
-      } catch (e) {
-        const code = toChatError(e).code;
-        if (code === 'FILE_NOT_FOUND') return reply.code(404).headers(CORS).send({ error: 'Unknown or used upload task' });
-        if (code === 'FILE_REJECTED') return reply.code(413).headers(CORS).send({ error: toChatError(e).message });
-        throw e;
-      }
-    });
-
-    /** GET /bridge/api/client/v1/files/:fileId/:capability — a `getFileInfo` download URL; needs no credentials (§6.2). */
-    app.get('/bridge/api/client/v1/files/:fileId/:capability', async (req, reply) => {
-      const { fileId, capability } = req.params as { fileId: string; capability: string };
-      try {
-        const { file, data } = await core.files.readWithCapability(fileId, capability);
-        return reply
-          .headers({ ...CORS, 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`, 'cache-control': 'private, max-age=3600' })
-          .type(file.mimeType)
-          .send(Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-      } catch (e) {
-        if (toChatError(e).code === 'FILE_NOT_FOUND') return reply.code(404).send({ error: 'File not found' });
-        throw e;
-      }
-    });
+    await registerFileRoutes(app, { core, spoolDir });
 
     /** GET /api/v4/server — version check and the domain of bare user ids (§7.1). */
     app.get('/api/v4/server', async (_req, reply) => reply.send({ product: { display_name: domain, version: SERVER_VERSION } }));

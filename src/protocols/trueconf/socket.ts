@@ -33,10 +33,10 @@ interface BotSession {
   readonly acks: Map<number, { conversationId: ConversationId; messageId: MessageId }>;
 }
 
-const sessions = new WeakMap<Connection, BotSession>();
+const newSession = (): BotSession => ({ me: null, meId: '', exp: 0, nextId: 1, systemEnvelopes: false, acks: new Map() });
 
 /** `/websocket/chat_bot/` and `/websocket/chat_bot` on the main listener (reference/trueconf.md §0–§3). */
-export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; domain: string; unreadCap: number; pingIntervalMs: number; pongTimeoutMs: number; publicUrl: () => string; logger: Logger }): SocketRoute {
+export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; domain: string; unreadCap: number; pingIntervalMs: number; pongTimeoutMs: number; publicUrl: () => string; logger: Logger }): SocketRoute<BotSession> {
   const { core, tokens, domain, logger } = deps;
   const idOf = (username: string) => `${username}@${domain}`;
 
@@ -65,7 +65,8 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
       const claims = await tokens.verify(payload['token']);
       const user = await core.users.findByUsername(usernameOf(claims.sub, domain) ?? '');
       if (!user) return fail(conn, id, TC.INVALID_CREDENTIALS, 'Invalid credentials');
-      me = await core.users.principalFor(user.id);
+      // A token issued before the account's credentials were revoked answers 203 (expired).
+      me = await core.users.principalFor(user.id, claims.generation);
       exp = claims.exp;
     } catch (e) {
       const err = toChatError(e);
@@ -73,9 +74,10 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
       return fail(conn, id, TRUECONF_ERRORS[err.code], err.message);
     }
     Object.assign(session, { me, meId: idOf(me.username), exp, systemEnvelopes: payload['receiveSystemMessageEnvelopes'] === true });
-    conn.identify(me.id);
-    conn.watchUser(me.id); // direct and group conversations
-    for (const c of await core.conversations.listForUser(me.id)) if (c.kind === 'room') conn.subscribe(c.id);
+    conn.identify({ userId: me.id, generation: me.generation ?? 0, familyId: null });
+    conn.watchUser(); // direct and group conversations
+    // Its rooms, but not those it is banned from: a ban keeps the membership and hides the room (issue 8).
+    for (const c of await core.conversations.listForUser(me.id)) if (c.kind === 'room' && (await maySee(me, c.id))) conn.subscribe(c.id);
     reply(conn, id, { userId: session.meId, connectionId: randomUUID() });
     // The python client drops an event that arrives in the same read as the auth response, so
     // what follows goes out in a later write (§2.1).
@@ -89,6 +91,17 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
         const forwarded = origin ? { message: origin.message, authorTrueconfId: idOf(origin.author.username) } : null;
         push(conn, session, 'sendMessage', JSON.stringify(toEnvelope(m, idOf(authors.get(m.authorId)?.username ?? 'unknown'), forwarded)), { conversationId: m.conversationId, messageId: m.id });
       }
+    }
+  }
+
+  /** Whether the bot may see the conversation now: a member, banned neither from it nor from the server. */
+  async function maySee(me: Principal, conversationId: ConversationId): Promise<boolean> {
+    try {
+      await core.conversations.checkMember(conversationId, me.id);
+      return true;
+    } catch (e) {
+      if (toChatError(e).code === 'INTERNAL') throw e;
+      return false;
     }
   }
 
@@ -111,9 +124,8 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     }
   }
 
-  function open(conn: Connection): SocketHandler {
-    const session: BotSession = { me: null, meId: '', exp: 0, nextId: 1, systemEnvelopes: false, acks: new Map() };
-    sessions.set(conn, session);
+  function open(conn: Connection<BotSession>): SocketHandler {
+    const session = conn.state;
     return {
       async onMessage(data) {
         let frame: unknown;
@@ -146,12 +158,13 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     pingIntervalMs: deps.pingIntervalMs,
     pongTimeoutMs: deps.pongTimeoutMs,
     slowConsumerCloseCode: CloseCode.TRY_AGAIN_LATER,
+    authenticatesInBand: true,
     // json.v1 is selected when offered; no header means plain json.v1 (§1.4).
-    accept: async (req) => ({ accept: { ...(req.offeredProtocols.includes('json.v1') ? { subprotocol: 'json.v1' } : {}), open } }),
+    accept: async (req) => ({ accept: { ...(req.offeredProtocols.includes('json.v1') ? { subprotocol: 'json.v1' } : {}), state: newSession(), open } }),
     encode: (event) => encodeEvent(event, domain, (fileId) => fileUrl(deps.publicUrl(), fileId, core.files.capability(fileId))),
     frameFor(conn, encoded, event) {
-      const session = sessions.get(conn);
-      if (!session?.me) return [];
+      const session = conn.state;
+      if (!session.me) return [];
       const method = METHOD_OF[event.type];
       if (!method) return [];
       const frames = framesFor(conn, session, session.me, method, encoded, event);
@@ -174,7 +187,6 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
       return [serverRequest(session, method, JSON.stringify(chat))];
     }
     if (event.type === 'member.joined' && event.audience.kind === 'direct') return []; // P2P chats have no participant events
-    if (event.type === 'member.left' && event.user.id === me.id && event.audience.kind === 'room') conn.unsubscribe(event.audience.conversationId);
     const delivered = event.type === 'message.created' ? { conversationId: event.message.conversationId, messageId: event.message.id } : undefined;
     return [serverRequest(session, method, encoded, delivered)];
   }

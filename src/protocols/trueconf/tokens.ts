@@ -10,22 +10,26 @@ const ISSUER = 'parley-trueconf-bridge';
 export interface TrueconfTokens {
   /** A signed token and its expiry in unix seconds. */
   issue(user: User, trueconfId: string): Promise<{ token: string; expiresAt: number }>;
-  /** The `sub` and `exp` of a valid token. Throws ChatError INVALID_TOKEN or TOKEN_EXPIRED. */
-  verify(token: string): Promise<{ sub: string; exp: number }>;
+  /**
+   * The `sub`, `exp` and `gen` (the account's token generation at issue, User.tokenGeneration;
+   * 0 when absent) of a valid token. Throws ChatError INVALID_TOKEN or TOKEN_EXPIRED.
+   */
+  verify(token: string): Promise<{ sub: string; exp: number; generation: number }>;
 }
 
 export function createTrueconfTokens(secret: string, ttlSeconds: number): TrueconfTokens {
   const jwt = createHmacJwt({ secret, issuer: ISSUER });
   return {
-    async issue(_user, trueconfId) {
-      const token = await jwt.sign({ sub: trueconfId, aud: CLIENT_ID, iat: Math.floor(Date.now() / 1000) }, ttlSeconds);
+    async issue(user, trueconfId) {
+      const token = await jwt.sign({ sub: trueconfId, aud: CLIENT_ID, iat: Math.floor(Date.now() / 1000), gen: user.tokenGeneration }, ttlSeconds);
       const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number };
       return { token, expiresAt: exp.exp };
     },
     async verify(token) {
       const claims = await jwt.verify(token);
-      if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || claims.aud !== CLIENT_ID) throw new ChatError('INVALID_TOKEN', 'Invalid token');
-      return { sub: claims.sub, exp: claims.exp };
+      const gen = claims['gen'] ?? 0;
+      if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || claims.aud !== CLIENT_ID || typeof gen !== 'number' || !Number.isSafeInteger(gen)) throw new ChatError('INVALID_TOKEN', 'Invalid token');
+      return { sub: claims.sub, exp: claims.exp, generation: gen };
     },
   };
 }

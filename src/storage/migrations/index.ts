@@ -10,6 +10,8 @@ import { avatarsMigration } from './0008-avatars.js';
 import { surveysMigration } from './0009-surveys.js';
 import { apiKeysMigration } from './0010-api-keys.js';
 import { invitesMigration } from './0011-invites.js';
+import { accessEventsMigration } from './0012-access-events.js';
+import { fileSweepMigration } from './0013-file-sweep.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -29,6 +31,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-surveys': surveysMigration,
   '0010-api-keys': apiKeysMigration,
   '0011-invites': invitesMigration,
+  '0012-access-events': accessEventsMigration,
+  '0013-file-sweep': fileSweepMigration,
 };
 
 /**

@@ -86,7 +86,9 @@ describe('POST /api/v1/login', () => {
     expect(claims.iss).toBe('connor.fun-login-service');
     expect(claims.exp! - before).toBeGreaterThanOrEqual(72 * 3600 - 1);
     expect(claims.exp! - before).toBeLessThanOrEqual(72 * 3600 + 5);
-    expect(Object.keys(claims).sort()).toEqual(['exp', 'iss', 'user']);
+    // `gen` is Parley's addition: the account's token generation, so revocation reaches JWTs (README).
+    expect(Object.keys(claims).sort()).toEqual(['exp', 'gen', 'iss', 'user']);
+    expect(claims['gen']).toBe(0);
   });
 
   it("answers 401 PASSWORD_MATCH_FAILED with \"Passwords don't match!\" for a wrong password", async () => {

@@ -17,9 +17,10 @@ async function account(username: string): Promise<string> {
   return ((await res.json()) as { data: { token: string } }).data.token;
 }
 
-/** A token signed with this node's secret but arbitrary claims. */
+/** A token signed with this node's secret and the original issuer, but arbitrary claims. */
 const forge = (claims: Record<string, unknown>, exp = Math.floor(Date.now() / 1000) + 600) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setExpirationTime(exp).sign(new TextEncoder().encode(node.config.secrets.connorJwt));
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('connor.fun-login-service').setExpirationTime(exp).sign(new TextEncoder().encode(node.config.secrets.connorJwt));
+const secretKey = () => new TextEncoder().encode(node.config.secrets.connorJwt);
 
 interface Wire { sender: { id: number; username: string }; text: string; createTime: number }
 
@@ -100,6 +101,10 @@ describe('connor room socket', () => {
     ['a token signed with another key', async () => new SignJWT({ user: { id: 1, username: 'alice' } }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode('another-secret-another-secret-xx'))],
     ['an expired token', async () => forge({ user: { id: 1, username: 'alice' } }, Math.floor(Date.now() / 1000) - 3600)],
     ['a token for an account that does not exist', async () => forge({ user: { id: 999, username: 'ghost' } })],
+    // Issue 8, defect 12: a token that never expires, or that another issuer signed, is no login.
+    ['a token without exp', async () => new SignJWT({ user: { id: 1, username: 'alice' } }).setProtectedHeader({ alg: 'HS256' }).setIssuer('connor.fun-login-service').sign(secretKey())],
+    ['a token without iss', async () => new SignJWT({ user: { id: 1, username: 'alice' } }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(secretKey())],
+    ['a token of another issuer', async () => new SignJWT({ user: { id: 1, username: 'alice' } }).setProtectedHeader({ alg: 'HS256' }).setIssuer('someone-else').setExpirationTime('1h').sign(secretKey())],
   ])('refuses the upgrade with 400 INVALID_AUTH_TOKEN for %s', async (_label, token) => {
     const s = new TestSocket(room('lobby'), await token());
     const err = (await s.opened.catch((e: unknown) => e)) as { status: number; body: string };

@@ -1,0 +1,102 @@
+import type { ConversationId } from '../core/model/ids.js';
+import type { Viewer } from '../core/services/delivery-policy.js';
+import type { AnySocketRoute, Connection } from '../protocols/protocol.js';
+import { outgoing, type Outgoing, type Transport } from './transport.js';
+
+/** The index a session keeps up to date as it subscribes, identifies and closes. */
+export interface SessionIndex {
+  subscribe(conversationId: ConversationId, session: HubSession): void;
+  unsubscribe(conversationId: ConversationId, session: HubSession): void;
+  identify(session: HubSession, previous: Viewer | null): void;
+  listen(session: HubSession): void;
+  awaitRoom(name: string, session: HubSession): void;
+}
+
+/** The viewer of a session that has not identified: an anonymous listener, which sees rooms only. */
+export const ANONYMOUS: Viewer = Object.freeze({ userId: null, generation: 0, familyId: null });
+
+/**
+ * One live session in the hub, whatever its transport and protocol: who is behind it, what it
+ * listens to, and the protocol's own typed state. Small on purpose (DESIGN.md budget: < 10 KB
+ * per idle connection).
+ */
+export class HubSession implements Connection {
+  readonly id: number;
+  readonly route: AnySocketRoute;
+  /** The protocol's own state; the route that made it reads it back through Connection<S>. */
+  readonly state: unknown;
+  readonly openedAt: number;
+  /** Who is behind the session; ANONYMOUS until it identifies. */
+  viewer: Viewer = ANONYMOUS;
+  identified = false;
+  /** Receives events whose audience names its user (direct and group conversations). */
+  watchesOwn = false;
+  conversations: Set<ConversationId> | null = null;
+  /** The room name it waits for (awaitRoom), if any. */
+  awaiting: string | null = null;
+  detached = false;
+  readonly #transport: Transport;
+  readonly #index: SessionIndex;
+  readonly #maxBuffered: number;
+
+  constructor(id: number, transport: Transport, route: AnySocketRoute, state: unknown, index: SessionIndex, maxBuffered: number, now: number) {
+    this.id = id;
+    this.#transport = transport;
+    this.route = route;
+    this.state = state;
+    this.#index = index;
+    this.#maxBuffered = maxBuffered;
+    this.openedAt = now;
+  }
+
+  send(text: string, options?: { readonly ephemeral?: boolean }): void {
+    this.deliver(outgoing(text), options?.ephemeral ?? false);
+  }
+
+  /** Write a message (possibly shared with other recipients), applying the slow-consumer rules. */
+  deliver(message: Outgoing, ephemeral: boolean): void {
+    const transport = this.#transport;
+    if (!transport.isOpen) return;
+    if (transport.bufferedAmount > this.#maxBuffered) {
+      if (ephemeral) return; // ephemeral events are the first thing a slow reader loses
+      this.close(this.route.slowConsumerCloseCode, 'slow consumer');
+      return;
+    }
+    transport.write(message);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.#transport.close(code, reason);
+  }
+
+  subscribe(conversationId: ConversationId): void {
+    if (this.detached) return; // a handler that resumes after the socket closed must not re-index it
+    (this.conversations ??= new Set()).add(conversationId);
+    this.#index.subscribe(conversationId, this);
+  }
+
+  unsubscribe(conversationId: ConversationId): void {
+    this.conversations?.delete(conversationId);
+    this.#index.unsubscribe(conversationId, this);
+  }
+
+  identify(viewer: Viewer): void {
+    if (this.detached) return;
+    const previous = this.identified ? this.viewer : null;
+    this.viewer = Object.freeze({ userId: viewer.userId, generation: viewer.generation, familyId: viewer.familyId });
+    this.identified = true;
+    this.#index.identify(this, previous);
+  }
+
+  watchUser(): void {
+    this.watchesOwn = true;
+  }
+
+  listenBroadcasts(): void {
+    if (!this.detached) this.#index.listen(this);
+  }
+
+  awaitRoom(name: string): void {
+    if (!this.detached) this.#index.awaitRoom(name, this);
+  }
+}

@@ -1,0 +1,210 @@
+import type { DomainEvent } from '../core/events.js';
+import type { ConversationId, UserId } from '../core/model/ids.js';
+import { accessChangeOf, viewerFilterOf, type AccessChange, type Viewer } from '../core/services/delivery-policy.js';
+import type { Logger } from '../logger.js';
+import type { AnySocketRoute, Connection, ProtocolName } from '../protocols/protocol.js';
+import { HubSession, type SessionIndex } from './hub-session.js';
+import type { Outgoing, Transport } from './transport.js';
+
+/** Close code for a session ended by an access change (RFC 6455 policy violation). */
+const ENDED_CLOSE_CODE = 1008;
+/** How long an ending is remembered, for sessions that identify with credentials read just before it. */
+const ENDING_MEMORY_MS = 60_000;
+
+/** What a hub needs: a logger, the send-buffer cap and the authentication deadline. */
+export interface HubOptions {
+  readonly logger: Logger;
+  /** Per-session send-buffer cap in bytes. */
+  readonly maxBufferedBytes: number;
+  /** Sessions of routes that authenticate in band are closed when not identified by then (ms). */
+  readonly authTimeoutMs: number;
+  /** Milliseconds since the epoch; Date.now by default. */
+  readonly now?: () => number;
+}
+
+/**
+ * The delivery hub: every live session on this node, whatever its transport and protocol, the
+ * index of what each listens to and who is behind it, and fan-out. Access changes (removal,
+ * bans, revoked credentials) reach it as events from every node and apply to live sessions
+ * before the next delivery.
+ */
+export interface Hub {
+  /** Register a session over a transport; the caller forwards the transport's close to detach(). */
+  open(transport: Transport, route: AnySocketRoute, state: unknown): HubSession;
+  /** Remove a closed session from every index. Idempotent. */
+  detach(session: HubSession): void;
+  /** Deliver an event from the bus or the database feed to the local sessions that may see it. */
+  deliver(event: DomainEvent): void;
+  /** Live sessions on this node. */
+  readonly size: number;
+  /** Live sessions of one user on this node. */
+  sessionsOf(userId: UserId): number;
+  /** Stop the authentication-deadline timer. */
+  stop(): void;
+}
+
+type Session = HubSession;
+
+/** A hub with its timers; deliver events to it from core.events and the access-event poll. */
+export function createHub(options: HubOptions): Hub {
+  const { logger } = options;
+  const now = options.now ?? Date.now;
+  const byConversation = new Map<ConversationId, Set<Session>>();
+  const byUser = new Map<UserId, Set<Session>>();
+  const awaitingRoom = new Map<string, Set<Session>>();
+  const broadcastListeners = new Set<Session>();
+  const unidentified = new Set<Session>();
+  const live = new Set<Session>();
+  /** Endings seen lately, per user: a session identifying with credentials read before one is ended too. */
+  const recentEndings = new Map<UserId, { change: Extract<AccessChange, { kind: 'end' }>; at: number }[]>();
+  let nextId = 1;
+
+  const addTo = <K>(map: Map<K, Set<Session>>, key: K, s: Session) => {
+    let set = map.get(key);
+    if (!set) map.set(key, (set = new Set()));
+    set.add(s);
+  };
+  const removeFrom = <K>(map: Map<K, Set<Session>>, key: K, s: Session) => {
+    const set = map.get(key);
+    if (set?.delete(s) && set.size === 0) map.delete(key);
+  };
+
+  const index: SessionIndex = {
+    subscribe: (id, s) => addTo(byConversation, id, s),
+    unsubscribe: (id, s) => removeFrom(byConversation, id, s),
+    identify(s, previous) {
+      const session = s;
+      if (previous?.userId != null) removeFrom(byUser, previous.userId, session);
+      unidentified.delete(session);
+      const { userId } = session.viewer;
+      if (userId === null) return;
+      addTo(byUser, userId, session);
+      for (const { change } of recentEndings.get(userId) ?? []) {
+        if (change.ends(session.viewer)) return session.close(ENDED_CLOSE_CODE, change.reason);
+      }
+    },
+    listen: (s) => void broadcastListeners.add(s),
+    awaitRoom(name, s) {
+      const session = s;
+      if (session.awaiting !== null) removeFrom(awaitingRoom, session.awaiting, session);
+      session.awaiting = name;
+      addTo(awaitingRoom, name, session);
+    },
+  };
+
+  function deliver(event: DomainEvent): void {
+    const change = accessChangeOf(event);
+    if (change?.kind === 'end') end(change);
+    if (event.type === 'member.joined' && event.conversation.kind === 'room' && event.conversation.name !== null) roomCreated(event.conversation.name, event.conversation.id);
+    fanOut(event);
+    if (change?.kind === 'evict') evict(change.conversationId, change.userId);
+  }
+
+  /** Encode once per protocol, frame once, write the same bytes to every recipient that may see it. */
+  function fanOut(event: DomainEvent): void {
+    const targets = recipients(event);
+    if (targets.size === 0) return;
+    const mayView = viewerFilterOf(event);
+    const encoded = new Map<ProtocolName, Outgoing | null>();
+    const ephemeral = event.type === 'presence.changed' || event.type === 'typing.started';
+    for (const session of targets) {
+      if (mayView !== null && !mayView(session.viewer)) continue;
+      const route = session.route;
+      let out = encoded.get(route.protocol);
+      if (out === undefined) {
+        const text = route.encode(event);
+        out = text === null ? null : { text, frame: null };
+        encoded.set(route.protocol, out);
+      }
+      if (out === null) continue;
+      if (route.frameFor) {
+        for (const own of route.frameFor(session as unknown as Connection<never>, out.text, event)) session.send(own, { ephemeral });
+      } else session.deliver(out, ephemeral);
+    }
+  }
+
+  function recipients(event: DomainEvent): ReadonlySet<Session> {
+    if (!('audience' in event)) return event.type === 'presence.changed' ? broadcastListeners : EMPTY;
+    const { audience } = event;
+    const subscribers = byConversation.get(audience.conversationId);
+    if (audience.memberIds.length === 0) return subscribers ?? EMPTY;
+    const out = new Set(subscribers);
+    for (const id of audience.memberIds) for (const s of byUser.get(id) ?? []) if (s.watchesOwn) out.add(s);
+    return out;
+  }
+
+  function end(change: Extract<AccessChange, { kind: 'end' }>): void {
+    const at = now();
+    const kept = (recentEndings.get(change.userId) ?? []).filter((e) => at - e.at < ENDING_MEMORY_MS);
+    recentEndings.set(change.userId, [...kept, { change, at }]);
+    for (const session of [...(byUser.get(change.userId) ?? [])]) {
+      if (change.ends(session.viewer)) session.close(ENDED_CLOSE_CODE, change.reason);
+    }
+  }
+
+  function evict(conversationId: ConversationId, userId: UserId | null): void {
+    const subscribers = byConversation.get(conversationId);
+    if (!subscribers) return;
+    for (const session of [...subscribers]) {
+      if (userId !== null && session.viewer.userId !== userId) continue;
+      session.unsubscribe(conversationId);
+      session.route.onEvicted?.(session as unknown as Connection<never>, conversationId);
+    }
+  }
+
+  function roomCreated(name: string, id: ConversationId): void {
+    const waiting = awaitingRoom.get(name);
+    if (!waiting) return;
+    awaitingRoom.delete(name);
+    for (const session of waiting) {
+      session.awaiting = null;
+      session.subscribe(id);
+    }
+  }
+
+  // Sessions that must authenticate in band and have not: closed after the deadline, so a socket
+  // that never says who it is holds nothing for long (issue 8, defect 10).
+  const sweep = setInterval(() => {
+    const deadline = now() - options.authTimeoutMs;
+    for (const session of unidentified) if (session.openedAt <= deadline) session.close(ENDED_CLOSE_CODE, 'authentication timeout');
+    const at = now();
+    for (const [userId, endings] of recentEndings) if (endings.every((e) => at - e.at >= ENDING_MEMORY_MS)) recentEndings.delete(userId);
+  }, Math.max(50, Math.min(1000, options.authTimeoutMs / 4)));
+  sweep.unref();
+
+  return {
+    open(transport, route, state) {
+      const session = new HubSession(nextId++, transport, route, state, index, options.maxBufferedBytes, now());
+      live.add(session);
+      if (route.authenticatesInBand) unidentified.add(session);
+      return session;
+    },
+    detach(s) {
+      const session = s;
+      if (session.detached) return;
+      session.detached = true;
+      live.delete(session);
+      unidentified.delete(session);
+      for (const id of session.conversations ?? []) removeFrom(byConversation, id, session);
+      session.conversations = null;
+      if (session.viewer.userId !== null) removeFrom(byUser, session.viewer.userId, session);
+      broadcastListeners.delete(session);
+      if (session.awaiting !== null) removeFrom(awaitingRoom, session.awaiting, session);
+    },
+    deliver(event) {
+      try {
+        deliver(event);
+      } catch (e) {
+        // An event from another build of Parley may not have the shape this one expects.
+        logger.error({ err: e, type: event.type }, 'could not deliver an event');
+      }
+    },
+    get size() {
+      return live.size;
+    },
+    sessionsOf: (userId) => byUser.get(userId)?.size ?? 0,
+    stop: () => clearInterval(sweep),
+  };
+}
+
+const EMPTY: ReadonlySet<Session> = new Set();

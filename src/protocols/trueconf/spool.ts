@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Multipart } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+
+/** The `file` part of an upload form, on disk: counted while it was written, never held in memory. */
+export interface SpooledFile {
+  readonly name: string;
+  readonly mimeType: string;
+  readonly size: number;
+  readonly path: string;
+}
+
+/** What an upload form held: its file, nothing usable, or a part beyond its limit. */
+export type SpoolResult = { readonly kind: 'file'; readonly file: SpooledFile } | { readonly kind: 'no-file' } | { readonly kind: 'too-large' };
+
+/** Most bytes each part may have: the `file` part, and any other file part (a `preview`, dropped). */
+export interface SpoolLimits {
+  readonly file: number;
+  readonly other: number;
+}
+
+/** Spool files left over from a crash are removed at start-up once this old. */
+const STALE_SPOOL_MS = 24 * 3_600_000;
+
+/** Create the spool folder (owner only: uploads are private until sent) and clear a crash's leftovers. */
+export async function prepareSpool(dir: string, now = Date.now()): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const name of await readdir(dir)) {
+    const file = path.join(dir, name);
+    if (name.endsWith('.part') && now - (await stat(file)).mtimeMs > STALE_SPOOL_MS) await rm(file, { force: true });
+  }
+}
+
+/**
+ * Read an upload form part by part, writing its first `file` part to a new file in `dir` and
+ * dropping the other parts. Each part is counted as it streams, so a part beyond its limit is
+ * refused ('too-large') at that byte, before the rest arrives; the rest is then read and dropped
+ * in the background, so the client can finish sending and read the answer. The caller removes
+ * `file.path` when done with it. Rejects on a broken form (the multipart plugin's errors).
+ */
+export async function spoolUpload(req: FastifyRequest, limits: SpoolLimits, dir: string): Promise<SpoolResult> {
+  // Fields are never used: 1 KiB each keeps them from being another way to fill memory. The
+  // plugin reads `throwFileSizeLimit` at run time (its types omit it): the gauge below decides.
+  const options = { limits: { fileSize: Math.max(limits.file, limits.other) + 1, files: 2, fields: 10, fieldSize: 1024, parts: 12 }, throwFileSizeLimit: false };
+  const parts = req.parts(options)[Symbol.asyncIterator]();
+  let kept: SpooledFile | null = null;
+  try {
+    for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
+      const part = next.value;
+      if (part.type !== 'file') continue;
+      const keep: boolean = part.fieldname === 'file' && kept === null;
+      const target: string | null = keep ? path.join(dir, `${randomUUID()}.part`) : null;
+      const written = await spoolPart(part.file, target, keep ? limits.file : limits.other);
+      if (written.size === null) {
+        void written.rest.then(() => drain(parts)).finally(() => (target ? rm(target, { force: true }) : undefined)).catch(() => undefined);
+        if (kept) await rm(kept.path, { force: true });
+        return { kind: 'too-large' };
+      }
+      if (target) kept = { name: part.filename, mimeType: part.mimetype, size: written.size, path: target };
+    }
+  } catch (e) {
+    if (kept) await rm(kept.path, { force: true });
+    throw e;
+  }
+  return kept ? { kind: 'file', file: kept } : { kind: 'no-file' };
+}
+
+/**
+ * Stream one part to `target` (or nowhere), counting. Resolves with the size once the part has
+ * ended, or with size null as soon as it passes `limit`; from then on its bytes are dropped and
+ * `rest` settles when the part has ended. Rejects (removing `target`) when the stream fails first.
+ */
+function spoolPart(source: Readable, target: string | null, limit: number): Promise<{ size: number | null; rest: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    let over = false;
+    const gauge = new Transform({
+      transform(chunk: Buffer, _encoding, next) {
+        if (over) return next();
+        size += chunk.length;
+        if (size <= limit) return next(null, chunk);
+        over = true;
+        resolve({ size: null, rest }); // the answer goes out now; the part keeps flowing, dropped
+        return next();
+      },
+    });
+    const sink = target ? createWriteStream(target, { flags: 'wx', mode: 0o600 }) : new Writable({ write: (_chunk, _encoding, done) => done() });
+    const rest = pipeline(source, gauge, sink);
+    rest.then(
+      () => { if (!over) resolve({ size, rest }); },
+      async (e: unknown) => {
+        if (over) return;
+        if (target) await rm(target, { force: true });
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Read the remaining parts of a refused form, dropping their bytes. */
+async function drain(parts: AsyncIterator<Multipart>): Promise<void> {
+  for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
+    if (next.value.type === 'file') next.value.file.resume();
+  }
+}
