@@ -8,6 +8,7 @@ import { createTokenBucketRateLimiter } from './auth/token-bucket-rate-limiter.j
 import { createOutboxMailer } from './mail/outbox-mailer.js';
 import { createSmtpMailer, type ClosableMailer } from './mail/smtp-mailer.js';
 import { createLocalBus } from './bus/local-bus.js';
+import { redactUrl } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createCore, type Core } from './core/core.js';
 import type { Bus } from './core/ports/bus.js';
@@ -51,11 +52,11 @@ export interface ServerOverrides {
 /** Open the store and the bus from their config slices (the Redis bus only when configured). */
 export async function openInfrastructure(config: Config, logger: PinoLogger): Promise<{ store: Store; bus: Bus }> {
   const onIdleError = (err: unknown) => logger.warn({ err }, 'database connection error');
-  const store = await openStore({ databaseUrl: config.database.url, sqliteFile: config.database.sqliteFile, onIdleError });
+  const store = await openStore({ databaseUrl: config.database.url, sqliteFile: config.database.sqliteFile, onIdleError, displayUrl: redactUrl(config.database.url) });
   try {
     const onError = (err: unknown) => logger.error({ err }, 'bus error');
     const bus = config.redis.url
-      ? await (await import('./bus/redis-bus.js')).createRedisBus({ url: config.redis.url, channel: config.redis.channel, onError })
+      ? await (await import('./bus/redis-bus.js')).createRedisBus({ url: config.redis.url, channel: config.redis.channel, onError, displayUrl: redactUrl(config.redis.url) })
       : createLocalBus({ onError });
     return { store, bus };
   } catch (e) {

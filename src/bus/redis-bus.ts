@@ -15,6 +15,10 @@ export interface RedisBusOptions {
   readonly nodeId?: string;
   /** Receives handler failures, Redis connection errors and undecodable envelopes. Never fatal. */
   readonly onError?: BusErrorReporter;
+  /** `url` as error messages may show it, credentials hidden (config's `redactUrl`). Default: not shown. */
+  readonly displayUrl?: string;
+  /** How long the first connection attempt may take before start-up fails, in ms. Default 5000. */
+  readonly connectTimeoutMs?: number;
 }
 
 /** The default channel shared by every node of one deployment. */
@@ -24,8 +28,10 @@ export const DEFAULT_REDIS_CHANNEL = 'parley:events';
  * A bus spanning every node subscribed to one Redis channel. Local handlers get this node's
  * events directly; other nodes get them through PUBLISH, and this node drops its own echo.
  * Resolves once the SUBSCRIBE is confirmed, so no later event from another node is missed;
- * rejects (with both connections closed) when Redis cannot be reached at startup. After that,
- * reconnection is ioredis' job and events published while disconnected are lost (at-most-once).
+ * rejects (with both connections closed) when the first attempt to reach Redis fails, with one
+ * line naming Redis and the reason ("Redis at redis://host:6379 is unreachable: connect
+ * ECONNREFUSED …"). After that, reconnection is ioredis' job and events published while
+ * disconnected are lost (at-most-once).
  */
 export async function createRedisBus(options: RedisBusOptions): Promise<Bus> {
   // Loaded on demand so a single-node install never touches ioredis (STYLE.md §8).
@@ -35,14 +41,21 @@ export async function createRedisBus(options: RedisBusOptions): Promise<Bus> {
   const report = options.onError ?? (() => {});
   const delivery = createLocalDelivery(report);
 
-  // Two connections: one in subscriber mode can no longer PUBLISH. lazyConnect so that connect()
-  // rejects on a first failure instead of retrying forever behind a pending startup.
-  const publisher = new Redis(options.url, { lazyConnect: true });
-  const subscriber = new Redis(options.url, { lazyConnect: true });
-  for (const conn of [publisher, subscriber]) {
-    // Without an 'error' listener ioredis logs to the console; errors here are never fatal.
-    conn.on('error', report);
-  }
+  // Two connections: one in subscriber mode can no longer PUBLISH. ioredis retries forever by
+  // default, so start-up would hang on an unreachable Redis: the first attempt is bounded
+  // (lazyConnect, a connect timeout, no retry before the first success), later drops are retried.
+  let started = false;
+  const connection = {
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? 5000,
+    retryStrategy: (times: number) => (started ? Math.min(times * 50, 2000) : null),
+  };
+  const publisher = new Redis(options.url, connection);
+  const subscriber = new Redis(options.url, connection);
+  // Until start-up is over a connection error is the start-up error (reported once, by the
+  // rejection), not a stream of logged errors. Without an 'error' listener ioredis logs to the console.
+  let firstError: unknown;
+  for (const conn of [publisher, subscriber]) conn.on('error', (e: unknown) => (started ? report(e) : (firstError ??= e)));
   subscriber.on('message', (from: string, raw: string) => {
     if (from !== channel) return;
     const decoded = decodeEnvelope(raw);
@@ -56,9 +69,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<Bus> {
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);
     await subscriber.subscribe(channel);
+    started = true;
   } catch (e) {
     await Promise.all([closeConnection(publisher), closeConnection(subscriber)]);
-    throw e;
+    throw startupError(firstError ?? e, options.displayUrl ?? '(URL not shown)');
   }
 
   let closing: Promise<void> | undefined;
@@ -81,6 +95,14 @@ export async function createRedisBus(options: RedisBusOptions): Promise<Bus> {
       return closing;
     },
   };
+}
+
+/** Why start-up failed, in one line naming Redis: "unreachable" for network errors (ECONNREFUSED, ETIMEDOUT, …). */
+function startupError(cause: unknown, url: string): Error {
+  const code = (cause as { code?: unknown } | null)?.code;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const unreachable = (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || /^connect /.test(reason);
+  return new Error(unreachable ? `Redis at ${url} is unreachable: ${reason}` : `Redis at ${url}: ${reason}`, { cause });
 }
 
 /** QUIT politely when connected; otherwise disconnect, since a queued QUIT could wait forever. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './load.js';
-import { DEFAULT_SETTINGS, ENV_OVERRIDES } from './schema.js';
+import { DEFAULT_SETTINGS, ENV_OVERRIDES, SettingsSchema } from './schema.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -65,7 +65,7 @@ describe('loadConfig on first run', () => {
       database: { url: '', sqliteFile: path.join(dir, 'data', 'parley.sqlite') },
       redis: { url: '', channel: 'parley:events' },
       secrets: { connorJwt: expect.any(String), tokenKey: expect.any(String), trueconfJwt: expect.any(String) },
-      gateway: { maxBufferedBytes: DEFAULT_SETTINGS.gateway.max_buffered_bytes, pingIntervalMs: DEFAULT_SETTINGS.gateway.ping_interval_ms },
+      gateway: { maxBufferedBytes: DEFAULT_SETTINGS.gateway.max_buffered_bytes, pingIntervalMs: DEFAULT_SETTINGS.gateway.ping_interval_ms, authTimeoutMs: 30_000, accessPollMs: 1000 },
       log: { level: 'info' },
     });
     expect(config.secrets.connorJwt.length).toBeGreaterThanOrEqual(32);
@@ -285,5 +285,53 @@ describe('loadConfig errors', () => {
     const e = configError();
     expect(e.message).not.toContain('\n');
     expect(e.message.startsWith(`${file}: cannot read settings: `)).toBe(true);
+  });
+});
+
+describe('numeric settings', () => {
+  /** Every integer setting of the schema with its bounds, e.g. ['files', 'max_size', 1, 536870912]. */
+  const integerSettings = Object.entries(SettingsSchema.properties).flatMap(([section, s]) =>
+    Object.entries((s as { properties?: Record<string, { type?: string; minimum?: number; maximum?: number }> }).properties ?? {})
+      .filter(([, k]) => k.type === 'integer')
+      .map(([key, k]) => [section, key, k.minimum, k.maximum] as const));
+
+  /** Set `section.key` in the file written on first run (keys repeat across sections, e.g. ping_interval_ms). */
+  const setInFile = (section: string, key: string, value: string) =>
+    writeEdited((t) => t.replace(new RegExp(`(\\[${section}\\][^[]*?^${key} = ).*$`, 'm'), `$1${value}`));
+
+  it('gives every integer setting both bounds', () => {
+    expect(integerSettings.length).toBeGreaterThan(10);
+    for (const [section, key, min, max] of integerSettings) {
+      expect(Number.isSafeInteger(min), `${section}.${key} minimum`).toBe(true);
+      expect(Number.isSafeInteger(max), `${section}.${key} maximum`).toBe(true);
+    }
+  });
+
+  it('caps files.max_size at 512 MiB, below what a database blob can hold', () => {
+    expect(integerSettings.find(([s, k]) => s === 'files' && k === 'max_size')).toEqual(['files', 'max_size', 1, 536_870_912]);
+  });
+
+  it.each([['1e300', '1e+300'], ['1.5', '1.5'], ['-1', '-1'], ['inf', 'Infinity'], ['nan', 'NaN'], ['"20"', '"20"']])(
+    'rejects %s for every integer setting with one line naming the key and its bounds', (toml, shown) => {
+      for (const [section, key, min, max] of integerSettings) {
+        setInFile(section, key, toml);
+        expect(configError().message).toBe(`${section}.${key} (in ${file}): must be an integer between ${min} and ${max}, got ${shown}`);
+        rmSync(file);
+      }
+    });
+
+  it('rejects a value just over the maximum, and accepts the maximum itself', () => {
+    for (const [section, key, , max] of integerSettings) {
+      setInFile(section, key, String(max));
+      expect(() => load()).not.toThrow();
+      writeFileSync(file, readFileSync(file, 'utf8').replace(new RegExp(`(\\[${section}\\][^[]*?^${key} = ).*$`, 'm'), `$1${max! + 1}`));
+      expect(configError().message).toMatch(new RegExp(`^${section}\\.${key} \\(in .*\\): must be an integer between .*, got ${max! + 1}$`));
+      rmSync(file);
+    }
+  });
+
+  it.each(['99999999999999999999/60', '10/99999999999999999999', '1000000/60', '10/10000000', '0/60', '10/0', '1.5/60', 'abc'])('rejects the rate limit %j with the expected form', (rate) => {
+    setInFile('rate_limits', 'login', JSON.stringify(rate));
+    expect(configError().message).toBe(`rate_limits.login (in ${file}): must be "<attempts>/<seconds>" with attempts 1-999999 and seconds 1-9999999, got ${JSON.stringify(rate)}`);
   });
 });

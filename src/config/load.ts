@@ -41,9 +41,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const key = [firstError.instancePath.slice(1).replaceAll('/', '.'), missingKey(firstError.params)].filter(Boolean).join('.') || '(root)';
     // `additionalProperties: false` reports an unknown key as a failed `false` schema at its path.
     if (firstError.keyword === 'boolean' || firstError.message === 'schema is false') throw new ConfigError(`${key}${where(key)}: unknown setting`);
-    const params = firstError.params as Record<string, unknown>;
-    const message = Array.isArray(params['allowedValues']) ? `must be one of ${params['allowedValues'].join(', ')}` : firstError.message;
-    throw new ConfigError(`${key}${where(key)}: ${message}, got ${redact(key, getPath(merged, key))}`);
+    throw new ConfigError(`${key}${where(key)}: ${mustBe(key, firstError)}, got ${redact(key, getPath(merged, key))}`);
   }
   const settings = merged as Settings;
   for (const key of ['server.listen', 'chatcli.listen']) {
@@ -159,11 +157,30 @@ function toConfig(s: Settings, configPath: string): Config {
   };
 }
 
-/** A bad value as an error shows it: secrets never, URLs without their credentials. */
+/** A URL as messages may show it: any `user:password@` part replaced by `***@`. */
+export const redactUrl = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+
+/** A bad value as an error shows it: secrets never, URLs without their credentials, numbers as written (1e+300, Infinity). */
 function redact(key: string, value: unknown): string {
   if (key.startsWith('secrets') || key === 'AdminAPIKey') return '(hidden)';
-  if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value)) return JSON.stringify(value.replace(/\/\/[^/@\s]*@/, '//***@'));
-  return JSON.stringify(value);
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(typeof value === 'string' ? redactUrl(value) : value);
+}
+
+/** The schema of one setting ("files.max_size"), or undefined. */
+function schemaAt(key: string): Record<string, unknown> | undefined {
+  let schema: unknown = SettingsSchema;
+  for (const part of key.split('.')) schema = isRecord(schema) && isRecord(schema['properties']) ? schema['properties'][part] : undefined;
+  return isRecord(schema) ? schema : undefined;
+}
+
+/** What a refused setting must be, in words: an integer's bounds, a described format, the allowed values, or the validator's own message. */
+function mustBe(key: string, error: { keyword: string; message: string; params: object }): string {
+  const schema = error.keyword === 'required' ? undefined : schemaAt(key);
+  if (schema?.['type'] === 'integer') return `must be an integer between ${String(schema['minimum'])} and ${String(schema['maximum'])}`;
+  if (typeof schema?.['description'] === 'string') return `must be ${schema['description']}`;
+  const params = error.params as Record<string, unknown>;
+  return Array.isArray(params['allowedValues']) ? `must be one of ${params['allowedValues'].join(', ')}` : error.message;
 }
 
 /** The property a `required` failure names, or ''. */

@@ -9,10 +9,16 @@ import Type, { type Static } from 'typebox';
 const strict = { additionalProperties: false } as const;
 /** host:port, IPv6 hosts in brackets. */
 const LISTEN = '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s\\[\\]]+):[0-9]{1,5}$';
-/** "<attempts>/<seconds>", e.g. "10/60". */
-const RATE = '^[1-9][0-9]*/[1-9][0-9]*$';
+/** "<attempts>/<seconds>", e.g. "10/60"; the digit counts keep both numbers finite and sane. */
+const RATE = '^[1-9][0-9]{0,5}/[1-9][0-9]{0,6}$';
+/** A rate limit setting; `description` is what an error message says it must be. */
+const rate = () => Type.String({ pattern: RATE, description: '"<attempts>/<seconds>" with attempts 1-999999 and seconds 1-9999999' });
 
-/** The validated shape of settings.toml after environment overrides; every section refuses unknown keys. */
+/**
+ * The validated shape of settings.toml after environment overrides; every section refuses unknown
+ * keys. Every integer has both bounds: a float such as 1e300 is integral to JSON Schema, and
+ * timers overflow past 2^31 - 1 ms, so an unbounded setting is a hole (load.test.ts checks this).
+ */
 export const SettingsSchema = Type.Object({
   AdminAPIKey: Type.String({ minLength: 16 }),
   server: Type.Object({
@@ -27,7 +33,7 @@ export const SettingsSchema = Type.Object({
   }, strict),
   files: Type.Object({
     /** Largest file a user may upload, in bytes. */
-    max_size: Type.Integer({ minimum: 1 }),
+    max_size: Type.Integer({ minimum: 1, maximum: 536_870_912 }), // 512 MiB: under SQLite's and PostgreSQL's 1 GB per value
     /** Uploads a node holds in memory at once while storing them; more wait in a short queue. */
     max_concurrent_uploads: Type.Integer({ minimum: 1, maximum: 1024 }),
     /** Uploads and upload tasks no message took within this many hours are deleted. */
@@ -35,13 +41,13 @@ export const SettingsSchema = Type.Object({
   }, strict),
   trueconf: Type.Object({
     /** Lifetime of a bot token in seconds (the documentation's example: one year). */
-    token_ttl_seconds: Type.Integer({ minimum: 60 }),
+    token_ttl_seconds: Type.Integer({ minimum: 60, maximum: 315_360_000 }), // ten years
     /** Most unread messages replayed after `auth` with receiveUnread. */
-    unread_cap: Type.Integer({ minimum: 0 }),
+    unread_cap: Type.Integer({ minimum: 0, maximum: 100_000 }),
     /** Protocol ping interval of bot sockets (the original pings about every 5 s). */
-    ping_interval_ms: Type.Integer({ minimum: 100 }),
+    ping_interval_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
     /** A bot socket silent this long is dropped (the reference suggests about 20 s). */
-    pong_timeout_ms: Type.Integer({ minimum: 100 }),
+    pong_timeout_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
   }, strict),
   chatcli: Type.Object({
     /** ChatCLI's WebSocket has its own listener, as in the original (port 8765, path /ws). */
@@ -54,11 +60,11 @@ export const SettingsSchema = Type.Object({
   }, strict),
   rate_limits: Type.Object({
     enabled: Type.Boolean(),
-    login: Type.String({ pattern: RATE }),
-    register: Type.String({ pattern: RATE }),
-    verify: Type.String({ pattern: RATE }),
-    reset: Type.String({ pattern: RATE }),
-    refresh: Type.String({ pattern: RATE }),
+    login: rate(),
+    register: rate(),
+    verify: rate(),
+    reset: rate(),
+    refresh: rate(),
   }, strict),
   database: Type.Object({
     url: Type.String({ pattern: '^$|^postgres(ql)?://' }),
@@ -73,8 +79,8 @@ export const SettingsSchema = Type.Object({
     trueconf_jwt: Type.String({ minLength: 32 }),
   }, strict),
   gateway: Type.Object({
-    max_buffered_bytes: Type.Integer({ minimum: 1024 }),
-    ping_interval_ms: Type.Integer({ minimum: 100 }),
+    max_buffered_bytes: Type.Integer({ minimum: 1024, maximum: 1_073_741_824 }),
+    ping_interval_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
     /** Sockets that authenticate with their first frames (ChatCLI, TrueConf) must do so within this. */
     auth_timeout_ms: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
     /** How often each node reads the database feed of account and ban changes. */

@@ -71,7 +71,7 @@ export function createCore(deps: CoreDeps): Core {
     memberships: createMembershipService({ ...deps, access }),
     messages,
     apiKeys: createApiKeyService(deps),
-    invites: createInviteService({ ...deps, users, conversations }),
+    invites: createInviteService({ ...deps, users, conversations, tokens }),
     files: createFileService({ ...deps, messages, limits: deps.fileLimits ?? { maxSize: null, extensions: null }, ...(deps.fileUploads ? { uploads: deps.fileUploads } : {}) }),
     moderation: createModerationService({ ...deps, accessEvents }),
     accessEvents,

@@ -3,6 +3,7 @@ import type { Conversation, ConversationKind, Membership, MemberRole } from '../
 import { toConversationId, toMessageId, toUserId, type ConversationId } from '../core/model/ids.js';
 import type { ConversationStore } from '../core/ports/store.js';
 import { findMemberAccess } from './member-access.js';
+import { SERVER_WIDE } from './relation-store.js';
 import type { ConversationsTable, Database, MembershipsTable } from './schema.js';
 
 /** Map a `conversations` row to the model. */
@@ -148,6 +149,24 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
     async getMember(conversationId, userId) {
       const row = await selectMember(conversationId, userId).executeTakeFirst();
       return row === undefined ? null : toMembership(row);
+    },
+
+    async audienceIds(conversationId, now) {
+      const rows = await db
+        .selectFrom('memberships as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select('m.user_id')
+        .where('m.conversation_id', '=', conversationId)
+        .where('u.is_disabled', '=', 0)
+        .where((eb) => eb.not(eb.exists(
+          eb.selectFrom('bans as b')
+            .select('b.user_id')
+            .whereRef('b.user_id', '=', 'm.user_id')
+            .where('b.conversation_id', 'in', [SERVER_WIDE, conversationId])
+            .where((w) => w.or([w('b.until', 'is', null), w('b.until', '>', now)])),
+        )))
+        .execute();
+      return rows.map((r) => toUserId(r.user_id));
     },
 
     async listMembers(conversationId) {

@@ -4,6 +4,7 @@ import { Kysely } from 'kysely';
 import type { Store } from '../core/ports/store.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrations/index.js';
+import { describeDatabaseError, type DatabaseSubject } from './open-errors.js';
 import type { Database } from './schema.js';
 import { createPostgresDialect } from './sql-dialects/postgres.js';
 import { createSqliteDialect } from './sql-dialects/sqlite.js';
@@ -19,25 +20,35 @@ export interface DatabaseOptions {
   readonly sqliteFile: string;
   /** Reports errors of idle PostgreSQL connections (e.g. a server restart), which pg raises outside any query. */
   readonly onIdleError?: (error: unknown) => void;
+  /** `databaseUrl` as error messages may show it, credentials hidden (config's `redactUrl`). Default: not shown. */
+  readonly displayUrl?: string;
 }
 
 const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
 
+/** Which database `options` name, as error messages show it. */
+const subjectOf = (options: DatabaseOptions): DatabaseSubject =>
+  (options.databaseUrl.trim() === '' ? { sqliteFile: options.sqliteFile } : { postgresUrl: options.displayUrl ?? '(URL not shown)' });
+
 /**
- * Open a Kysely instance for the configured SQL dialect, without migrating (the `migrate` CLI
- * command pairs this with `migrateToLatest`). Creates the SQLite file's directory if missing.
- * Rejects when the URL scheme is unsupported or the SQLite file cannot be opened; PostgreSQL
+ * Open a Kysely instance for the configured SQL dialect, without migrating (see `migrateDatabase`).
+ * Creates the SQLite file's directory if missing. Rejects when the URL scheme is unsupported or
+ * the SQLite file cannot be opened, with a one-line message naming the file; PostgreSQL
  * connection errors surface on the first query. The caller must `destroy()` the result.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Kysely<Database>> {
   const url = options.databaseUrl.trim();
   if (url === '') {
     if (options.sqliteFile === ':memory:') return new Kysely<Database>({ dialect: createSqliteDialect(':memory:') });
-    // The database holds password hashes and addresses: only the server's own user may read it.
-    mkdirSync(dirname(options.sqliteFile), { recursive: true, mode: 0o700 });
-    const dialect = createSqliteDialect(options.sqliteFile);
-    chmodSync(options.sqliteFile, 0o600); // SQLite gives its -wal and -shm files the same mode
-    return new Kysely<Database>({ dialect });
+    try {
+      // The database holds password hashes and addresses: only the server's own user may read it.
+      mkdirSync(dirname(options.sqliteFile), { recursive: true, mode: 0o700 });
+      const dialect = createSqliteDialect(options.sqliteFile);
+      chmodSync(options.sqliteFile, 0o600); // SQLite gives its -wal and -shm files the same mode
+      return new Kysely<Database>({ dialect });
+    } catch (e) {
+      throw describeDatabaseError(e, subjectOf(options));
+    }
   }
   if (isPostgresUrl(url)) {
     const dialectOptions = options.onIdleError === undefined ? {} : { onIdleError: options.onIdleError };
@@ -48,16 +59,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<Kysely<Dat
 }
 
 /**
- * Open the configured database, apply pending migrations and return the Store. Rejects (after
- * releasing the connection) when the database is unreachable or a migration fails.
+ * Open the configured database and apply pending migrations. Rejects (after releasing the
+ * connection) when the database cannot be opened, is unreachable or a migration fails, with a
+ * one-line message naming the database and what is wrong (`describeDatabaseError`).
  */
-export async function openStore(options: DatabaseOptions): Promise<Store> {
+async function openMigrated(options: DatabaseOptions): Promise<Kysely<Database>> {
   const db = await openDatabase(options);
   try {
     await migrateToLatest(db);
   } catch (e) {
-    await db.destroy();
-    throw e;
+    await db.destroy().catch(() => undefined); // the original error is the one to report
+    throw describeDatabaseError(e, subjectOf(options));
   }
-  return createKyselyStore(db);
+  return db;
+}
+
+/** Open the configured database, apply pending migrations and return the Store. Rejects as `openMigrated`. */
+export async function openStore(options: DatabaseOptions): Promise<Store> {
+  return createKyselyStore(await openMigrated(options));
+}
+
+/** Bring the configured database up to date and close it (the `migrate` command). Rejects as `openMigrated`. */
+export async function migrateDatabase(options: DatabaseOptions): Promise<void> {
+  await (await openMigrated(options)).destroy();
 }

@@ -270,6 +270,41 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await store.users.update(member.id, { isDisabled: true });
         expect((await store.conversations.memberAccess(room.id, member.id, 100))?.userDisabled).toBe(true);
       });
+
+      it('names as an audience only the members who are enabled and not banned at that time', async () => {
+        const [a, b, c, d, outsider] = [await createUser('a'), await createUser('b'), await createUser('c'), await createUser('d'), await createUser('o')];
+        const group = await store.conversations.create({ kind: 'group', name: null, title: 'g', createdAt: 1 });
+        for (const u of [a, b, c, d]) await store.conversations.addMember(group.id, u.id, 'member', 1);
+        await store.relations.ban({ userId: b.id, conversationId: group.id, reason: '', until: 100 });
+        await store.relations.ban({ userId: c.id, conversationId: null, reason: '', until: null });
+        await store.users.update(d.id, { isDisabled: true });
+        expect((await store.conversations.audienceIds(group.id, 50)).sort()).toEqual([a.id]);
+        expect((await store.conversations.audienceIds(group.id, 100)).sort()).toEqual([a.id, b.id]); // b's ban has run out
+        expect(await store.conversations.audienceIds(group.id, 100)).not.toContain(outsider.id);
+      });
+
+      it('bumps the token generation atomically, alone or with a patch', async () => {
+        const u = await createUser('g');
+        expect(u.tokenGeneration).toBe(0);
+        await Promise.all([store.users.update(u.id, { bumpGeneration: true }), store.users.update(u.id, { bumpGeneration: true })]);
+        expect((await store.users.update(u.id, { isDisabled: true, bumpGeneration: true }))).toMatchObject({ isDisabled: true, tokenGeneration: 3 });
+      });
+
+      it('keeps a feed of access events that readers page through by time', async () => {
+        const u = await createUser('f');
+        await store.accessEvents.append({ type: 'account.revoked', userId: u.id, generation: 2, reason: 'password' }, 1000);
+        await store.accessEvents.append({ type: 'token_family.revoked', userId: u.id, familyId: 'fam' }, 2000);
+        await store.accessEvents.append({ type: 'user.banned', userId: u.id, conversationId: null }, 3000);
+        const all = await store.accessEvents.since(0, 10);
+        expect(all.map((e) => e.event)).toEqual([
+          { type: 'account.revoked', userId: u.id, generation: 2, reason: 'password' },
+          { type: 'token_family.revoked', userId: u.id, familyId: 'fam' },
+          { type: 'user.banned', userId: u.id, conversationId: null },
+        ]);
+        expect((await store.accessEvents.since(2000, 10)).map((e) => e.at)).toEqual([2000, 3000]);
+        expect(await store.accessEvents.prune(2500)).toBe(2);
+        expect((await store.accessEvents.since(0, 10)).map((e) => e.at)).toEqual([3000]);
+      });
     });
 
     describe('sessions', () => {

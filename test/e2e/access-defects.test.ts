@@ -71,6 +71,42 @@ describe('defect 2: parley user disable (another process, SQLite)', () => {
   });
 });
 
+describe('defect 3: revocation reaches open sockets and signed tokens', () => {
+  it('a password change through ChatCLI closes the connor, TrueConf and ChatCLI sockets and kills their tokens', async () => {
+    const doors = await everyDoor('pia');
+    const changed = await post(`${node.url}/user/change-password`, { session_token: doors.chatcliToken, old_password: PASSWORD, new_password: 'N3w-Passw0rd!' });
+    expect(changed.status).toBe(200);
+    for (const s of [doors.connor, doors.trueconf, doors.chatcli]) expect(await s.closed).toMatchObject({ code: 1008 });
+    const connorAgain = new TestSocket(`${node.wsUrl}/api/v1/rooms/lobby/messages/ws`, doors.connorToken);
+    await expect(connorAgain.opened).rejects.toMatchObject({ status: 400 });
+    const bot = track(await connect(`${node.wsUrl}/websocket/chat_bot/`));
+    bot.send(JSON.stringify({ type: 1, id: 1, method: 'auth', payload: { token: doors.trueconfToken, tokenType: 'JWT' } }));
+    expect(JSON.parse(await bot.frame(0))).toEqual({ type: 2, id: 1, payload: { errorCode: 203, errorDescription: 'Token revoked' } });
+    expect((await post(`${node.url}/chat/fetch-chats`, { session_token: doors.chatcliToken })).status).toBe(401);
+  });
+
+  it('a replayed refresh token closes the ChatCLI sockets of that login only', async () => {
+    await node.server.core.users.register({ username: 'remy', password: PASSWORD });
+    const login = async () => (await post(`${node.url}/user/login`, { username: 'remy', password: PASSWORD })).json as { access_token: string; refresh_token: string };
+    const stolen = await login();
+    const other = await login();
+    const socketFor = async (token: string) => {
+      const s = track(await connect(`${node.server.chatcliUrl}/ws`));
+      s.send(JSON.stringify({ type: 'auth', token }));
+      await s.frame(0);
+      return s;
+    };
+    const victim = await socketFor(stolen.access_token);
+    const bystander = await socketFor(other.access_token);
+    const first = (await post(`${node.url}/user/refresh-token`, { refresh_token: stolen.refresh_token })).json as { refresh_token: string };
+    await post(`${node.url}/user/refresh-token`, { refresh_token: first.refresh_token });
+    const replay = await post(`${node.url}/user/refresh-token`, { refresh_token: stolen.refresh_token }); // theft: the family dies
+    expect(replay.status).toBe(401);
+    expect(await victim.closed).toEqual({ code: 1008, reason: 'session revoked' });
+    expect(bystander.ws.readyState).toBe(bystander.ws.OPEN);
+  });
+});
+
 describe('defect 7: anonymous connor listeners', () => {
   it('create no room, and still hear the first message once a writer opens the room', async () => {
     const findRoom = (name: string) => node.server.core.conversations.findRoom(name);

@@ -27,8 +27,14 @@ export interface Exit {
   readonly signal: NodeJS.Signals | null;
 }
 
-function spawnCli(args: readonly string[], env: Record<string, string>, cwd: string): { child: ChildProcess; exited: Promise<Exit> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+/** Another account to run the CLI as (only root may ask for one). */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+function spawnCli(args: readonly string[], env: Record<string, string>, cwd: string, runAs?: RunAs): { child: ChildProcess; exited: Promise<Exit> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'], ...runAs });
   children.add(child);
   const exited = new Promise<Exit>((resolve, reject) => {
     child.once('error', reject);
@@ -47,9 +53,12 @@ export interface CliResult extends Exit {
   readonly stderr: string;
 }
 
-/** Run one CLI command to completion. stdin receives `input` (or nothing) and is then closed. */
-export async function runCli(args: readonly string[], options: { env: Record<string, string>; input?: string; cwd?: string }): Promise<CliResult> {
-  const { child, exited } = spawnCli(args, options.env, options.cwd ?? tmpdir());
+/**
+ * Run one CLI command to completion. stdin receives `input` (or nothing) and is then closed.
+ * `runAs` runs it under another account (e.g. nobody, when root's permissions would hide the test's point).
+ */
+export async function runCli(args: readonly string[], options: { env: Record<string, string>; input?: string; cwd?: string; runAs?: RunAs }): Promise<CliResult> {
+  const { child, exited } = spawnCli(args, options.env, options.cwd ?? tmpdir(), options.runAs);
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,5 +1,5 @@
-import { migrateToLatest } from '../../storage/migrations/index.js';
-import { openDatabase } from '../../storage/open-store.js';
+import { redactUrl } from '../../config/load.js';
+import { migrateDatabase } from '../../storage/open-store.js';
 import type { Command } from '../command.js';
 
 /** `parley migrate`: bring the database schema up to date (serve also does this on start-up). */
@@ -8,12 +8,7 @@ export const migrateCommand: Command = {
   summary: 'Apply pending database migrations and exit',
   async run(ctx) {
     const config = ctx.config();
-    const db = await openDatabase({ databaseUrl: config.database.url, sqliteFile: config.database.sqliteFile });
-    try {
-      await migrateToLatest(db);
-    } finally {
-      await db.destroy();
-    }
+    await migrateDatabase({ databaseUrl: config.database.url, sqliteFile: config.database.sqliteFile, displayUrl: redactUrl(config.database.url) });
     ctx.out('database is up to date');
     return 0;
   },

@@ -95,6 +95,11 @@ export interface ConversationStore {
   listMembers(conversationId: ConversationId): Promise<Membership[]>;
   /** Conversations the user is a member of, in id order. */
   listForUser(userId: UserId): Promise<Conversation[]>;
+  /**
+   * The members who may see the conversation's events at `now`: members whose account is enabled
+   * and who are not banned from it or from the server (one indexed read).
+   */
+  audienceIds(conversationId: ConversationId, now: number): Promise<UserId[]>;
   setRole(conversationId: ConversationId, userId: UserId, role: MemberRole): Promise<void>;
   /** Hide the conversation's messages up to `throughId` from this member only. */
   clearFor(conversationId: ConversationId, userId: UserId, throughId: MessageId): Promise<void>;

@@ -57,7 +57,7 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     const before = await store.conversations.getMember(conversation.id, user.id);
     if (before) return before;
     const membership = await store.conversations.addMember(conversation.id, user.id, role, clock.now());
-    const audience = await audienceOf(store, conversation, user.id);
+    const audience = await audienceOf(store, clock, conversation, user.id);
     await bus.publish({ type: 'member.joined', audience, user: { id: user.id, username: user.username, displayName: user.displayName }, conversation, role, at: membership.joinedAt });
     return membership;
   }
@@ -72,7 +72,7 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     const result = await store.conversations.ensureDirect(a.id, b, clock.now());
     if (result.created) {
       // The other side learns that a conversation has appeared for it.
-      const audience = await audienceOf(store, result.conversation);
+      const audience = await audienceOf(store, clock, result.conversation);
       const user = { id: other.id, username: other.username, displayName: other.displayName };
       await bus.publish({ type: 'member.joined', audience, user, conversation: result.conversation, role: 'member', addedBy: { id: a.id, username: a.username, displayName: a.displayName }, at: result.conversation.createdAt });
     }
@@ -109,7 +109,7 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
 
     async leave(conversationId, user) {
       const conversation = await access.conversation(conversationId);
-      const audience = await audienceOf(store, conversation, user.id);
+      const audience = await audienceOf(store, clock, conversation, user.id);
       const removed = await store.conversations.removeMember(conversationId, user.id);
       if (!removed) return false;
       await bus.publish({ type: 'member.left', audience, user: { id: user.id, username: user.username, displayName: user.displayName }, at: clock.now() });
@@ -142,7 +142,7 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
 
     async typing(user, conversationId) {
       const { conversation } = await access.member(conversationId, user.id);
-      await bus.publish({ type: 'typing.started', audience: await audienceOf(store, conversation), user: { id: user.id, username: user.username, displayName: user.displayName } });
+      await bus.publish({ type: 'typing.started', audience: await audienceOf(store, clock, conversation), user: { id: user.id, username: user.username, displayName: user.displayName } });
     },
 
     openDirect: async (a, b) => (await ensureDirect(a, b)).conversation,

@@ -1,4 +1,5 @@
 import { ChatError } from '../errors.js';
+import type { TokenService } from './token-service.js';
 import type { UserId } from '../model/ids.js';
 import type { Invite } from '../model/invite.js';
 import { toPublicUser, type User } from '../model/user.js';
@@ -86,8 +87,8 @@ export interface InviteService {
 }
 
 /** Invites over the store. */
-export function createInviteService(deps: { store: Store; clock: Clock; secrets: Secrets; users: UserService; hasher: PasswordHasher; conversations: ConversationService; limiter: RateLimiter; registration?: RegistrationMode }): InviteService {
-  const { store, clock, secrets, users, hasher, conversations, limiter } = deps;
+export function createInviteService(deps: { store: Store; clock: Clock; secrets: Secrets; users: UserService; hasher: PasswordHasher; conversations: ConversationService; tokens: TokenService; limiter: RateLimiter; registration?: RegistrationMode }): InviteService {
+  const { store, clock, secrets, users, hasher, conversations, tokens, limiter } = deps;
   const mode = deps.registration ?? 'open';
 
   async function validOrExpired(token: string): Promise<Invite> {
@@ -191,7 +192,8 @@ export function createInviteService(deps: { store: Store; clock: Clock; secrets:
           // A password-reset invite sets the account's password instead of creating one (§7.4).
           if (!existing) throw new ChatError('USER_NOT_FOUND', 'User not found');
           await store.users.update(existing.id, { passwordHash: await hasher.hash(account.password) });
-          await store.tokens.revokeUser(existing.id, clock.now());
+          // Every session and token of the account ends, on every door and node.
+          await tokens.revokeAll(existing.id, 'password');
           return toPublicUser(existing);
         }
         const isOperator = invite.roles.some((r) => r === 'prosody:admin' || r === 'prosody:operator');

@@ -58,7 +58,7 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
       if (await store.conversations.getMember(conversationId, userId)) throw new ChatError('ALREADY_EXISTS', 'User already in chat');
       if (role === 'owner') throw new ChatError('FORBIDDEN', 'A conversation has one owner');
       const membership = await store.conversations.addMember(conversationId, userId, role, clock.now());
-      await bus.publish({ type: 'member.joined', audience: await audienceOf(store, conversation, userId), user, conversation, role, addedBy: author(actor), at: membership.joinedAt });
+      await bus.publish({ type: 'member.joined', audience: await audienceOf(store, clock, conversation, userId), user, conversation, role, addedBy: author(actor), at: membership.joinedAt });
       return membership;
     },
 
@@ -68,7 +68,7 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
       const target = await store.conversations.getMember(conversationId, userId);
       if (target?.role === 'owner' && membership.role !== 'owner') throw new ChatError('FORBIDDEN', 'Only the owner can remove the owner');
       const user = await userAuthor(userId);
-      const audience = await audienceOf(store, conversation, userId); // before removal: the removed user hears it too
+      const audience = await audienceOf(store, clock, conversation, userId); // before removal: the removed user hears it too
       if (!(await store.conversations.removeMember(conversationId, userId))) throw new ChatError('NOT_A_MEMBER', 'User is not a chat participant');
       await bus.publish({ type: 'member.left', audience, user, removedBy: author(actor), at: clock.now() });
     },
@@ -82,10 +82,10 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
       if (target.role === 'owner' && role !== 'owner') throw new ChatError('FORBIDDEN', 'Hand ownership to someone else first');
       if (role === 'owner' && userId !== actor.id) {
         await store.conversations.setRole(conversationId, actor.id, 'admin');
-        await bus.publish({ type: 'member.role_changed', audience: await audienceOf(store, conversation), user: author(actor), role: 'admin', at: clock.now() });
+        await bus.publish({ type: 'member.role_changed', audience: await audienceOf(store, clock, conversation), user: author(actor), role: 'admin', at: clock.now() });
       }
       await store.conversations.setRole(conversationId, userId, role);
-      await bus.publish({ type: 'member.role_changed', audience: await audienceOf(store, conversation), user: await userAuthor(userId), role, at: clock.now() });
+      await bus.publish({ type: 'member.role_changed', audience: await audienceOf(store, clock, conversation), user: await userAuthor(userId), role, at: clock.now() });
     },
 
     async rename(actor, conversationId, title) {
@@ -93,7 +93,7 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
       const { conversation } = await moderator(actor, conversationId);
       await store.conversations.setTitle(conversationId, title);
       const at = clock.now();
-      await bus.publish({ type: 'conversation.renamed', audience: await audienceOf(store, conversation), title, by: author(actor), at });
+      await bus.publish({ type: 'conversation.renamed', audience: await audienceOf(store, clock, conversation), title, by: author(actor), at });
       return { conversation: { ...conversation, title }, at };
     },
 
@@ -104,7 +104,7 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
       const file = await store.files.takeTemporal(temporalFileId);
       if (!file) throw new ChatError('FILE_NOT_FOUND', 'Unknown or used temporal file id');
       await store.conversations.setAvatar(conversationId, file.id);
-      await bus.publish({ type: 'conversation.avatar_changed', audience: await audienceOf(store, conversation), fileId: file.id, by: author(actor), at: clock.now() });
+      await bus.publish({ type: 'conversation.avatar_changed', audience: await audienceOf(store, clock, conversation), fileId: file.id, by: author(actor), at: clock.now() });
     },
 
     async clearHistory(actor, conversationId, forAll) {
@@ -119,13 +119,13 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
         return;
       }
       await store.messages.deleteAll(conversationId);
-      await bus.publish({ type: 'history.cleared', audience: await audienceOf(store, conversation), forAll, by: author(actor) });
+      await bus.publish({ type: 'history.cleared', audience: await audienceOf(store, clock, conversation), forAll, by: author(actor) });
     },
 
     async removeConversation(actor, conversationId) {
       const { conversation, membership } = await access.member(conversationId, actor.id);
       if (conversation.kind !== 'direct' && membership.role !== 'owner') throw new ChatError('FORBIDDEN', 'Only the owner can remove the chat');
-      const audience = await audienceOf(store, conversation);
+      const audience = await audienceOf(store, clock, conversation);
       await store.conversations.delete(conversationId);
       await bus.publish({ type: 'conversation.deleted', audience });
     },

@@ -95,7 +95,7 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       forwardOfId: cmd.forwardOfId ?? null,
       createdAt: clock.now(),
     });
-    await bus.publish({ type: 'message.created', audience: await audienceOf(store, conversation), message, author: toAuthor(author), ...(forwarded ? { forwarded } : {}) });
+    await bus.publish({ type: 'message.created', audience: await audienceOf(store, clock, conversation), message, author: toAuthor(author), ...(forwarded ? { forwarded } : {}) });
     return message;
   }
 
@@ -124,7 +124,7 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       const { conversation } = await access.member(message.conversationId, editor.id);
       const edited = await store.messages.edit(messageId, text, clock.now());
       if (!edited) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
-      await bus.publish({ type: 'message.edited', audience: await audienceOf(store, conversation), message: edited, author: toAuthor(editor) });
+      await bus.publish({ type: 'message.edited', audience: await audienceOf(store, clock, conversation), message: edited, author: toAuthor(editor) });
       return edited;
     },
 
@@ -136,7 +136,7 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       const survey = { ...message.survey, ...changes, url: message.survey.url, title: typeof changes['title'] === 'string' ? changes['title'] : message.survey.title };
       const edited = await store.messages.editSurvey(messageId, survey, surveyText(survey), clock.now());
       if (!edited) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
-      await bus.publish({ type: 'message.edited', audience: await audienceOf(store, conversation), message: edited, author: toAuthor(editor) });
+      await bus.publish({ type: 'message.edited', audience: await audienceOf(store, clock, conversation), message: edited, author: toAuthor(editor) });
       return edited;
     },
 
@@ -145,7 +145,7 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       const { conversation, membership } = await access.member(message.conversationId, actor.id);
       if (message.authorId !== actor.id && membership.role === 'member') throw new ChatError('FORBIDDEN', 'Only the author or a moderator can delete a message');
       await store.messages.markDeleted(messageId, clock.now());
-      await bus.publish({ type: 'message.deleted', audience: await audienceOf(store, conversation), messageId, deletedBy: toAuthor(actor) });
+      await bus.publish({ type: 'message.deleted', audience: await audienceOf(store, clock, conversation), messageId, deletedBy: toAuthor(actor) });
     },
 
     async hide(actor, messageId) {

@@ -3,13 +3,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
 import { downloadHeaders } from './download-headers.js';
-import { prepareSpool, spoolUpload } from './spool.js';
+import { maxFormSize, prepareSpool, spoolUpload } from './spool.js';
 
 const CORS = { 'access-control-allow-origin': '*' } as const;
 /** Largest `preview` part read (and dropped) beside a small file. */
 const PREVIEW_LIMIT = 1_048_576;
-/** Room for boundaries and part headers when a form's declared length is checked. */
-const FORM_OVERHEAD = 65_536;
 /** What a client is told to wait before retrying an upload refused for a full queue. */
 const RETRY_AFTER_SECONDS = '5';
 
@@ -43,8 +41,14 @@ export async function registerFileRoutes(app: FastifyInstance, deps: { core: Cor
       throw e;
     }
     const limits = { file: fileSize, other: Math.max(fileSize, PREVIEW_LIMIT) };
-    if (Number(req.headers['content-length'] ?? 0) > limits.file + limits.other + FORM_OVERHEAD) return fail(reply, 413, 'File larger than announced');
-    const form = await spoolUpload(req, limits, spoolDir);
+    // A declared length beyond any form this task allows: refused unread, and the connection is
+    // closed rather than left to read and drop the whole body.
+    if (Number(req.headers['content-length'] ?? 0) > maxFormSize(limits)) return fail(reply.header('connection', 'close'), 413, 'File larger than announced');
+    const form = await spoolUpload(req, limits, spoolDir).catch((e: unknown) => {
+      if (req.raw.destroyed) return { kind: 'cut-off' } as const; // the client went away: nobody to answer, nothing to log
+      throw e;
+    });
+    if (form.kind === 'cut-off') return fail(reply, 400, 'The upload was cut off');
     if (form.kind === 'too-large') return fail(reply, 413, 'File larger than announced');
     if (form.kind === 'no-file') return fail(reply, 400, 'The form has no file field');
     const { name, mimeType, size, path } = form.file;

@@ -24,6 +24,12 @@ export interface SpoolLimits {
   readonly other: number;
 }
 
+/** Room for boundaries and part headers in a form. */
+const FORM_OVERHEAD = 65_536;
+
+/** The largest body a form within `limits` can have: a declared length beyond it is refused unread. */
+export const maxFormSize = (limits: SpoolLimits): number => limits.file + limits.other + FORM_OVERHEAD;
+
 /** Spool files left over from a crash are removed at start-up once this old. */
 const STALE_SPOOL_MS = 24 * 3_600_000;
 
@@ -44,9 +50,11 @@ export async function prepareSpool(dir: string, now = Date.now()): Promise<void>
  * `file.path` when done with it. Rejects on a broken form (the multipart plugin's errors).
  */
 export async function spoolUpload(req: FastifyRequest, limits: SpoolLimits, dir: string): Promise<SpoolResult> {
-  // Fields are never used: 1 KiB each keeps them from being another way to fill memory. The
-  // plugin reads `throwFileSizeLimit` at run time (its types omit it): the gauge below decides.
-  const options = { limits: { fileSize: Math.max(limits.file, limits.other) + 1, files: 2, fields: 10, fieldSize: 1024, parts: 12 }, throwFileSizeLimit: false };
+  // Fields are never used: 1 KiB each keeps them from being another way to fill memory. File
+  // sizes are left to the gauge below: when busboy's own limit cuts a part, it stops reading the
+  // part without draining it, and the request stalls (Node no longer flows a stream whose last
+  // 'data' listener is removed).
+  const options = { limits: { fileSize: Number.MAX_SAFE_INTEGER, files: 2, fields: 10, fieldSize: 1024, parts: 12 } };
   const parts = req.parts(options)[Symbol.asyncIterator]();
   let kept: SpooledFile | null = null;
   try {
@@ -57,6 +65,7 @@ export async function spoolUpload(req: FastifyRequest, limits: SpoolLimits, dir:
       const target: string | null = keep ? path.join(dir, `${randomUUID()}.part`) : null;
       const written = await spoolPart(part.file, target, keep ? limits.file : limits.other);
       if (written.size === null) {
+        dropRest(req, maxFormSize(limits));
         void written.rest.then(() => drain(parts)).finally(() => (target ? rm(target, { force: true }) : undefined)).catch(() => undefined);
         if (kept) await rm(kept.path, { force: true });
         return { kind: 'too-large' };
@@ -99,6 +108,19 @@ function spoolPart(source: Readable, target: string | null, limit: number): Prom
         reject(e);
       },
     );
+  });
+}
+
+/**
+ * Let the rest of a refused form be read and dropped, up to `budget` more bytes; a client still
+ * sending after that is cut off, so a refused upload cannot keep a connection busy without end.
+ */
+function dropRest(req: FastifyRequest, budget: number): void {
+  let dropped = 0;
+  // A listener beside the multipart pipe: it neither resumes nor pauses the request.
+  req.raw.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > budget) req.raw.destroy();
   });
 }
 

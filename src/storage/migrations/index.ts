@@ -37,13 +37,17 @@ export const migrations: Readonly<Record<string, Migration>> = {
 
 /**
  * Apply every pending migration. Safe to call on every start-up and from several nodes at once
- * (Kysely's Migrator takes a lock). Rejects with the failing migration's error.
+ * (Kysely's Migrator takes a lock). Rejects with "Migration <name> failed: <reason>" when a
+ * migration fails, and with the database's own error when none could run (unreachable, corrupt).
  */
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`Migration ${failed} failed`, { cause: error });
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    // Before any migration runs the Migrator connects and takes its lock: a failure there is the
+    // database's, and wrapping it as "Migration unknown failed" would hide what it says.
+    if (failed === undefined) throw error;
+    throw new Error(`Migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { NO_RATE_LIMITS, testSettings } from '../../helpers/start-node.js';
@@ -30,6 +31,22 @@ function storedFiles(): number {
   } finally {
     db.close();
   }
+}
+
+/** POST an upload form of one `size`-byte file part with chunked transfer encoding (no Content-Length). */
+function postChunked(taskId: string, size: number): Promise<{ status: number; body: unknown }> {
+  const url = new URL(FILES_URL());
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'upload-task-id': taskId, 'content-type': 'multipart/form-data; boundary=B0UNDARY', 'transfer-encoding': 'chunked' } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as unknown }));
+    });
+    req.on('error', reject);
+    req.write('--B0UNDARY\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\nContent-Type: application/octet-stream\r\n\r\n');
+    for (let sent = 0; sent < size; sent += 16 * 1024) req.write(Buffer.alloc(16 * 1024, 1));
+    req.end('\r\n--B0UNDARY--\r\n');
+  });
 }
 
 describe('downloads (issue 12)', () => {
@@ -96,6 +113,17 @@ describe('uploads (issue 8)', () => {
       expect(res.status).toBe(413);
       expect(await res.json()).toEqual({ error: 'File larger than announced' });
     }
+    expect(storedFiles()).toBe(before);
+    await expect(uploadFile(bridge.node.url, uploadTaskId, 'x.bin', bytes('1234'), 'application/octet-stream')).resolves.toEqual(expect.any(String));
+  });
+
+  it('refuses a chunked upload (no declared length) past its task with 413, reads the rest of the form, and keeps serving', async () => {
+    const bot = await bots.connect(await createAccount(bridge.node, uniqueName('bot')));
+    const { uploadTaskId } = await bot.request('uploadFile', { fileSize: 4, fileName: 'x.bin' });
+    const before = storedFiles();
+    // Past 1 MiB, so a parser limit alone would have cut the part (and stalled the request).
+    const answer = await postChunked(uploadTaskId, 1024 * 1024 + 16 * 1024);
+    expect(answer).toEqual({ status: 413, body: { error: 'File larger than announced' } });
     expect(storedFiles()).toBe(before);
     await expect(uploadFile(bridge.node.url, uploadTaskId, 'x.bin', bytes('1234'), 'application/octet-stream')).resolves.toEqual(expect.any(String));
   });
