@@ -63,19 +63,15 @@ export const userListCommand: Command = {
   },
 };
 
-/** `parley user disable NAME`: the account can no longer log in or connect. */
+/** `parley user disable NAME`: the account can no longer log in or connect; its sessions end everywhere. */
 export const userDisableCommand: Command = {
   path: ['user', 'disable'],
   summary: 'Disable an account',
   args: [{ name: 'username', required: true }],
   async run(ctx) {
-    const username = ctx.positionals[0]!;
     return withCore(ctx, async (core) => {
-      const user = await core.users.findByUsername(username);
-      if (!user) {
-        ctx.err(`no such user: ${username}`);
-        return 1;
-      }
+      const user = await namedUser(ctx, core);
+      if (!user) return 1;
       await core.users.setDisabled(user.id, true);
       ctx.out(`disabled user ${user.id} ${user.username}`);
       return 0;
