@@ -145,6 +145,15 @@ describe('token sessions', () => {
     await expect(f.core.tokens.refresh(refreshToken)).rejects.toMatchObject({ code: 'USER_DISABLED' });
   });
 
+  it('keeps the tokens of a disabled account dead after it is enabled again', async () => {
+    const { user, accessToken, refreshToken } = await f.core.tokens.login('alice', 'pw');
+    await f.core.users.setDisabled(user.id, true);
+    await f.core.users.setDisabled(user.id, false);
+    await expect(f.core.tokens.authenticate(accessToken)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(f.core.tokens.refresh(refreshToken)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(f.core.tokens.login('alice', 'pw')).resolves.toMatchObject({ user: { username: 'alice' } });
+  });
+
   it('revokeAll ends every session of the user and no other user\'s', async () => {
     await f.user('bob');
     const one = await f.core.tokens.login('alice', 'pw');

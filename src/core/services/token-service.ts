@@ -80,6 +80,8 @@ export function createTokenService(deps: { store: Store; clock: Clock; secrets: 
     const found = await store.tokens.findRefresh(secrets.hash(refreshToken));
     if (!found) throw new ChatError('INVALID_TOKEN', 'Invalid refresh token');
     const now = clock.now();
+    // A disabled account is named as such, though disabling also revoked its tokens.
+    if (found.revokedAt !== null && (await store.users.findById(found.userId))?.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
     if (found.revokedAt !== null || found.expiresAt <= now) throw expired();
     const next = successorOf(refreshToken);
     if (found.rotatedAt !== null) {
@@ -105,10 +107,11 @@ export function createTokenService(deps: { store: Store; clock: Clock; secrets: 
   async function session(accessToken: string): Promise<{ user: User; familyId: string }> {
     const found = await store.tokens.findAccess(secrets.hash(accessToken));
     if (!found) throw new ChatError('INVALID_TOKEN', 'Invalid token');
-    if (found.revokedAt !== null || found.expiresAt <= clock.now()) throw new ChatError('TOKEN_EXPIRED', 'Token expired or revoked');
     const user = await store.users.findById(found.userId);
     if (!user) throw new ChatError('INVALID_TOKEN', 'Invalid token');
+    // A disabled account is named as such, though disabling also revoked its tokens.
     if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
+    if (found.revokedAt !== null || found.expiresAt <= clock.now()) throw new ChatError('TOKEN_EXPIRED', 'Token expired or revoked');
     return { user: toPublicUser(user), familyId: found.familyId };
   }
 

@@ -135,7 +135,11 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
     async setDisabled(id, disabled) {
       const updated = await store.users.update(id, disabled ? { isDisabled: true, bumpGeneration: true } : { isDisabled: false });
       if (!updated) throw new ChatError('USER_NOT_FOUND', 'User not found');
-      if (disabled) await accessEvents.announce({ type: 'account.revoked', userId: id, generation: updated.tokenGeneration, reason: 'disabled' });
+      if (disabled) {
+        // Opaque tokens die too, so re-enabling the account does not bring old logins back.
+        await store.tokens.revokeUser(id, clock.now());
+        await accessEvents.announce({ type: 'account.revoked', userId: id, generation: updated.tokenGeneration, reason: 'disabled' });
+      }
       return toPublicUser(updated);
     },
   };
