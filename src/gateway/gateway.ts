@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { isChatError } from '../core/errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../logger.js';
-import type { AnySocketRoute, Connection, UpgradeAcceptance, UpgradeRejection } from '../protocols/protocol.js';
+import type { AnySocketRoute, Connection, SocketHandler, UpgradeAcceptance, UpgradeRejection } from '../protocols/protocol.js';
 import { CloseCode } from './close-codes.js';
 import { WsConnection } from './ws-connection.js';
 
@@ -117,24 +117,35 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger.error({ err: e, protocol: route.protocol, conn: session.id }, 'socket handler failed');
       conn.close(CloseCode.INTERNAL_ERROR, 'internal error');
     };
-    const handler = acceptance.open(session as unknown as Connection<never>);
-    ws.on('pong', () => (conn.lastSeen = Date.now()));
-    ws.on('error', (e) => logger.debug({ err: e, conn: session.id }, 'socket error'));
-    ws.on('message', (data, isBinary) => {
-      const buf = data as Buffer;
-      if (buf.length > route.maxPayload) return conn.close(CloseCode.MESSAGE_TOO_BIG, 'message too big');
-      conn.lastSeen = Date.now();
-      conn.enqueue(() => handler.onMessage(buf, isBinary), onError);
-    });
+    let handler: SocketHandler | null = null;
+    // Registered first, so a session whose handler cannot even be built still leaves the hub.
     ws.once('close', () => {
       live.delete(conn);
       hub.detach(session);
-      if (handler.onClose) conn.enqueue(() => handler.onClose?.(), onError);
+      if (handler?.onClose) conn.enqueue(() => handler?.onClose?.(), onError);
       // Until its queued steps have run, the connection still holds work that shutdown must wait for.
       draining.add(conn);
       void conn.drained().then(() => draining.delete(conn));
     });
-    if (handler.onOpen) conn.enqueue(() => handler.onOpen?.(), onError);
+    ws.on('pong', () => (conn.lastSeen = Date.now()));
+    ws.on('error', (e) => logger.debug({ err: e, conn: session.id }, 'socket error'));
+    try {
+      handler = acceptance.open(session as unknown as Connection<never>);
+    } catch (e) {
+      return onError(e);
+    }
+    const opened = handler;
+    ws.on('message', (data, isBinary) => {
+      // Once the server has closed the socket (the hub ended the session, say), nothing more the
+      // client sends is acted on: ws keeps reading until the peer answers the close, and a
+      // revoked client must not post meanwhile. What a client sent before closing itself still runs.
+      if (conn.closedByServer) return;
+      const buf = data as Buffer;
+      if (buf.length > route.maxPayload) return conn.close(CloseCode.MESSAGE_TOO_BIG, 'message too big');
+      conn.lastSeen = Date.now();
+      conn.enqueue(() => (conn.closedByServer ? undefined : opened.onMessage(buf, isBinary)), onError);
+    });
+    if (opened.onOpen) conn.enqueue(() => opened.onOpen?.(), onError);
   }
 
   return {
@@ -153,7 +164,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       closing = true;
       for (const timer of pingers) clearInterval(timer);
       const conns = [...live.keys()];
-      for (const conn of conns) conn.close(CloseCode.GOING_AWAY, 'server shutting down');
+      for (const conn of conns) conn.shutdown(CloseCode.GOING_AWAY, 'server shutting down');
       await Promise.all(conns.map((c) => new Promise<void>((resolve) => {
         if (c.ws.readyState === c.ws.CLOSED) return resolve();
         const timer = setTimeout(() => { c.ws.terminate(); resolve(); }, 2000);

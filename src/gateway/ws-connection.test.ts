@@ -47,6 +47,15 @@ describe('WsConnection', () => {
     expect(ws.closes).toEqual([{ code: 1008, reason: 'bye' }]);
   });
 
+  it('marks a socket the server closed, so late frames are not acted on, but not one closed for shutdown', () => {
+    const ended = make(new RecordingWs());
+    ended.close(1008, 'session revoked');
+    expect(ended.closedByServer).toBe(true);
+    const draining = make(new RecordingWs());
+    draining.shutdown(1001, 'server shutting down');
+    expect(draining.closedByServer).toBe(false);
+  });
+
   it('stops reading a client whose messages pile up, and reads again once they have drained', async () => {
     const ws = new RecordingWs();
     const conn = make(ws);

@@ -30,6 +30,7 @@ export class WsConnection implements Transport {
   #pending = 0;
   #paused = false;
   #abandoned = false;
+  #closedByServer = false;
 
   constructor(ws: WebSocket) {
     this.ws = ws;
@@ -58,8 +59,20 @@ export class WsConnection implements Transport {
     writeFramed(ws, (message.frame ??= frameText(message.text)), message.text);
   }
 
+  /** The server closed it (not the client): frames still arriving, or queued, are not acted on. */
+  get closedByServer(): boolean {
+    return this.#closedByServer;
+  }
+
+  /** Close for shutdown: what the client already sent is still handled (drained), unlike close(). */
+  shutdown(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.CLOSED || this.ws.readyState === WebSocket.CLOSING) return;
+    this.ws.close(code, reason);
+  }
+
   close(code?: number, reason?: string): void {
     if (this.ws.readyState === WebSocket.CLOSED || this.ws.readyState === WebSocket.CLOSING) return;
+    this.#closedByServer = true;
     if (code === undefined) this.ws.close();
     else this.ws.close(code, reason);
   }

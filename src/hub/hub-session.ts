@@ -83,6 +83,11 @@ export class HubSession implements Connection {
   identify(viewer: Viewer): void {
     if (this.detached) return;
     const previous = this.identified ? this.viewer : null;
+    if (previous && previous.userId !== viewer.userId) {
+      // Another account on the same socket (a second `auth`): nothing the first one could see carries over.
+      for (const id of [...(this.conversations ?? [])]) this.unsubscribe(id);
+      this.watchesOwn = false;
+    }
     this.viewer = Object.freeze({ userId: viewer.userId, generation: viewer.generation, familyId: viewer.familyId });
     this.identified = true;
     this.#index.identify(this, previous);

@@ -235,6 +235,20 @@ describe('session lifecycle', () => {
     expect(t.written).toEqual([]);
   });
 
+  it('drops what the first account could see when another account authenticates on the same socket', () => {
+    makeHub();
+    const { t, s } = open();
+    s.identify(viewer(1));
+    s.watchUser();
+    s.subscribe(toConversationId(3));
+    s.identify(viewer(2));
+    hub.deliver(message(room(3), "first account's room"));
+    hub.deliver(message(group(4, [1]), "first account's group"));
+    expect(t.texts).toEqual([]);
+    expect(hub.sessionsOf(toUserId(1))).toBe(0);
+    expect(hub.sessionsOf(toUserId(2))).toBe(1);
+  });
+
   it('subscribes a session waiting for a room once the room appears', () => {
     makeHub();
     const { t, s } = open();

@@ -1,13 +1,14 @@
 import type { DomainEvent } from '../core/events.js';
 import type { ConversationId, UserId } from '../core/model/ids.js';
-import { accessChangeOf, viewerFilterOf, type AccessChange, type Viewer } from '../core/services/delivery-policy.js';
+import { accessChangeOf, viewerFilterOf, type AccessChange } from '../core/services/delivery-policy.js';
 import type { Logger } from '../logger.js';
 import type { AnySocketRoute, Connection, ProtocolName } from '../protocols/protocol.js';
 import { HubSession, type SessionIndex } from './hub-session.js';
 import type { Outgoing, Transport } from './transport.js';
 
-/** Close code for a session ended by an access change (RFC 6455 policy violation). */
-const ENDED_CLOSE_CODE = 1008;
+/** Close code for a session ended by an access change when its protocol names none (RFC 6455 policy violation). */
+const POLICY_VIOLATION = 1008;
+const closeCodeOf = (session: HubSession): number => session.route.accessEndedCloseCode ?? POLICY_VIOLATION;
 /** How long an ending is remembered, for sessions that identify with credentials read just before it. */
 const ENDING_MEMORY_MS = 60_000;
 
@@ -72,20 +73,18 @@ export function createHub(options: HubOptions): Hub {
   const index: SessionIndex = {
     subscribe: (id, s) => addTo(byConversation, id, s),
     unsubscribe: (id, s) => removeFrom(byConversation, id, s),
-    identify(s, previous) {
-      const session = s;
+    identify(session, previous) {
       if (previous?.userId != null) removeFrom(byUser, previous.userId, session);
       unidentified.delete(session);
       const { userId } = session.viewer;
       if (userId === null) return;
       addTo(byUser, userId, session);
       for (const { change } of recentEndings.get(userId) ?? []) {
-        if (change.ends(session.viewer)) return session.close(ENDED_CLOSE_CODE, change.reason);
+        if (change.ends(session.viewer)) return session.close(closeCodeOf(session), change.reason);
       }
     },
     listen: (s) => void broadcastListeners.add(s),
-    awaitRoom(name, s) {
-      const session = s;
+    awaitRoom(name, session) {
       if (session.awaiting !== null) removeFrom(awaitingRoom, session.awaiting, session);
       session.awaiting = name;
       addTo(awaitingRoom, name, session);
@@ -134,11 +133,13 @@ export function createHub(options: HubOptions): Hub {
   }
 
   function end(change: Extract<AccessChange, { kind: 'end' }>): void {
-    const at = now();
-    const kept = (recentEndings.get(change.userId) ?? []).filter((e) => at - e.at < ENDING_MEMORY_MS);
-    recentEndings.set(change.userId, [...kept, { change, at }]);
+    if (change.remember) {
+      const at = now();
+      const kept = (recentEndings.get(change.userId) ?? []).filter((e) => at - e.at < ENDING_MEMORY_MS);
+      recentEndings.set(change.userId, [...kept, { change, at }]);
+    }
     for (const session of [...(byUser.get(change.userId) ?? [])]) {
-      if (change.ends(session.viewer)) session.close(ENDED_CLOSE_CODE, change.reason);
+      if (change.ends(session.viewer)) session.close(closeCodeOf(session), change.reason);
     }
   }
 
@@ -166,7 +167,7 @@ export function createHub(options: HubOptions): Hub {
   // that never says who it is holds nothing for long (issue 8, defect 10).
   const sweep = setInterval(() => {
     const deadline = now() - options.authTimeoutMs;
-    for (const session of unidentified) if (session.openedAt <= deadline) session.close(ENDED_CLOSE_CODE, 'authentication timeout');
+    for (const session of unidentified) if (session.openedAt <= deadline) session.close(closeCodeOf(session), 'authentication timeout');
     const at = now();
     for (const [userId, endings] of recentEndings) if (endings.every((e) => at - e.at >= ENDING_MEMORY_MS)) recentEndings.delete(userId);
   }, Math.max(50, Math.min(1000, options.authTimeoutMs / 4)));
@@ -179,8 +180,7 @@ export function createHub(options: HubOptions): Hub {
       if (route.authenticatesInBand) unidentified.add(session);
       return session;
     },
-    detach(s) {
-      const session = s;
+    detach(session) {
       if (session.detached) return;
       session.detached = true;
       live.delete(session);

@@ -84,10 +84,12 @@ export interface SocketRoute<S = unknown> {
   /** Close code used when a client reads too slowly (send buffer over the cap). */
   readonly slowConsumerCloseCode: number;
   /**
-   * The socket authenticates with its first frames (not at the upgrade): it is closed with
-   * POLICY_VIOLATION unless it identifies within the gateway's authentication deadline.
+   * The socket authenticates with its first frames (not at the upgrade): the hub closes it unless
+   * it identifies within the authentication deadline (`gateway.auth_timeout_ms`).
    */
   readonly authenticatesInBand?: boolean;
+  /** Close code when the hub ends a session (access lost, authentication deadline); default 1008. */
+  readonly accessEndedCloseCode?: number;
   /**
    * The session lost access to a conversation it listened to (left, removed, banned, deleted);
    * the hub has already unsubscribed it. Protocols whose socket is the conversation close it.

@@ -10,8 +10,16 @@ export function createAccessEventStore(db: Kysely<Database>): AccessEventStore {
     async append(event, at) {
       await db.insertInto('access_events').values({ ...toRow(event), at }).execute();
     },
-    async since(at, limit) {
-      const rows = await db.selectFrom('access_events').selectAll().where('at', '>=', at).orderBy('at').orderBy('seq').limit(limit).execute();
+    async since(cursor, limit) {
+      const rows = await db
+        .selectFrom('access_events')
+        .selectAll()
+        .where('at', '>=', cursor.at)
+        .where((eb) => eb.or([eb('at', '>', cursor.at), eb('seq', '>', cursor.seq)]))
+        .orderBy('at')
+        .orderBy('seq')
+        .limit(limit)
+        .execute();
       return rows.flatMap((row) => {
         const event = toEvent(row);
         return event ? [{ seq: Number(row.seq), at: Number(row.at), event } satisfies StoredAccessEvent] : [];

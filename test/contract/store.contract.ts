@@ -295,15 +295,17 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         await store.accessEvents.append({ type: 'account.revoked', userId: u.id, generation: 2, reason: 'password' }, 1000);
         await store.accessEvents.append({ type: 'token_family.revoked', userId: u.id, familyId: 'fam' }, 2000);
         await store.accessEvents.append({ type: 'user.banned', userId: u.id, conversationId: null }, 3000);
-        const all = await store.accessEvents.since(0, 10);
+        const all = await store.accessEvents.since({ at: 0, seq: -1 }, 10);
         expect(all.map((e) => e.event)).toEqual([
           { type: 'account.revoked', userId: u.id, generation: 2, reason: 'password' },
           { type: 'token_family.revoked', userId: u.id, familyId: 'fam' },
           { type: 'user.banned', userId: u.id, conversationId: null },
         ]);
-        expect((await store.accessEvents.since(2000, 10)).map((e) => e.at)).toEqual([2000, 3000]);
+        expect((await store.accessEvents.since({ at: 2000, seq: -1 }, 10)).map((e) => e.at)).toEqual([2000, 3000]);
+        const [first] = await store.accessEvents.since({ at: 0, seq: -1 }, 1); // pages follow the cursor
+        expect((await store.accessEvents.since({ at: first!.at, seq: first!.seq }, 1)).map((e) => e.at)).toEqual([2000]);
         expect(await store.accessEvents.prune(2500)).toBe(2);
-        expect((await store.accessEvents.since(0, 10)).map((e) => e.at)).toEqual([3000]);
+        expect((await store.accessEvents.since({ at: 0, seq: -1 }, 10)).map((e) => e.at)).toEqual([3000]);
       });
     });
 

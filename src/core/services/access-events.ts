@@ -10,7 +10,7 @@ import type { Store } from '../ports/store.js';
 export const POLL_OVERLAP_MS = 10_000;
 /** Rows older than this are pruned: every live node has polled them long before. */
 export const ACCESS_EVENT_RETENTION_MS = 3600_000;
-const POLL_LIMIT = 1000;
+const POLL_PAGE = 500;
 
 /** Account and ban changes, told to every node by the bus and by the database. */
 export interface AccessEvents {
@@ -39,12 +39,18 @@ export function createAccessEvents(deps: { store: Store; bus: Bus; clock: Clock 
     async poll() {
       const from = cursor - POLL_OVERLAP_MS;
       cursor = clock.now();
-      const rows = await store.accessEvents.since(from, POLL_LIMIT);
       const fresh: AccessEvent[] = [];
-      for (const row of rows) {
-        if (seen.has(row.seq)) continue;
-        seen.set(row.seq, row.at);
-        fresh.push(row.event);
+      // Page by (at, seq) until a page comes back short, so a burst is read whole.
+      for (let page = { at: from, seq: -1 }; ;) {
+        const rows = await store.accessEvents.since(page, POLL_PAGE);
+        for (const row of rows) {
+          if (seen.has(row.seq)) continue;
+          seen.set(row.seq, row.at);
+          fresh.push(row.event);
+        }
+        const last = rows.at(-1);
+        if (!last || rows.length < POLL_PAGE) break;
+        page = { at: last.at, seq: last.seq };
       }
       for (const [seq, at] of seen) if (at < from) seen.delete(seq);
       if (++polls % 600 === 0) await store.accessEvents.prune(cursor - ACCESS_EVENT_RETENTION_MS);

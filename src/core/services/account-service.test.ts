@@ -265,6 +265,29 @@ describe('password reset', () => {
   });
 });
 
+describe('password change', () => {
+  it('checks the current password, then ends every session, the one that asked too', async () => {
+    await f.core.users.register({ username: 'cara', password: 'old-pw' });
+    const one = await f.core.tokens.login('cara', 'old-pw');
+    const two = await f.core.tokens.login('cara', 'old-pw');
+    await expect(f.core.accounts.changePassword(one.accessToken, 'wrong', 'new-pw')).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });
+    await f.core.accounts.changePassword(one.accessToken, 'old-pw', 'new-pw');
+    for (const s of [one, two]) await expect(f.core.tokens.authenticate(s.accessToken)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(f.core.tokens.login('cara', 'old-pw')).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });
+    await expect(f.core.tokens.login('cara', 'new-pw')).resolves.toMatchObject({ user: { username: 'cara' } });
+  });
+
+  it("spends the account's login budget, so a stolen token cannot guess the password at will", async () => {
+    await f.close();
+    const limit = { capacity: 2, perSeconds: 60 };
+    f = await coreFixture({ limits: { login: limit, register: limit, verify: limit, reset: limit, refresh: limit } });
+    await f.core.users.register({ username: 'gus', password: 'right' });
+    const { accessToken } = await f.core.tokens.login('gus', 'right', { address: '10.0.0.9' });
+    await expect(f.core.accounts.changePassword(accessToken, 'guess', 'x', { address: '10.0.0.1' })).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });
+    await expect(f.core.accounts.changePassword(accessToken, 'right', 'x', { address: '10.0.0.2' })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+  });
+});
+
 describe('release-notification subscriptions', () => {
   it('subscribes an address once, case-insensitively', async () => {
     await f.core.accounts.subscribe('fan@example.com');

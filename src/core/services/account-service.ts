@@ -50,10 +50,11 @@ export interface AccountService {
   resetPassword(username: string, token: string, password: string): Promise<void>;
   /**
    * Change the password of the account behind a live access token, after checking the current
-   * one, and end every session and credential of the account (this one too). Rejects like
-   * tokens.authenticate, PASSWORD_MISMATCH or PASSWORD_UNACCEPTABLE.
+   * one, and end every session and credential of the account (this one too). Guessing the
+   * current password spends the account's login budget. Rejects like tokens.authenticate,
+   * RATE_LIMITED, PASSWORD_MISMATCH or PASSWORD_UNACCEPTABLE.
    */
-  changePassword(accessToken: string, currentPassword: string, newPassword: string): Promise<void>;
+  changePassword(accessToken: string, currentPassword: string, newPassword: string, origin?: Origin): Promise<void>;
   /** Add an address to the release-notification list; rejects ALREADY_EXISTS. */
   subscribe(email: string): Promise<void>;
 }
@@ -162,8 +163,9 @@ export function createAccountService(deps: {
       await tokens.revokeAll(user.id, 'password');
     },
 
-    async changePassword(accessToken, currentPassword, newPassword) {
-      const { id } = await tokens.authenticate(accessToken);
+    async changePassword(accessToken, currentPassword, newPassword, origin) {
+      const { id, username } = await tokens.authenticate(accessToken);
+      await enforceLimits(limiter, 'login', { account: username, origin });
       const user = await store.users.findById(id);
       if (user?.passwordHash == null || !(await hasher.verify(user.passwordHash, currentPassword))) throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
       checkPassword(newPassword);

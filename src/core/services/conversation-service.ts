@@ -36,6 +36,8 @@ export interface ConversationService {
   directChats(userId: UserId): Promise<{ conversation: Conversation; other: User }[]>;
   /** Resolves to the conversation when the user is a member (and not banned); rejects otherwise. */
   checkMember(conversationId: ConversationId, userId: UserId): Promise<Conversation>;
+  /** Whether the user may see the conversation now: it exists, they are a member, enabled and not banned. */
+  maySee(conversationId: ConversationId, userId: UserId): Promise<boolean>;
   /** Tell the conversation's other listeners that the user is typing (ephemeral). */
   typing(user: Principal, conversationId: ConversationId): Promise<void>;
   /** A new group owned by its creator with the given members. */
@@ -139,6 +141,16 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     },
 
     checkMember: async (conversationId, userId) => (await access.member(conversationId, userId)).conversation,
+
+    async maySee(conversationId, userId) {
+      try {
+        await access.member(conversationId, userId);
+        return true;
+      } catch (e) {
+        if (e instanceof ChatError && e.code !== 'INTERNAL') return false;
+        throw e;
+      }
+    },
 
     async typing(user, conversationId) {
       const { conversation } = await access.member(conversationId, user.id);

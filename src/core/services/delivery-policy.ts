@@ -18,8 +18,12 @@ export interface Viewer {
 export type AccessChange =
   /** These sessions stop seeing the conversation: unsubscribed, and told in their protocol. */
   | { readonly kind: 'evict'; readonly conversationId: ConversationId; readonly userId: UserId | null }
-  /** These sessions end: closed, whatever they were doing. */
-  | { readonly kind: 'end'; readonly userId: UserId; readonly reason: string; readonly ends: (viewer: Viewer) => boolean };
+  /**
+   * These sessions end: closed, whatever they were doing. A remembered ending also ends a
+   * session that identifies shortly afterwards with credentials read before it (a race with
+   * authentication); a ban is not remembered, since authentication itself refuses it.
+   */
+  | { readonly kind: 'end'; readonly userId: UserId; readonly reason: string; readonly remember: boolean; readonly ends: (viewer: Viewer) => boolean };
 
 /**
  * The access change an event makes, or null. Evictions apply after the event is delivered (a
@@ -33,14 +37,14 @@ export function accessChangeOf(event: DomainEvent): AccessChange | null {
       return { kind: 'evict', conversationId: event.audience.conversationId, userId: null };
     case 'user.banned':
       return event.conversationId === null
-        ? { kind: 'end', userId: event.userId, reason: 'banned', ends: () => true }
+        ? { kind: 'end', userId: event.userId, reason: 'banned', remember: false, ends: () => true }
         : { kind: 'evict', conversationId: event.conversationId, userId: event.userId };
     case 'account.revoked':
       // Only sessions opened under an older generation: a login made after the change survives
       // even when the change reaches this node late (through the database poll).
-      return { kind: 'end', userId: event.userId, reason: event.reason === 'disabled' ? 'account disabled' : 'session revoked', ends: (v) => v.generation < event.generation };
+      return { kind: 'end', userId: event.userId, reason: event.reason === 'disabled' ? 'account disabled' : 'session revoked', remember: true, ends: (v) => v.generation < event.generation };
     case 'token_family.revoked':
-      return { kind: 'end', userId: event.userId, reason: 'session revoked', ends: (v) => v.familyId === event.familyId };
+      return { kind: 'end', userId: event.userId, reason: 'session revoked', remember: true, ends: (v) => v.familyId === event.familyId };
     default:
       return null;
   }

@@ -111,7 +111,13 @@ export function createTokenService(deps: { store: Store; clock: Clock; secrets: 
     if (!user) throw new ChatError('INVALID_TOKEN', 'Invalid token');
     // A disabled account is named as such, though disabling also revoked its tokens.
     if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
-    if (found.revokedAt !== null || found.expiresAt <= clock.now()) throw new ChatError('TOKEN_EXPIRED', 'Token expired or revoked');
+    // Read again after the account: revokeAll revokes the tokens before it bumps the generation,
+    // so a token still live here was live under the generation read above, and a session opened
+    // with it is ended by that revocation's event (hub: generation below the new one).
+    const again = await store.tokens.findAccess(found.hash);
+    if (again?.revokedAt !== null || found.expiresAt <= clock.now()) throw new ChatError('TOKEN_EXPIRED', 'Token expired or revoked');
+    const ban = await store.relations.findActiveBan(user.id, null, clock.now());
+    if (ban) throw new ChatError('BANNED', ban.reason || 'User banned');
     return { user: toPublicUser(user), familyId: found.familyId };
   }
 
@@ -137,9 +143,10 @@ export function createTokenService(deps: { store: Store; clock: Clock; secrets: 
     },
 
     async revokeAll(userId, reason) {
+      // Tokens first, then the generation: session() relies on this order (see there).
+      await store.tokens.revokeUser(userId, clock.now());
       const user = await store.users.update(userId, { bumpGeneration: true });
       if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
-      await store.tokens.revokeUser(userId, clock.now());
       await accessEvents.announce({ type: 'account.revoked', userId, generation: user.tokenGeneration, reason });
     },
   };

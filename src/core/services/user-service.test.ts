@@ -66,6 +66,17 @@ describe('users', () => {
     await expect(f.core.users.principalFor(u.id, 1)).resolves.toMatchObject({ username: 'dave', generation: 1 });
   });
 
+  it('refuses a server-banned account at login and for every token, until the ban ends', async () => {
+    const u = await f.core.users.register({ username: 'bane', password: 'pw' });
+    const { accessToken } = await f.core.tokens.login('bane', 'pw');
+    await f.core.moderation.ban(null, u.id, null, 'spam', 60_000);
+    await expect(f.core.users.authenticate('bane', 'pw')).rejects.toMatchObject({ code: 'BANNED', message: 'spam' });
+    await expect(f.core.users.principalFor(u.id, 0)).rejects.toMatchObject({ code: 'BANNED' });
+    await expect(f.core.tokens.authenticate(accessToken)).rejects.toMatchObject({ code: 'BANNED' });
+    f.clock.advance(60_000);
+    await expect(f.core.tokens.authenticate(accessToken)).resolves.toMatchObject({ username: 'bane' });
+  });
+
   it('records account changes in the database feed that other processes poll', async () => {
     const u = await f.core.users.register({ username: 'erin', password: 'pw' });
     const poller = f.core.accessEvents; // a feed that started before the change

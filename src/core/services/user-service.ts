@@ -27,14 +27,15 @@ export interface UserService {
   /** Rejects RATE_LIMITED (per address, when an origin is given), INVALID_INPUT, PASSWORD_UNACCEPTABLE or USERNAME_TAKEN. */
   register(cmd: RegisterUser, origin?: Origin): Promise<User>;
   /**
-   * The acting identity behind a verified token's user id. With the token's generation, rejects
-   * TOKEN_EXPIRED when the account's credentials were revoked since it was issued (a token
-   * without one counts as generation 0). Rejects USER_NOT_FOUND or USER_DISABLED.
+   * The acting identity behind a verified token's user id. With the generation the token was
+   * issued under (signed tokens without one pass 0), rejects TOKEN_EXPIRED when the account's
+   * credentials were revoked since; callers holding no token pass none and skip that check.
+   * Rejects USER_NOT_FOUND, USER_DISABLED or BANNED (server-wide).
    */
   principalFor(id: UserId, generation?: number): Promise<Principal>;
   /**
    * Password login. Rejects RATE_LIMITED (per account and per address), USER_NOT_FOUND,
-   * PASSWORD_MISMATCH, then — only for the right password — USER_DISABLED or EMAIL_NOT_VERIFIED
+   * PASSWORD_MISMATCH, then — only for the right password — USER_DISABLED, BANNED (server-wide) or EMAIL_NOT_VERIFIED
    * (an account with an e-mail address logs in once the address is verified).
    */
   authenticate(username: string, password: string, origin?: Origin): Promise<User>;
@@ -60,6 +61,12 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
   // Verifying against a real hash for unknown users keeps login time from revealing which
   // usernames exist (the connor protocol reveals it anyway; the others do not).
   let dummyHash: Promise<string> | undefined;
+
+  /** A user banned from the whole server cannot log in or authenticate anywhere while it lasts. */
+  async function refuseServerBan(id: UserId): Promise<void> {
+    const ban = await store.relations.findActiveBan(id, null, clock.now());
+    if (ban) throw new ChatError('BANNED', ban.reason || 'User banned');
+  }
 
   return {
     async register(cmd, origin) {
@@ -91,6 +98,7 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
       }
       if (!(await hasher.verify(user.passwordHash, password))) throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
       if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
+      await refuseServerBan(user.id);
       if (user.email !== null && !user.emailVerified) throw new ChatError('EMAIL_NOT_VERIFIED', 'Email not verified');
       return toPublicUser(user);
     },
@@ -100,6 +108,7 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
       if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
       if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
       if (generation !== undefined && generation !== user.tokenGeneration) throw new ChatError('TOKEN_EXPIRED', 'Token revoked');
+      await refuseServerBan(id);
       return { id: user.id, username: user.username, displayName: user.displayName, generation: user.tokenGeneration };
     },
 

@@ -27,7 +27,7 @@ export function chatRoutes(deps: { core: Core; logger: Logger }) {
       return toPrincipal(await core.tokens.authenticate(token));
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === 'INVALID_TOKEN' || code === 'TOKEN_EXPIRED' || code === 'USER_DISABLED') {
+      if (code === 'INVALID_TOKEN' || code === 'TOKEN_EXPIRED' || code === 'USER_DISABLED' || code === 'BANNED') {
         await reply.code(badToken[0]).send(envelope(badToken[0], badToken[1], response));
         return null;
       }

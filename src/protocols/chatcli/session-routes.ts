@@ -44,7 +44,7 @@ export function sessionRoutes(deps: { core: Core; logger: Logger }) {
       const next = text(body, 'new_password');
       if (!current || !next) return fail(reply, 400, 'Missing required fields!');
       if (!isStrongPassword(next)) return fail(reply, 400, WEAK_PASSWORD);
-      return answer(reply, () => core.accounts.changePassword(tokenOf(req), current, next), () => envelope(200, 'Password changed successfully! Please log in again.'), {
+      return answer(reply, () => core.accounts.changePassword(tokenOf(req), current, next, { address: req.ip }), () => envelope(200, 'Password changed successfully! Please log in again.'), {
         PASSWORD_MISMATCH: [400, 'Old password is incorrect!'],
       });
     });

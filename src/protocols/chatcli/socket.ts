@@ -39,11 +39,12 @@ export function chatcliSocketRoute(deps: { core: Core }): SocketRoute<ChatSocket
   const dispatch = createCommandTable<ChatSocket>({
     join_chat: command(Type.Object({ chatID: ChatId }), async (conn, f) => {
       const chatId = toChatId(f.chatID)!;
-      // Non-participants are ignored silently (§6.5 our choice).
-      if (await isMember(me(conn), chatId)) {
-        conn.subscribe(chatId);
-        conn.listenBroadcasts();
-      }
+      // Non-participants are ignored silently (§6.5 our choice). Checked again once subscribed:
+      // a removal or ban between the check and the subscription would otherwise go unnoticed.
+      if (!(await core.conversations.maySee(chatId, me(conn).id))) return;
+      conn.subscribe(chatId);
+      conn.listenBroadcasts();
+      if (!(await core.conversations.maySee(chatId, me(conn).id))) conn.unsubscribe(chatId);
     }),
     leave_chat: command(Type.Object({ chatID: ChatId }), (conn, f) => conn.unsubscribe(toChatId(f.chatID)!)),
     post_msg: command(Type.Object({ chatID: ChatId, text: Type.String({ minLength: 1 }) }), async (conn, f) => {
@@ -61,16 +62,6 @@ export function chatcliSocketRoute(deps: { core: Core }): SocketRoute<ChatSocket
       if (type === 'post_msg') conn.send(frame({ type: 'error', message: err.code === 'INVALID_INPUT' ? err.message : 'Access denied.' }));
     },
   });
-
-  async function isMember(user: Principal, chatId: NonNullable<ReturnType<typeof toChatId>>): Promise<boolean> {
-    try {
-      await core.conversations.checkMember(chatId, user.id);
-      return true;
-    } catch (e) {
-      if (toChatError(e).code === 'INTERNAL') throw e;
-      return false;
-    }
-  }
 
   /** The first frame (§6.1): `auth` with an access token, or the socket is closed. */
   async function authenticate(conn: Connection<ChatSocket>, msg: Record<string, unknown>): Promise<void> {

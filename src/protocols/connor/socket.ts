@@ -62,8 +62,12 @@ export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logg
     let sessionId: string | null = null;
     return {
       async onOpen() {
-        if (principal) sessionId = await core.presence.connect(principal, 'connor');
-        else if (!room) {
+        if (principal && room) {
+          // A ban between the join at the upgrade and the subscription above was announced before
+          // the hub knew of this socket: checked again now that any later one will evict it.
+          if (!(await core.conversations.maySee(room.id, principal.id))) return conn.close(CloseCode.POLICY_VIOLATION, 'removed from the room');
+          sessionId = await core.presence.connect(principal, 'connor');
+        } else if (!room) {
           // The room may have been created between the lookup and awaitRoom.
           const created = await core.conversations.findRoom(roomName);
           if (created) conn.subscribe(created.id);

@@ -50,6 +50,7 @@ export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domai
         const code = toChatError(e).code;
         if (code === 'RATE_LIMITED') return oauthError(reply, 429, 'invalid_request', 'Too many attempts, try again later');
         if (code === 'USER_DISABLED') return oauthError(reply, 400, 'invalid_grant', 'User is disabled');
+        if (code === 'BANNED') return oauthError(reply, 400, 'invalid_grant', 'User is banned');
         if (code === 'INTERNAL') throw e;
         // Unknown users get the same answer as wrong passwords: no user enumeration (§6.1).
         return oauthError(reply, 400, 'invalid_grant', 'Invalid username or password');

@@ -77,7 +77,12 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     conn.identify({ userId: me.id, generation: me.generation ?? 0, familyId: null });
     conn.watchUser(); // direct and group conversations
     // Its rooms, but not those it is banned from: a ban keeps the membership and hides the room (issue 8).
-    for (const c of await core.conversations.listForUser(me.id)) if (c.kind === 'room' && (await maySee(me, c.id))) conn.subscribe(c.id);
+    const rooms: ConversationId[] = [];
+    for (const c of await core.conversations.listForUser(me.id)) if (c.kind === 'room' && (await core.conversations.maySee(c.id, me.id))) rooms.push(c.id);
+    for (const id of rooms) conn.subscribe(id);
+    // A ban that landed between those checks and the subscriptions was announced before the hub
+    // knew of them: checked again now that any later one will evict.
+    for (const id of rooms) if (!(await core.conversations.maySee(id, me.id))) conn.unsubscribe(id);
     reply(conn, id, { userId: session.meId, connectionId: randomUUID() });
     // The python client drops an event that arrives in the same read as the auth response, so
     // what follows goes out in a later write (§2.1).
@@ -91,17 +96,6 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
         const forwarded = origin ? { message: origin.message, authorTrueconfId: idOf(origin.author.username) } : null;
         push(conn, session, 'sendMessage', JSON.stringify(toEnvelope(m, idOf(authors.get(m.authorId)?.username ?? 'unknown'), forwarded)), { conversationId: m.conversationId, messageId: m.id });
       }
-    }
-  }
-
-  /** Whether the bot may see the conversation now: a member, banned neither from it nor from the server. */
-  async function maySee(me: Principal, conversationId: ConversationId): Promise<boolean> {
-    try {
-      await core.conversations.checkMember(conversationId, me.id);
-      return true;
-    } catch (e) {
-      if (toChatError(e).code === 'INTERNAL') throw e;
-      return false;
     }
   }
 

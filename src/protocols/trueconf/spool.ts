@@ -38,7 +38,9 @@ export async function prepareSpool(dir: string, now = Date.now()): Promise<void>
   await mkdir(dir, { recursive: true, mode: 0o700 });
   for (const name of await readdir(dir)) {
     const file = path.join(dir, name);
-    if (name.endsWith('.part') && now - (await stat(file)).mtimeMs > STALE_SPOOL_MS) await rm(file, { force: true });
+    // Another node sharing the folder may remove a file between the listing and the stat.
+    const modified = name.endsWith('.part') ? await stat(file).then((s) => s.mtimeMs, () => null) : null;
+    if (modified !== null && now - modified > STALE_SPOOL_MS) await rm(file, { force: true });
   }
 }
 

@@ -98,10 +98,10 @@ async function newRequests(scene: Scene, way: Way): Promise<Fresh> {
       return { receive: [], miss: [socket] };
     }
     case 'server': {
-      // A ban is not a credential change: tokens may still authenticate, but no door shows the conversation.
+      // While a server-wide ban lasts no credential authenticates (they are not revoked: they work again after it).
       expect(await connorRefusal(b, scene.room ?? PROBE_ROOM, creds.connorJwt), 'connor upgrade after a server ban').toEqual({ status: 403, type: 'BANNED' });
       if (kind.door === 'connor') return { receive: [], miss: [] };
-      await scene.expectRefused(null, 'banned');
+      await scene.expectRefused(null, 'server-banned');
       const socket = await scene.open(credentialOf(creds, kind.door));
       if (!isWatch(socket)) return { receive: [], miss: [] }; // refused, or closed at once: nothing can reach it
       await scene.expectRefused(socket, 'banned');

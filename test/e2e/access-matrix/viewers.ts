@@ -19,7 +19,8 @@ export interface Refused {
 export const isWatch = (w: Watch | Refused): w is Watch => !('refused' in w);
 
 /** How a door tells the viewer it has no access to the conversation any more. */
-export type Loss = 'gone' | 'banned';
+/** gone: left or removed; banned: from the conversation; server-banned: from the server (no login works meanwhile). */
+export type Loss = 'gone' | 'banned' | 'server-banned';
 
 /** One cell's world: the viewer, its conversation, its sockets and credentials. */
 export interface Scene {
@@ -94,9 +95,9 @@ const must = <W extends Watch>(w: W | Refused, what: string): W => {
 };
 
 /** ChatCLI's answers to /chat/messages for a conversation the caller lost (chatcli.md §5.9). */
-const CHATCLI_LOSS = { gone: { status: 404, message: 'Chat not found or access denied' }, banned: { status: 403, message: 'Access denied.' } } as const;
+const CHATCLI_LOSS = { gone: { status: 404, message: 'Chat not found or access denied' }, banned: { status: 403, message: 'Access denied.' }, 'server-banned': { status: 401, message: 'Unable to verify user!' } } as const;
 /** TrueConf's errorCode for one (trueconf.md §5): not a participant, access denied. */
-const TRUECONF_LOSS = { gone: 305, banned: 302 } as const;
+const TRUECONF_LOSS = { gone: 305, banned: 302, 'server-banned': 302 } as const;
 
 interface Parts {
   viewer: Account;
