@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import type { Core } from '../../core/core.js';
+import type { User } from '../../core/model/user.js';
 import { buildCore, openInfrastructure } from '../../server.js';
 import type { Command, CommandContext } from '../command.js';
 
@@ -63,44 +64,45 @@ export const userListCommand: Command = {
   },
 };
 
+/**
+ * Run `act` on the account named by the command's first argument and print what it says; exit 1
+ * with one line when there is no such account (or `act` returns null after saying why).
+ */
+function onNamedUser(ctx: CommandContext, act: (core: Core, user: User) => Promise<string | null>): Promise<number> {
+  return withCore(ctx, async (core) => {
+    const username = ctx.positionals[0]!;
+    const user = await core.users.findByUsername(username);
+    if (!user) {
+      ctx.err(`no such user: ${username}`);
+      return 1;
+    }
+    const done = await act(core, user);
+    if (done === null) return 1;
+    ctx.out(done);
+    return 0;
+  });
+}
+
 /** `parley user disable NAME`: the account can no longer log in or connect; its sessions end everywhere. */
 export const userDisableCommand: Command = {
   path: ['user', 'disable'],
   summary: 'Disable an account',
   args: [{ name: 'username', required: true }],
-  async run(ctx) {
-    return withCore(ctx, async (core) => {
-      const user = await namedUser(ctx, core);
-      if (!user) return 1;
-      await core.users.setDisabled(user.id, true);
-      ctx.out(`disabled user ${user.id} ${user.username}`);
-      return 0;
-    });
-  },
+  run: (ctx) => onNamedUser(ctx, async (core, user) => {
+    await core.users.setDisabled(user.id, true);
+    return `disabled user ${user.id} ${user.username}`;
+  }),
 };
-
-/** The account named by the command's first argument, or null after saying there is none. */
-async function namedUser(ctx: CommandContext, core: Core) {
-  const username = ctx.positionals[0]!;
-  const user = await core.users.findByUsername(username);
-  if (!user) ctx.err(`no such user: ${username}`);
-  return user;
-}
 
 /** `parley user revoke NAME`: end every session and token of the account, on every door and node. */
 export const userRevokeCommand: Command = {
   path: ['user', 'revoke'],
   summary: 'End every session and token of an account (it can log in again)',
   args: [{ name: 'username', required: true }],
-  async run(ctx) {
-    return withCore(ctx, async (core) => {
-      const user = await namedUser(ctx, core);
-      if (!user) return 1;
-      await core.tokens.revokeAll(user.id, 'sessions');
-      ctx.out(`revoked every session of user ${user.id} ${user.username}`);
-      return 0;
-    });
-  },
+  run: (ctx) => onNamedUser(ctx, async (core, user) => {
+    await core.tokens.revokeAll(user.id, 'sessions');
+    return `revoked every session of user ${user.id} ${user.username}`;
+  }),
 };
 
 /** `parley user ban NAME [--room ROOM] [--reason TEXT]`: ban from a room, or from the server. */
@@ -112,20 +114,15 @@ export const userBanCommand: Command = {
     room: { type: 'string', description: 'the room to ban from; without it the ban is server-wide' },
     reason: { type: 'string', description: 'shown to the banned user' },
   },
-  async run(ctx) {
-    return withCore(ctx, async (core) => {
-      const user = await namedUser(ctx, core);
-      if (!user) return 1;
-      const roomName = typeof ctx.flags['room'] === 'string' ? ctx.flags['room'] : null;
-      const room = roomName === null ? null : await core.conversations.findRoom(roomName);
-      if (roomName !== null && !room) {
-        ctx.err(`no such room: ${roomName}`);
-        return 1;
-      }
-      const reason = typeof ctx.flags['reason'] === 'string' ? ctx.flags['reason'] : '';
-      await core.moderation.ban(null, user.id, room?.id ?? null, reason, null);
-      ctx.out(`banned user ${user.id} ${user.username} from ${room ? `room ${room.name ?? room.id}` : 'the server'}`);
-      return 0;
-    });
-  },
+  run: (ctx) => onNamedUser(ctx, async (core, user) => {
+    const roomName = typeof ctx.flags['room'] === 'string' ? ctx.flags['room'] : null;
+    const room = roomName === null ? null : await core.conversations.findRoom(roomName);
+    if (roomName !== null && !room) {
+      ctx.err(`no such room: ${roomName}`);
+      return null;
+    }
+    const reason = typeof ctx.flags['reason'] === 'string' ? ctx.flags['reason'] : '';
+    await core.moderation.ban(null, user.id, room?.id ?? null, reason, null);
+    return `banned user ${user.id} ${user.username} from ${room ? `room ${room.name ?? room.id}` : 'the server'}`;
+  }),
 };

@@ -1,4 +1,5 @@
 import { ChatError } from '../errors.js';
+import { toUsernameKey } from '../model/username.js';
 import { toPublicUser, type StoredUser, type User } from '../model/user.js';
 import type { Clock } from '../ports/clock.js';
 import type { Mail, Mailer } from '../ports/mailer.js';
@@ -155,7 +156,7 @@ export function createAccountService(deps: {
       if (!found || found.usedAt !== null || found.expiresAt <= now) throw invalid;
       const user = await store.users.findById(found.userId);
       if (!user) throw invalid;
-      if (user.username.toLowerCase() !== username.toLowerCase()) throw new ChatError('FORBIDDEN', 'Username does not match');
+      if (toUsernameKey(user.username) !== toUsernameKey(username)) throw new ChatError('FORBIDDEN', 'Username does not match');
       checkPassword(password);
       const passwordHash = await hasher.hash(password);
       if (!(await store.tokens.consumeReset(found.hash, now))) throw invalid;

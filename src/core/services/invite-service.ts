@@ -1,5 +1,4 @@
 import { ChatError } from '../errors.js';
-import type { TokenService } from './token-service.js';
 import type { UserId } from '../model/ids.js';
 import type { Invite } from '../model/invite.js';
 import { toPublicUser, type User } from '../model/user.js';
@@ -11,6 +10,7 @@ import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { Store } from '../ports/store.js';
 import { enforceLimits, type Origin } from './limits.js';
+import type { TokenService } from './token-service.js';
 import type { UserService } from './user-service.js';
 import { checkName, checkPassword } from './validate.js';
 
