@@ -19,7 +19,7 @@ import type { PasswordHasher } from './core/ports/password-hasher.js';
 import type { Store } from './core/ports/store.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { createHub, type Hub } from './hub/hub.js';
-import { buildApp } from './http/app.js';
+import { buildApp, notFoundAnswer } from './http/app.js';
 import { createChatcliProtocol } from './protocols/chatcli/index.js';
 import { createConnorProtocol } from './protocols/connor/index.js';
 import { createInvitesProtocol } from './protocols/invites/index.js';
@@ -146,6 +146,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       logger,
       routes: protocols.flatMap((p) => p.sockets ?? []).filter((r) => (r.listener ?? 'main') === listener),
       pingIntervalMs: config.gateway.pingIntervalMs,
+      // The protocols' HTTP not-found answers belong to the main listener's paths.
+      ...(listener === 'main' ? { notFound: (method: string, pathname: string) => notFoundAnswer(protocols, method, pathname) } : {}),
     });
     const gateway = gatewayFor('main');
     gateway.attach(app.server);

@@ -16,6 +16,11 @@ export interface GatewayOptions {
   readonly logger: Logger;
   /** Ping every this many ms; a socket that has not answered the previous ping is dropped. */
   readonly pingIntervalMs: number;
+  /**
+   * The answer for an upgrade to a path no socket route serves, in the shape of the protocol
+   * that owns the path (as its HTTP routes answer); null or absent: a plain-text 404.
+   */
+  readonly notFound?: (method: string, pathname: string) => UpgradeRejection | null;
 }
 
 /** The WebSocket gateway: one ws server in noServer mode behind an HTTP listener. */
@@ -85,7 +90,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         break;
       }
     }
-    if (!route || !params) return rejectRaw(socket, plain(404));
+    if (!route || !params) return rejectRaw(socket, options.notFound?.(req.method ?? 'GET', pathname) ?? plain(404));
     // Refuse what ws would refuse anyway before the protocol does any work (or creates anything).
     if (req.method !== 'GET' || !req.headers['sec-websocket-key'] || req.headers['upgrade']?.toLowerCase() !== 'websocket') return rejectRaw(socket, plain(400));
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import type { ProtocolAdapter } from '../protocols/protocol.js';
+import type { ProtocolAdapter, UpgradeRejection } from '../protocols/protocol.js';
 
 /** Largest HTTP body any protocol accepts, checked before parsing. */
 export const BODY_LIMIT_BYTES = 1_048_576;
@@ -23,12 +23,21 @@ export async function buildApp(options: { protocols: readonly ProtocolAdapter[];
   }
   // Each original answered unknown paths and wrong methods in its own way; ask the protocols.
   app.setNotFoundHandler((req, reply) => {
-    const pathname = req.url.split('?')[0] ?? '/';
-    for (const protocol of options.protocols) {
-      const answer = protocol.notFound?.(req.method, pathname);
-      if (answer) return reply.code(answer.status).type(answer.contentType).send(answer.body);
-    }
+    const answer = notFoundAnswer(options.protocols, req.method, req.url.split('?')[0] ?? '/');
+    if (answer) return reply.code(answer.status).type(answer.contentType).send(answer.body);
     return reply.code(404).send({ message: 'Not Found' });
   });
   return app;
+}
+
+/**
+ * The answer of the protocol that owns `pathname` for a path or method it does not serve, or null
+ * when no protocol claims it. The same for plain requests and for WebSocket upgrades.
+ */
+export function notFoundAnswer(protocols: readonly ProtocolAdapter[], method: string, pathname: string): UpgradeRejection | null {
+  for (const protocol of protocols) {
+    const answer = protocol.notFound?.(method, pathname);
+    if (answer) return answer;
+  }
+  return null;
 }

@@ -36,6 +36,11 @@ export interface ConversationService {
   directChats(userId: UserId): Promise<{ conversation: Conversation; other: User }[]>;
   /** Resolves to the conversation when the user is a member (and not banned); rejects otherwise. */
   checkMember(conversationId: ConversationId, userId: UserId): Promise<Conversation>;
+  /**
+   * Who is in a room, for anyone to see (rooms are public): its enabled, unbanned members, the
+   * first `limit` of them. Empty for a conversation that is not a room.
+   */
+  roomMembers(roomId: ConversationId, limit: number): Promise<User[]>;
   /** Whether the user may see the conversation now: it exists, they are a member, enabled and not banned. */
   maySee(conversationId: ConversationId, userId: UserId): Promise<boolean>;
   /** Tell the conversation's other listeners that the user is typing (ephemeral). */
@@ -141,6 +146,14 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     },
 
     checkMember: async (conversationId, userId) => (await access.member(conversationId, userId)).conversation,
+
+    async roomMembers(roomId, limit) {
+      const room = await store.conversations.findById(roomId);
+      if (room?.kind !== 'room') return [];
+      const ids = (await store.conversations.audienceIds(roomId, clock.now())).slice(0, Math.max(0, limit));
+      const users = await Promise.all(ids.map((id) => store.users.findById(id)));
+      return users.filter((u) => u !== null).map(toPublicUser);
+    },
 
     async maySee(conversationId, userId) {
       try {

@@ -81,6 +81,7 @@ describe('invite kinds and their effects', () => {
 
 /** A connor-style sign-up of `username`, as the protocols pass it to signUp. */
 const signUpAs = (username: string, password = 'pw') => ({
+  username,
   origin: { address: '192.0.2.1' },
   check: () => f.core.accounts.checkRegistration({ username, password }),
   create: () => f.core.users.register({ username, password }),

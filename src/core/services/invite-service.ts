@@ -38,6 +38,8 @@ const ROLES = new Set(['prosody:operator', 'prosody:admin', 'prosody:member', 'p
  * invite) `create`. Nothing before `create` uses the invite up.
  */
 export interface SignUp {
+  /** The name being signed up: a login for it on this node waits for the sign-up (UserService.signingUp). */
+  readonly username: string;
   /** Where the request came from; `create` must not take a rate-limit token again. */
   readonly origin?: Origin;
   /** Every refusal `create` would give for this name and password, without writing anything (AccountService.checkRegistration). */
@@ -90,6 +92,17 @@ export interface InviteService {
 export function createInviteService(deps: { store: Store; clock: Clock; secrets: Secrets; users: UserService; hasher: PasswordHasher; conversations: ConversationService; tokens: TokenService; limiter: RateLimiter; registration?: RegistrationMode }): InviteService {
   const { store, clock, secrets, users, hasher, conversations, tokens, limiter } = deps;
   const mode = deps.registration ?? 'open';
+
+  async function runSignUp(inviteToken: string | undefined, steps: SignUp): Promise<User> {
+    if (mode === 'closed') throw new ChatError('REGISTRATION_REFUSED', 'Registration is closed');
+    const refused = new ChatError('REGISTRATION_REFUSED', 'The invite is invalid or expired');
+    const invite = inviteToken ? await service.valid(inviteToken) : null;
+    if (inviteToken && (!invite || invite.kind === 'reset' || invite.kind === 'contact' && invite.inviterId === null)) throw refused;
+    if (!invite && mode === 'invite') throw new ChatError('REGISTRATION_REFUSED', 'Registration requires an invite');
+    await enforceLimits(limiter, 'register', { origin: steps.origin });
+    await steps.check();
+    return invite ? redeem(invite, steps.create, refused) : steps.create(false);
+  }
 
   async function validOrExpired(token: string): Promise<Invite> {
     const invite = await service.valid(token);
@@ -204,15 +217,8 @@ export function createInviteService(deps: { store: Store; clock: Clock; secrets:
       });
     },
 
-    async signUp(inviteToken, steps) {
-      if (mode === 'closed') throw new ChatError('REGISTRATION_REFUSED', 'Registration is closed');
-      const refused = new ChatError('REGISTRATION_REFUSED', 'The invite is invalid or expired');
-      const invite = inviteToken ? await service.valid(inviteToken) : null;
-      if (inviteToken && (!invite || invite.kind === 'reset' || invite.kind === 'contact' && invite.inviterId === null)) throw refused;
-      if (!invite && mode === 'invite') throw new ChatError('REGISTRATION_REFUSED', 'Registration requires an invite');
-      await enforceLimits(limiter, 'register', { origin: steps.origin });
-      await steps.check();
-      return invite ? redeem(invite, steps.create, refused) : steps.create(false);
+    signUp(inviteToken, steps) {
+      return users.signingUp(steps.username, () => runSignUp(inviteToken, steps));
     },
 
     async delete(token) {

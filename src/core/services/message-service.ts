@@ -51,6 +51,13 @@ export interface MessageService {
   hide(actor: Principal, messageId: MessageId): Promise<void>;
   /** A page of history for a member; limit is clamped to 1..MAX_HISTORY_PAGE. */
   history(reader: Principal, conversationId: ConversationId, query: { beforeId?: MessageId; afterId?: MessageId; limit: number; skipDeleted?: boolean }): Promise<HistoryPage>;
+  /**
+   * The newest `limit` messages of a room (clamped to 1..MAX_HISTORY_PAGE), deleted ones left out,
+   * for anyone: rooms are public, and anonymous listeners hear them live. Empty for a conversation
+   * that is not a room, so other kinds stay unseen. A reader banned from the room or the server is
+   * refused BANNED.
+   */
+  roomHistory(reader: Principal | null, roomId: ConversationId, limit: number): Promise<HistoryPage>;
   /** Move the reader's read position forward. */
   markRead(reader: Principal, conversationId: ConversationId, messageId: MessageId): Promise<void>;
   /** One message of a conversation the reader belongs to. Rejects MESSAGE_NOT_FOUND (also when deleted) or the member check's errors. */
@@ -60,6 +67,9 @@ export interface MessageService {
   /** How many messages of the conversation the reader has not read. */
   unreadCount(reader: Principal, conversationId: ConversationId): Promise<number>;
 }
+
+/** A history page size within 1..MAX_HISTORY_PAGE; anything not a finite number asks for the most. */
+const clampPage = (limit: number): number => (Number.isFinite(limit) ? Math.min(Math.max(Math.trunc(limit), 1), MAX_HISTORY_PAGE) : MAX_HISTORY_PAGE);
 
 const toAuthor = (p: Principal): EventAuthor => ({ id: p.id, username: p.username, displayName: p.displayName });
 
@@ -156,10 +166,17 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
 
     async history(reader, conversationId, query) {
       const { membership } = await access.member(conversationId, reader.id);
-      const limit = Number.isFinite(query.limit) ? Math.min(Math.max(Math.trunc(query.limit), 1), MAX_HISTORY_PAGE) : MAX_HISTORY_PAGE;
+      const limit = clampPage(query.limit);
       // What the reader cleared for itself stays hidden from it.
       const floor = membership.clearedThroughId;
       return store.messages.history(conversationId, { ...query, limit, hiddenFor: reader.id, ...(floor > 0 ? { floorId: floor } : {}) });
+    },
+
+    async roomHistory(reader, roomId, limit) {
+      const room = await store.conversations.findById(roomId);
+      if (room?.kind !== 'room') return { messages: [], hasMore: false };
+      if (reader) await access.notBanned(reader.id, roomId);
+      return store.messages.history(roomId, { limit: clampPage(limit), skipDeleted: true });
     },
 
     async get(reader, messageId) {

@@ -36,6 +36,29 @@ describe('users', () => {
     await expect(f.core.users.register({ username: 'a', password: 'é'.repeat(513) })).rejects.toMatchObject({ code: 'PASSWORD_UNACCEPTABLE' });
   });
 
+  it('makes a login wait for a sign-up of the same name in flight, whatever its outcome', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const signUp = f.core.users.signingUp('Racer', async () => {
+      await gate;
+      return f.core.users.register({ username: 'Racer', password: 'pw' });
+    });
+    const login = f.core.users.authenticate('racer', 'pw');
+    const wrong = f.core.users.authenticate('RACER', 'nope');
+    release();
+    await signUp;
+    expect((await login).username).toBe('Racer');
+    await expect(wrong).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });
+    // A sign-up that fails leaves the login's answer as it was.
+    const failed = f.core.users.signingUp('ghost', async () => {
+      await Promise.resolve();
+      throw new Error('refused');
+    });
+    const ghost = f.core.users.authenticate('ghost', 'pw');
+    await expect(failed).rejects.toThrow('refused');
+    await expect(ghost).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+  });
+
   it('authenticates case-insensitively and tells a wrong password from an unknown user', async () => {
     await f.core.users.register({ username: 'bob', password: 'right' });
     expect((await f.core.users.authenticate('BOB', 'right')).username).toBe('bob');

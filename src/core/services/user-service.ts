@@ -2,6 +2,7 @@ import { ChatError } from '../errors.js';
 import type { UserId } from '../model/ids.js';
 import type { Principal } from '../model/principal.js';
 import { toPublicUser, type User } from '../model/user.js';
+import { toUsernameKey } from '../model/username.js';
 import type { Clock } from '../ports/clock.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';
@@ -39,6 +40,12 @@ export interface UserService {
    * (an account with an e-mail address logs in once the address is verified).
    */
   authenticate(username: string, password: string, origin?: Origin): Promise<User>;
+  /**
+   * Run a sign-up of `username`. While it runs, a login for the same name on this node waits
+   * for it to finish and then answers as usual: connor's own page sends its login while its
+   * sign-up is still in flight (issue 9), and would otherwise be told the account does not exist.
+   */
+  signingUp<T>(username: string, work: () => Promise<T>): Promise<T>;
   /** Rejects USER_NOT_FOUND. */
   get(id: UserId): Promise<User>;
   /** null when absent. */
@@ -61,6 +68,17 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
   // Verifying against a real hash for unknown users keeps login time from revealing which
   // usernames exist (the connor protocol reveals it anyway; the others do not).
   let dummyHash: Promise<string> | undefined;
+  // Sign-ups in flight on this node, by the name's identity key. Only requests racing on one node
+  // need this; a login reaching another node first finds the committed account or nothing.
+  const inFlight = new Map<string, Set<Promise<unknown>>>();
+
+  /** Resolves once every sign-up of this name that is in flight now has settled; false when there was none. */
+  async function signUpsSettled(username: string): Promise<boolean> {
+    const pending = inFlight.get(toUsernameKey(username));
+    if (!pending) return false;
+    await Promise.allSettled(pending);
+    return true;
+  }
 
   /** A user banned from the whole server cannot log in or authenticate anywhere while it lasts. */
   async function refuseServerBan(id: UserId): Promise<void> {
@@ -88,13 +106,32 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
       return toPublicUser(created);
     },
 
+    async signingUp(username, work) {
+      const key = toUsernameKey(username);
+      const run = work();
+      const pending = inFlight.get(key) ?? new Set();
+      inFlight.set(key, pending.add(run));
+      try {
+        return await run;
+      } finally {
+        pending.delete(run);
+        if (pending.size === 0 && inFlight.get(key) === pending) inFlight.delete(key);
+      }
+    },
+
     async authenticate(username, password, origin) {
       await enforceLimits(limiter, 'login', { account: username, origin });
-      const user = await store.users.findByUsername(username);
+      await signUpsSettled(username);
+      let user = await store.users.findByUsername(username);
       if (user?.passwordHash == null) {
         dummyHash ??= hasher.hash('parley-timing-equaliser');
         await hasher.verify(await dummyHash, password);
-        throw user ? new ChatError('PASSWORD_MISMATCH', "Passwords don't match!") : new ChatError('USER_NOT_FOUND', 'User not found');
+        // A sign-up of this name that began while this login was looking it up: wait and look again.
+        if (!user && (await signUpsSettled(username))) user = await store.users.findByUsername(username);
+      }
+      if (user?.passwordHash == null) {
+        if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
+        throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
       }
       if (!(await hasher.verify(user.passwordHash, password))) throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
       if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');

@@ -114,6 +114,7 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
       if (!isStrongPassword(password)) return fail(reply, 400, WEAK_PASSWORD);
       const invite = text(body, 'invite_code'); // [our choice] the later versions' field, needed in invite mode
       const signUp = () => core.invites.signUp(invite, {
+        username,
         origin: origin(req),
         check: () => core.accounts.checkRegistration({ username, password }, { takeOver: true }),
         create: (held) => core.accounts.registerWithEmail({ username, email, password }, verificationMail, undefined, { revokeUnsentCode: held }),

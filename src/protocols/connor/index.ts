@@ -1,5 +1,6 @@
 import { notFoundFor } from '../not-found.js';
-import { socketRoute, type ProtocolAdapter, type ProtocolContext } from '../protocol.js';
+import { socketRoute, type ProtocolAdapter, type ProtocolContext, type UpgradeRejection } from '../protocol.js';
+import { routeError } from './mapping.js';
 import { connorRoutes } from './routes.js';
 import { connorSocketRoute } from './socket.js';
 import { createConnorTokens } from './tokens.js';
@@ -12,13 +13,15 @@ export function createConnorProtocol(ctx: ProtocolContext & { readonly jwtSecret
     name: 'connor',
     routes: connorRoutes(deps),
     sockets: [socketRoute(connorSocketRoute(deps))],
-    // Echo's default answers for the API's paths.
+    // Unknown paths and wrong methods under /api answer in the envelope (issue 9: also on an upgrade).
     notFound: notFoundFor({
-      routes: { '/api/v1/users': ['POST'], '/api/v1/login': ['POST'] },
-      patterns: [[/^\/api\/v1\/rooms\/[^/]+\/messages\/ws$/, ['GET']]],
+      routes: { '/api/v1/users': ['POST'], '/api/v1/login': ['POST'], '/api/v1/messages': ['GET'] },
+      patterns: [[/^\/api\/v1\/rooms\/[^/]+(?:\/users|\/ws|\/messages\/ws)?$/, ['GET']]],
       prefixes: ['/api/'],
-      notFound: { status: 404, contentType: 'application/json; charset=UTF-8', body: '{"message":"Not Found"}' },
-      methodNotAllowed: { status: 405, contentType: 'application/json; charset=UTF-8', body: '{"message":"Method Not Allowed"}' },
+      notFound: jsonAnswer(404, routeError('NOT_FOUND', 'Not Found')),
+      methodNotAllowed: jsonAnswer(405, routeError('METHOD_NOT_ALLOWED', 'Method Not Allowed')),
     }),
   };
 }
+
+const jsonAnswer = (status: number, body: unknown): UpgradeRejection => ({ status, contentType: 'application/json; charset=UTF-8', body: JSON.stringify(body) });

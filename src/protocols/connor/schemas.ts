@@ -19,8 +19,22 @@ export interface WireUser {
   readonly username: string;
 }
 
-/** One message as broadcast inside the frame's array (§8.3). */
+/** The user of a login answer, with the roles later versions added (§10). */
+export interface WireLoginUser extends WireUser {
+  readonly roles: readonly { readonly name: string }[];
+}
+
+/** A room as later versions' `GET /api/v1/rooms/:room` answers it (§10); `id` is what `room_id` takes. */
+export interface WireRoom {
+  readonly id: number;
+  readonly name: string;
+  readonly members: readonly WireUser[];
+}
+
+/** One message as broadcast inside the frame's array (§8.3) and as history lists it (§10). */
 export interface WireMessage {
+  /** The message id: absent at the pinned commit, added by later versions (the last page keys its list by it). */
+  readonly id: number;
   readonly sender: WireUser;
   readonly text: string;
   /** Unix seconds. */

@@ -2,16 +2,17 @@ import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events.js';
 import type { Conversation } from '../../core/model/conversation.js';
-import { toUserId } from '../../core/model/ids.js';
 import type { Principal } from '../../core/model/principal.js';
 import { CloseCode } from '../../gateway/close-codes.js';
 import type { Logger } from '../../logger.js';
 import type { Connection, SocketHandler, SocketRoute, UpgradeDecision, UpgradeRequest } from '../protocol.js';
 import { decodeText } from './decode.js';
-import { invalidToken, toWireError, toWireMessage } from './mapping.js';
+import { toWireError, toWireMessage } from './mapping.js';
+import { principalOf } from './principal.js';
 import type { ConnorTokens } from './tokens.js';
 
-const PATH = /^\/api\/v1\/rooms\/([^/]+)\/messages\/ws$/;
+/** The pinned path (§8) and later versions' `/api/v1/rooms/<room>/ws` (§10), which the last official page opens. */
+const PATH = /^\/api\/v1\/rooms\/([^/]+)\/(?:messages\/)?ws$/;
 /** gorilla's read limit in the original (§8.4). */
 export const MAX_FRAME_BYTES = 512;
 
@@ -23,7 +24,7 @@ interface RoomSocket {
   readonly principal: Principal | null;
 }
 
-/** GET /api/v1/rooms/<room>/messages/ws (reference/connor.md §8). */
+/** GET /api/v1/rooms/<room>/messages/ws (reference/connor.md §8), also at /api/v1/rooms/<room>/ws. */
 export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logger: Logger }): SocketRoute<RoomSocket> {
   const { core, tokens, logger } = deps;
 
@@ -31,14 +32,8 @@ export function connorSocketRoute(deps: { core: Core; tokens: ConnorTokens; logg
     const roomName = req.params['room'] ?? '';
     // §8.1: the first offered subprotocol is the JWT; it is echoed back so browsers accept the socket.
     const token = req.offeredProtocols[0];
-    let principal: Principal | null = null;
     try {
-      if (token !== undefined) {
-        const claimed = await tokens.verify(token);
-        // A token for an account that no longer exists, or issued before its credentials were
-        // revoked, is as good as a forged one.
-        if (claimed.username !== '') principal = await core.users.principalFor(toUserId(claimed.id), claimed.generation).catch(unusableAsInvalid);
-      }
+      const principal = token === undefined ? null : await principalOf(core, tokens, token);
       // Writers join before the upgrade, so a banned user is refused with 403 BANNED (§7).
       // Anonymous listeners create nothing durable: an unknown room is awaited, not made.
       const room = principal ? await core.conversations.openRoom(roomName) : await core.conversations.findRoom(roomName);
@@ -116,9 +111,3 @@ export function encodeEvent(event: DomainEvent): string | null {
   if (event.type !== 'message.created') return null;
   return JSON.stringify([toWireMessage(event.message, event.author)]);
 }
-
-/** Every way a token's account can be unusable is answered like a bad token (§6). */
-const unusableAsInvalid = (e: unknown): never => {
-  const code = toChatError(e).code;
-  throw code === 'USER_NOT_FOUND' || code === 'TOKEN_EXPIRED' ? invalidToken() : e;
-};

@@ -79,10 +79,10 @@ describe('POST /api/v1/login', () => {
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body) as { error: null; data: { token: string; user: { id: number; username: string } } };
     expect(body.error).toBeNull();
-    expect(body.data.user).toEqual({ id: expect.any(Number), username: 'carol' });
+    expect(body.data.user).toEqual({ id: expect.any(Number), username: 'carol', roles: [{ name: 'normalUser' }, { name: 'anonUser' }] });
     expect(decodeProtectedHeader(body.data.token)).toEqual({ alg: 'HS256', typ: 'JWT' });
     const claims = decodeJwt(body.data.token);
-    expect(claims['user']).toEqual(body.data.user);
+    expect(claims['user']).toEqual({ id: body.data.user.id, username: 'carol' }); // no roles in the claim (§6)
     expect(claims.iss).toBe('connor.fun-login-service');
     expect(claims.exp! - before).toBeGreaterThanOrEqual(72 * 3600 - 1);
     expect(claims.exp! - before).toBeLessThanOrEqual(72 * 3600 + 5);
@@ -135,13 +135,13 @@ describe('tokens on HTTP routes', () => {
 });
 
 describe('unknown paths and methods', () => {
-  it("answers Echo's JSON 404 for an unknown API path and 405 for a wrong method", async () => {
+  it('answers 404 NOT_FOUND for an unknown API path and 405 METHOD_NOT_ALLOWED for a wrong method, in the envelope', async () => {
     const unknown = await node.server.app.inject({ method: 'GET', url: '/api/v1/nothing' });
     expect(unknown.statusCode).toBe(404);
-    expect(JSON.parse(unknown.body)).toEqual({ message: 'Not Found' });
+    expect(JSON.parse(unknown.body)).toEqual({ error: { type: 'NOT_FOUND', Type: 'NOT_FOUND', message: 'Not Found' }, data: null });
     const wrong = await node.server.app.inject({ method: 'GET', url: '/api/v1/login' });
     expect(wrong.statusCode).toBe(405);
-    expect(JSON.parse(wrong.body)).toEqual({ message: 'Method Not Allowed' });
+    expect(JSON.parse(wrong.body)).toEqual({ error: { type: 'METHOD_NOT_ALLOWED', Type: 'METHOD_NOT_ALLOWED', message: 'Method Not Allowed' }, data: null });
   });
 });
 

@@ -49,7 +49,7 @@ describe('connor room socket', () => {
     for (const s of [a, b]) {
       const frame = await s.json<Wire[]>(0);
       expect(frame).toHaveLength(1);
-      expect(frame[0]).toEqual({ sender: { id: 1, username: 'alice' }, text: 'hello', createTime: expect.any(Number) });
+      expect(frame[0]).toEqual({ id: expect.any(Number), sender: { id: 1, username: 'alice' }, text: 'hello', createTime: expect.any(Number) });
       expect(frame[0]!.createTime).toBeGreaterThanOrEqual(before - 1);
       expect(frame[0]!.createTime).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 1);
     }
