@@ -2,8 +2,15 @@ import { ChatError } from '../errors.js';
 
 /** Maximum username length in characters (the connor original used VARCHAR(255)). */
 export const MAX_USERNAME_LENGTH = 255;
-/** Maximum message text length in characters. */
-export const MAX_TEXT_LENGTH = 16_000;
+/**
+ * Storage ceiling for message text, in UTF-16 code units (JavaScript string length): the most any
+ * protocol may store, not what any one protocol accepts. Each protocol's own, usually smaller,
+ * limit (ChatCLI's 65,535 UTF-8 bytes of a MySQL TEXT column, TrueConf's 4,096 code points, connor's
+ * 512-byte frame) is checked by its adapter (src/protocols/text-limits.ts). 65,535 units hold every
+ * one of them, ChatCLI's largest case being 65,535 ASCII characters; a message posted through one
+ * door must be storable whole, whatever door it is read through.
+ */
+export const MAX_TEXT_LENGTH = 65_535;
 /** Maximum password length in UTF-8 bytes: more is a denial-of-service vector, not a password. */
 export const MAX_PASSWORD_BYTES = 1024;
 

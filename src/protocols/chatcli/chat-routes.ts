@@ -47,13 +47,20 @@ export function chatRoutes(deps: { core: Core; logger: Logger }) {
     /** GET /chat/ — index text. */
     app.get('/chat/', async (_req, reply) => reply.type(HTML).send("chat's index route"));
 
-    /** POST /chat/fetch-chats — the caller's direct chats with their other member (§5.9). */
+    /**
+     * POST /chat/fetch-chats — the caller's direct chats with their other member (§5.9), and
+     * whether that member is online now (the presence registry, shared by every node).
+     */
     app.post('/chat/fetch-chats', async (req, reply) => {
       const body = json(req, reply);
       if (!body) return reply;
       const me = await caller(reply, text(body, 'session_token') ?? '', [401, 'Unable to verify user!'], []);
       if (!me) return reply;
-      const chats: WireChat[] = (await core.conversations.directChats(me.id)).map((c) => ({ chatID: c.conversation.id, name: c.other.username }));
+      const chats: WireChat[] = await Promise.all((await core.conversations.directChats(me.id)).map(async (c) => ({
+        chatID: c.conversation.id,
+        name: c.other.username,
+        online: await core.presence.isOnline(c.other.id),
+      })));
       return reply.send({ response: chats, status: 'ok' });
     });
 

@@ -1,9 +1,9 @@
-import type { ErrorCode } from '../../core/errors.js';
+import type { ChatError, ErrorCode } from '../../core/errors.js';
 import { toConversationId, type ConversationId } from '../../core/model/ids.js';
 import type { Message } from '../../core/model/message.js';
 import type { MailContent } from '../../core/services/account-service.js';
 import { CHATCLI_ERRORS } from './errors.js';
-import type { Envelope, WireHistoryMessage } from './schemas.js';
+import type { Envelope, ServerFrame, WireHistoryMessage } from './schemas.js';
 
 /** `{status, message, response}` (§3); status "ok" only for HTTP 200. */
 export const envelope = (httpStatus: number, message: string, response: unknown = '', extra: Record<string, unknown> = {}): Envelope => ({
@@ -24,8 +24,12 @@ export function toWireError(code: ErrorCode, coreMessage: string, overrides: Ove
   return { status: e.status, message: e.message ?? coreMessage };
 }
 
-/** ISO-8601 in UTC without an offset or fraction, as the original's MySQL DATETIME (§5.9, §6.5). */
-export const toTimestamp = (ms: number): string => new Date(ms).toISOString().slice(0, 19);
+/**
+ * ISO-8601 in UTC to the second with the zone designator, e.g. `2026-12-02T21:19:34Z`, as the
+ * original's documentation shows (§6.3). The original code sent MySQL's DATETIME without a zone,
+ * which the client's `new Date(ts)` reads as local time: hours off outside UTC (issue 9).
+ */
+export const toTimestamp = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 
 /** A stored message as `/chat/messages` lists it. */
 export const toWireMessage = (m: Message, username: string): WireHistoryMessage => ({
@@ -34,6 +38,38 @@ export const toWireMessage = (m: Message, username: string): WireHistoryMessage 
   username,
   message: m.text,
   timestamp: toTimestamp(m.createdAt),
+});
+
+/**
+ * Why a post_msg was refused, worded for the person: a text limit's own sentence, the rate limit,
+ * or "Access denied." for every refusal of access (the later versions' wording, §6.5).
+ */
+export function toPostRefusal(err: ChatError): string {
+  if (err.code === 'INVALID_INPUT') return err.message;
+  if (err.code === 'RATE_LIMITED') return CHATCLI_ERRORS.RATE_LIMITED.message ?? err.message;
+  return 'Access denied.';
+}
+
+/**
+ * Author name of a refusal notice; messageID and userID 0 mark it too, as no message or user has
+ * id 0. The trailing space makes it a name no account can have (usernames never end in white
+ * space, core/services/validate.ts checkName), so nobody can post as the server's notices.
+ */
+export const NOTICE_AUTHOR = '⚠ not sent ';
+
+/**
+ * A refused post as the ChatCLI client can see it: a new_message frame in the chat it was posted to,
+ * to the sender only and never stored, saying why and giving back the text the client has already
+ * cleared from its input. The client ignores `error` frames and shows only new_message (README).
+ */
+export const toRefusalNotice = (chatId: ConversationId, reason: string, text: string, nowMs: number): ServerFrame => ({
+  type: 'new_message',
+  messageID: 0,
+  chatID: chatId,
+  userID: 0,
+  username: NOTICE_AUTHOR,
+  message: `Your message was not sent: ${reason}${text === '' ? '' : `\n\n${text}`}`,
+  timestamp: toTimestamp(nowMs),
 });
 
 /** A chat id as clients send it: a positive integer, or its decimal string; undefined otherwise. */

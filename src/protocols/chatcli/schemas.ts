@@ -16,6 +16,11 @@ export interface Envelope {
 export interface WireChat {
   readonly chatID: number;
   readonly name: string;
+  /**
+   * Whether the other participant has a live session now, on any protocol and node (issue 9): the
+   * client colours its presence dot from it (`({chatID, name, online})`). Not in the pinned code.
+   */
+  readonly online: boolean;
 }
 
 /** One message in `/chat/messages` (§5.9). */
@@ -24,7 +29,7 @@ export interface WireHistoryMessage {
   readonly userID: number;
   readonly username: string;
   readonly message: string;
-  /** ISO-8601 UTC without offset, e.g. 2025-07-14T12:34:56. */
+  /** ISO-8601 UTC to the second with `Z`, e.g. 2025-07-14T12:34:56Z (see toTimestamp). */
   readonly timestamp: string;
 }
 

@@ -1,16 +1,23 @@
 import { Type } from 'typebox';
 import type { Core } from '../../core/core.js';
-import { toChatError } from '../../core/errors.js';
+import { ChatError, toChatError } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events.js';
 import type { Principal } from '../../core/model/principal.js';
 import { CloseCode } from '../../gateway/close-codes.js';
 import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
 import { command, createCommandTable } from '../socket-commands.js';
-import { toChatId, toTimestamp } from './mapping.js';
+import { TEXT_LIMITS, textLimitRefusal } from '../text-limits.js';
+import { toChatId, toPostRefusal, toRefusalNotice, toTimestamp } from './mapping.js';
 import type { ServerFrame } from './schemas.js';
 
-/** Largest inbound frame; the original set none (uvicorn's default is 16 MiB). */
-export const MAX_FRAME_BYTES = 65_536;
+/**
+ * Largest inbound frame (the original set none; uvicorn's default is 16 MiB). It must carry the
+ * longest text ChatCLI accepts (65,535 UTF-8 bytes) however the client escapes it in JSON: a
+ * control character becomes `\u0001`, six bytes for one, and no byte of text ever needs more
+ * (Python's ensure_ascii turns a 2-, 3- or 4-byte character into 6, 6 or 12 bytes). Six times the
+ * text limit plus 4 KiB for the rest of the frame (type, chatID, key names) is ~388 KiB.
+ */
+export const MAX_FRAME_BYTES = 6 * TEXT_LIMITS.chatcli.max + 4096;
 /** Closed with this when the first frame is not a valid `auth` (§6.1). */
 const AUTH_FAILED = CloseCode.POLICY_VIOLATION;
 /** Closed with this when a frame is not a JSON object (§6.5 our choice). */
@@ -47,8 +54,22 @@ export function chatcliSocketRoute(deps: { core: Core }): SocketRoute<ChatSocket
       if (!(await core.conversations.maySee(chatId, me(conn).id))) conn.unsubscribe(chatId);
     }),
     leave_chat: command(Type.Object({ chatID: ChatId }), (conn, f) => conn.unsubscribe(toChatId(f.chatID)!)),
-    post_msg: command(Type.Object({ chatID: ChatId, text: Type.String({ minLength: 1 }) }), async (conn, f) => {
-      await core.messages.send(me(conn), { conversationId: toChatId(f.chatID)!, text: f.text });
+    // Every refusal (too long, empty, not a participant…) is answered twice: the error frame of
+    // the later versions, then a new_message in the chat, the only frame the client shows (README).
+    post_msg: command(Type.Object({ chatID: ChatId, text: Type.Optional(Type.String()) }), async (conn, f) => {
+      const chatId = toChatId(f.chatID)!;
+      const text = f.text ?? '';
+      try {
+        const refusal = textLimitRefusal('chatcli', text);
+        if (refusal !== null) throw new ChatError('INVALID_INPUT', refusal);
+        await core.messages.send(me(conn), { conversationId: chatId, text });
+      } catch (e) {
+        const err = toChatError(e);
+        if (err.code === 'INTERNAL') throw e; // the gateway logs it and closes with 1011
+        const reason = toPostRefusal(err);
+        conn.send(frame({ type: 'error', message: reason }));
+        conn.send(frame(toRefusalNotice(chatId, reason, text, Date.now())));
+      }
     }),
     typing: command(Type.Object({ chatID: ChatId }), (conn, f) => core.conversations.typing(me(conn), toChatId(f.chatID)!)),
     join_idle: command(Type.Object({}), (conn) => conn.listenBroadcasts()),
@@ -56,10 +77,9 @@ export function chatcliSocketRoute(deps: { core: Core }): SocketRoute<ChatSocket
     // The original prints Python's None for a missing type.
     unknown: (conn, type) => conn.send(frame({ type: 'error', message: `Unknown action: ${typeof type === 'string' ? type : type === undefined || type === null ? 'None' : JSON.stringify(type)}` })),
     invalid: () => undefined,
-    failed(conn, type, e) {
-      const err = toChatError(e);
-      if (err.code === 'INTERNAL') throw e; // the gateway logs it and closes with 1011
-      if (type === 'post_msg') conn.send(frame({ type: 'error', message: err.code === 'INVALID_INPUT' ? err.message : 'Access denied.' }));
+    // post_msg answers its own refusals; the other commands' refusals are silent, as pinned (§6.2).
+    failed(_conn, _type, e) {
+      if (toChatError(e).code === 'INTERNAL') throw e; // the gateway logs it and closes with 1011
     },
   });
 

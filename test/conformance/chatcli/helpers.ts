@@ -8,8 +8,8 @@ import { connect, type TestSocket } from '../../helpers/ws-client.js';
 /** A password that passes §5.3's strength rule. */
 export const PASSWORD = 'Passw0rd!';
 export const WEAK = 'Password must be ≥8 chars, include upper, lower, digit & special';
-/** `YYYY-MM-DDTHH:MM:SS`, no offset, no fraction (§5.9, §6.5). */
-export const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
+/** `YYYY-MM-DDTHH:MM:SSZ`: UTC with its zone designator, no fraction (issue 9; §6.3's documented form). */
+export const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 export const emailOf = (username: string): string => `${username.trim().toLowerCase()}@example.org`;
 

@@ -620,9 +620,9 @@ describe('chat routes', () => {
       expect((mine.json as { status: string }).status).toBe('ok');
       const list = (mine.json as { response: unknown[] }).response;
       expect(list).toHaveLength(2);
-      expect(list).toEqual(expect.arrayContaining([{ chatID: withFrank, name: frank.username }, { chatID: withAlice, name: alice.username }]));
+      expect(list).toEqual(expect.arrayContaining([{ chatID: withFrank, name: frank.username, online: false }, { chatID: withAlice, name: alice.username, online: false }]));
       const theirs = await api.post('/chat/fetch-chats', { session_token: frank.access });
-      expect(theirs.json).toStrictEqual({ response: [{ chatID: withFrank, name: erin.username }], status: 'ok' });
+      expect(theirs.json).toStrictEqual({ response: [{ chatID: withFrank, name: erin.username, online: false }], status: 'ok' });
     });
 
     it('omits a chat whose other member left', async () => {

@@ -191,13 +191,29 @@ describe('chat actions', () => {
     expect(skipped.filter((f) => f['type'] !== 'user_status')).toEqual([]);
   });
 
-  it('ignores an invalid post_msg (empty or missing text, missing chatID) silently', async () => {
+  it('answers an empty or missing text (issue 9: every refusal reaches the sender) and delivers nothing', async () => {
     const a = await socketFor(alice);
     const b = await socketFor(bob);
     await joinChat(a, chatID);
     await joinChat(b, chatID);
-    a.send({ type: 'post_msg', chatID, text: '' });
-    a.send({ type: 'post_msg', chatID });
+    for (const post of [{ type: 'post_msg', chatID, text: '' }, { type: 'post_msg', chatID }]) {
+      a.send(post);
+      expect(await a.nextOf('error')).toStrictEqual({ type: 'error', message: 'Text is empty' });
+      expect(await a.nextOf('new_message')).toStrictEqual({
+        type: 'new_message', messageID: 0, chatID, userID: 0, username: '⚠ not sent ', message: 'Your message was not sent: Text is empty', timestamp: expect.stringMatching(TIMESTAMP),
+      });
+    }
+    a.send({ type: 'post_msg', chatID, text: 'after the empty ones' });
+    const { frame, skipped } = await b.next((f) => f['type'] === 'new_message');
+    expect(frame['message']).toBe('after the empty ones');
+    expect(skipped.filter((f) => f['type'] !== 'user_status')).toEqual([]);
+  });
+
+  it('ignores a post_msg without a usable chatID silently', async () => {
+    const a = await socketFor(alice);
+    const b = await socketFor(bob);
+    await joinChat(a, chatID);
+    await joinChat(b, chatID);
     a.send({ type: 'post_msg', text: 'no chat id' });
     a.send({ type: 'post_msg', chatID: 0, text: 'zero chat id' });
     a.send({ type: 'post_msg', chatID, text: 'valid one' });
