@@ -15,6 +15,18 @@ export interface EventAudience {
   readonly kind: ConversationKind;
   /** Member ids for direct and group conversations; empty for rooms (subscribers are found by conversation). */
   readonly memberIds: readonly UserId[];
+  /**
+   * The conversation's title (a room's name when it has none), for protocols that show the chat
+   * with every message (TrueConf's envelope `chat`). Absent in events from older builds.
+   */
+  readonly title?: string;
+}
+
+/** A stored message with its author, and for a forward the message it copies, so fan-out needs no lookup. */
+export interface AuthoredMessage {
+  readonly message: Message;
+  readonly author: EventAuthor;
+  readonly forwarded?: { readonly message: Message; readonly author: EventAuthor };
 }
 
 /**
@@ -22,10 +34,12 @@ export interface EventAudience {
  * everything a protocol needs to encode them, so fan-out never touches the store.
  */
 export type DomainEvent =
-  | { readonly type: 'message.created'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor; readonly forwarded?: { readonly message: Message; readonly author: EventAuthor } }
+  /** `replyTo`: the replied-to message when it still exists (not deleted); protocols show it with the reply. */
+  | { readonly type: 'message.created'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor; readonly forwarded?: { readonly message: Message; readonly author: EventAuthor }; readonly replyTo?: AuthoredMessage }
   | { readonly type: 'message.edited'; readonly audience: EventAudience; readonly message: Message; readonly author: EventAuthor }
   | { readonly type: 'message.deleted'; readonly audience: EventAudience; readonly messageId: MessageId; readonly deletedBy: EventAuthor }
-  | { readonly type: 'member.joined'; readonly audience: EventAudience; readonly user: EventAuthor; readonly conversation: Conversation; readonly role: MemberRole; readonly addedBy?: EventAuthor; readonly at: number }
+  /** `lastMessage`: the newest message the new member sees there (deleted ones and forwards left out), if any. */
+  | { readonly type: 'member.joined'; readonly audience: EventAudience; readonly user: EventAuthor; readonly conversation: Conversation; readonly role: MemberRole; readonly addedBy?: EventAuthor; readonly at: number; readonly lastMessage?: AuthoredMessage }
   | { readonly type: 'member.left'; readonly audience: EventAudience; readonly user: EventAuthor; readonly removedBy?: EventAuthor; readonly at: number }
   | { readonly type: 'member.role_changed'; readonly audience: EventAudience; readonly user: EventAuthor; readonly role: MemberRole; readonly at: number }
   | { readonly type: 'conversation.renamed'; readonly audience: EventAudience; readonly title: string; readonly by: EventAuthor; readonly at: number }

@@ -153,7 +153,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
     const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? null : toMessage(row);
   };
-  const update = async (id: MessageId, changes: { text: string; edited_at?: number; deleted_at?: number; survey_json?: string }) => {
+  const update = async (id: MessageId, changes: { text: string; format?: MessageFormat; edited_at?: number; deleted_at?: number; survey_json?: string }) => {
     const row = await db.updateTable('messages').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
     return row === undefined ? null : toMessage(row);
   };
@@ -166,7 +166,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
 
     findById,
 
-    async history(conversationId, { beforeId, afterId, floorId, skipDeleted, hiddenFor, limit }) {
+    async history(conversationId, { beforeId, afterId, floorId, skipDeleted, skipForwards, hiddenFor, limit }) {
       // One extra row tells whether more exist beyond the page. Newest-first scans of the
       // (conversation_id, id) index serve the default and beforeId pages; afterId pages scan up.
       // hasMore means "older messages exist before the first returned" for default/beforeId
@@ -176,6 +176,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
       if (afterId !== undefined) query = query.where('id', '>', afterId);
       if (floorId !== undefined) query = query.where('id', '>', floorId);
       if (skipDeleted) query = query.where('deleted_at', 'is', null);
+      if (skipForwards) query = query.where('forward_of_id', 'is', null);
       if (hiddenFor !== undefined) {
         query = query.where(({ not, exists, selectFrom }) =>
           not(exists(selectFrom('hidden_messages as h').select('h.message_id').whereRef('h.message_id', '=', 'messages.id').where('h.user_id', '=', hiddenFor))));
@@ -234,7 +235,7 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
       return Number(result.numDeletedRows);
     },
 
-    edit: (id, text, editedAt) => update(id, { text, edited_at: editedAt }),
+    edit: (id, text, editedAt, format) => update(id, { text, edited_at: editedAt, ...(format === undefined ? {} : { format }) }),
     editSurvey: (id, survey, text, editedAt) => update(id, { survey_json: JSON.stringify(survey), text, edited_at: editedAt }),
     markDeleted: (id, deletedAt) => update(id, { text: '', deleted_at: deletedAt }),
   };

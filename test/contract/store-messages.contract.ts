@@ -191,6 +191,23 @@ export function describeMessageContract(getStore: () => Store): void {
       expect(await store.messages.markDeleted(toMessageId(99_999), 1)).toBeNull();
     });
 
+    it('stores a new format with an edit when one is given, and keeps the old one otherwise', async () => {
+      const { room, author } = await roomWithAuthor();
+      const message = await store.messages.insert(draft(room.id, author.id, 'plain'));
+      expect(await store.messages.edit(message.id, '<b>bold</b>', 50, 'html')).toEqual({ ...message, text: '<b>bold</b>', format: 'html', editedAt: 50 });
+      expect(await store.messages.edit(message.id, '<i>still html</i>', 60)).toEqual({ ...message, text: '<i>still html</i>', format: 'html', editedAt: 60 });
+      expect((await store.messages.findById(message.id))?.format).toBe('html');
+    });
+
+    it('leaves forwards out of a page when asked, before the limit', async () => {
+      const { room, author } = await roomWithAuthor();
+      const original = await store.messages.insert(draft(room.id, author.id, 'original'));
+      const plain = await store.messages.insert(draft(room.id, author.id, 'plain'));
+      await store.messages.insert(draft(room.id, author.id, 'original', { forwardOfId: original.id }));
+      expect((await store.messages.history(room.id, { limit: 1, skipForwards: true })).messages.map((m) => m.id)).toEqual([plain.id]);
+      expect((await store.messages.history(room.id, { limit: 10 })).messages).toHaveLength(3);
+    });
+
     it('commits inserts still queued when close is called', async () => {
       const { room, author } = await roomWithAuthor();
       const pending = Array.from({ length: 50 }, (_, i) => store.messages.insert(draft(room.id, author.id, `m${i}`)));

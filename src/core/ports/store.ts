@@ -1,6 +1,6 @@
 import type { Conversation, ConversationKind, Membership, MemberRole } from '../model/conversation.js';
 import type { ConversationId, MessageId, UserId } from '../model/ids.js';
-import type { HistoryPage, Message, NewMessage, Survey } from '../model/message.js';
+import type { HistoryPage, Message, MessageFormat, NewMessage, Survey } from '../model/message.js';
 import type { Ban, OnlineSession, Relation, RelationKind } from '../model/relation.js';
 import type { NewUser, StoredUser } from '../model/user.js';
 import type { AccessEventStore } from './access-event-store.js';
@@ -138,6 +138,8 @@ export interface HistoryQuery {
   readonly skipDeleted?: boolean;
   /** Only messages with id > floorId, whatever the direction (history a member cleared for itself). */
   readonly floorId?: MessageId;
+  /** Leave forwarded copies out (before the limit applies): a chat's last message is never a forward. */
+  readonly skipForwards?: boolean;
   /** Maximum messages to return (1..1000). */
   readonly limit: number;
 }
@@ -166,8 +168,8 @@ export interface MessageStore {
   countUnread(conversationId: ConversationId, afterId: MessageId, excludeAuthor: UserId): Promise<number>;
   /** Replace a survey card (and the text that stands for it); resolves to the updated message or null. */
   editSurvey(id: MessageId, survey: Survey, text: string, editedAt: number): Promise<Message | null>;
-  /** Replace the text and set editedAt; resolves to the updated message or null. */
-  edit(id: MessageId, text: string, editedAt: number): Promise<Message | null>;
+  /** Replace the text (and the format, when given) and set editedAt; resolves to the updated message or null. */
+  edit(id: MessageId, text: string, editedAt: number, format?: MessageFormat): Promise<Message | null>;
   /** Hide a message from one user only. Idempotent. */
   hide(messageId: MessageId, userId: UserId): Promise<void>;
   /** Whether the user hid the message for itself. */

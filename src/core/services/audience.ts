@@ -11,12 +11,13 @@ import type { EventAudience } from '../events.js';
  * policy holds every session to, whichever node and door it is on.
  */
 export async function audienceOf(store: Store, clock: Clock, conversation: Conversation, alsoUser?: UserId): Promise<EventAudience> {
+  const title = conversation.title || (conversation.name ?? '');
   if (conversation.kind === 'room') {
     // A user who just joined or left a room is not subscribed to it (yet, or any more): name it.
-    return { conversationId: conversation.id, kind: conversation.kind, memberIds: alsoUser === undefined ? [] : [alsoUser] };
+    return { conversationId: conversation.id, kind: conversation.kind, memberIds: alsoUser === undefined ? [] : [alsoUser], title };
   }
   const memberIds = await store.conversations.audienceIds(conversation.id, clock.now());
   // A member being removed is told of it even if the list would no longer show them.
   if (alsoUser !== undefined && !memberIds.includes(alsoUser)) memberIds.push(alsoUser);
-  return { conversationId: conversation.id, kind: conversation.kind, memberIds };
+  return { conversationId: conversation.id, kind: conversation.kind, memberIds, title };
 }

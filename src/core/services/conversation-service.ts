@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { Access } from './access.js';
 import { audienceOf } from './audience.js';
+import { newestForNewMember } from './authored.js';
 import { checkName } from './validate.js';
 
 /** Rooms, direct and group conversations, and their memberships. */
@@ -65,7 +66,8 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     if (before) return before;
     const membership = await store.conversations.addMember(conversation.id, user.id, role, clock.now());
     const audience = await audienceOf(store, clock, conversation, user.id);
-    await bus.publish({ type: 'member.joined', audience, user: { id: user.id, username: user.username, displayName: user.displayName }, conversation, role, at: membership.joinedAt });
+    const lastMessage = await newestForNewMember(store, conversation.id, user.id);
+    await bus.publish({ type: 'member.joined', audience, user: { id: user.id, username: user.username, displayName: user.displayName }, conversation, role, at: membership.joinedAt, ...(lastMessage ? { lastMessage } : {}) });
     return membership;
   }
 

@@ -22,6 +22,22 @@ describe('memberships', () => {
     expect(left && 'audience' in left ? left.audience.memberIds : []).toContain(bob.id); // the removed user hears it
   });
 
+  it('announces a new member with the newest message it now sees, deleted ones and forwards left out', async () => {
+    const [owner, bob, carol] = [await f.user('owner'), await f.user('bob'), await f.user('carol')];
+    const g = await f.core.conversations.createGroup(owner, 'Team', []);
+    const shown = await f.core.messages.send(owner, { conversationId: g.id, text: 'shown' });
+    await f.core.messages.forward(owner, shown.id, g.id);
+    const gone = await f.core.messages.send(owner, { conversationId: g.id, text: 'gone' });
+    await f.core.messages.remove(owner, gone.id);
+    await f.core.memberships.add(owner, g.id, bob.id);
+    const empty = await f.core.conversations.createGroup(owner, 'Empty', []);
+    await f.core.memberships.add(owner, empty.id, carol.id);
+    await f.settled();
+    const joined = (userId: number, conversationId: number) => f.events.find((e) => e.type === 'member.joined' && e.user.id === userId && e.audience.conversationId === conversationId);
+    expect(joined(bob.id, g.id)).toMatchObject({ lastMessage: { message: { id: shown.id, text: 'shown' }, author: { username: 'owner' } } });
+    expect(joined(carol.id, empty.id)).not.toHaveProperty('lastMessage');
+  });
+
   it('refuses members without rights with FORBIDDEN, and lets anyone leave by removing themselves', async () => {
     const [owner, bob, carol] = [await f.user('owner'), await f.user('bob'), await f.user('carol')];
     const g = await f.core.conversations.createGroup(owner, 'Team', [bob.id]);

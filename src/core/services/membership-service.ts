@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { Access } from './access.js';
 import { audienceOf } from './audience.js';
+import { newestForNewMember } from './authored.js';
 import { checkName } from './validate.js';
 
 /**
@@ -58,7 +59,9 @@ export function createMembershipService(deps: { store: Store; bus: Bus; clock: C
       if (await store.conversations.getMember(conversationId, userId)) throw new ChatError('ALREADY_EXISTS', 'User already in chat');
       if (role === 'owner') throw new ChatError('FORBIDDEN', 'A conversation has one owner');
       const membership = await store.conversations.addMember(conversationId, userId, role, clock.now());
-      await bus.publish({ type: 'member.joined', audience: await audienceOf(store, clock, conversation, userId), user, conversation, role, addedBy: author(actor), at: membership.joinedAt });
+      // The chat appears for the new member with its newest message, as chat lists show it.
+      const lastMessage = await newestForNewMember(store, conversationId, userId);
+      await bus.publish({ type: 'member.joined', audience: await audienceOf(store, clock, conversation, userId), user, conversation, role, addedBy: author(actor), at: membership.joinedAt, ...(lastMessage ? { lastMessage } : {}) });
       return membership;
     },
 

@@ -107,6 +107,31 @@ describe('rooms and messages', () => {
     await expect(f.core.messages.send(alice, { conversationId: r2.id, text: 'y', replyToId: m.id })).rejects.toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
     await expect(f.core.messages.send(alice, { conversationId: r1.id, text: 'y', replyToId: toMessageId(9999) })).rejects.toMatchObject({ code: 'MESSAGE_NOT_FOUND' });
   });
+
+  it('announces a reply with the replied-to message and its author while that exists, and the chat title', async () => {
+    const [alice, bob] = [await f.user('alice'), await f.user('bob')];
+    const g = await f.core.conversations.createGroup(alice, 'Team', [bob.id]);
+    const question = await f.core.messages.send(bob, { conversationId: g.id, text: 'q' });
+    const answer = await f.core.messages.send(alice, { conversationId: g.id, text: 'a', replyToId: question.id });
+    await f.core.messages.remove(bob, question.id);
+    const late = await f.core.messages.send(alice, { conversationId: g.id, text: 'late', replyToId: question.id });
+    await f.settled();
+    const created = (id: number) => f.events.find((e) => e.type === 'message.created' && e.message.id === id);
+    expect(created(answer.id)).toMatchObject({ audience: { title: 'Team' }, replyTo: { message: { id: question.id, text: 'q' }, author: { username: 'bob' } } });
+    expect(created(late.id)).not.toHaveProperty('replyTo');
+  });
+
+  it('edits with a new format, and refuses to edit a survey, a file or a forward as text', async () => {
+    const alice = await f.user('alice');
+    const room = await f.core.conversations.openRoom('r');
+    await f.core.conversations.join(room.id, alice);
+    const m = await f.core.messages.send(alice, { conversationId: room.id, text: 'x' });
+    expect(await f.core.messages.edit(alice, m.id, '**x**', 'markdown')).toMatchObject({ text: '**x**', format: 'markdown' });
+    expect(await f.core.messages.edit(alice, m.id, '*x*')).toMatchObject({ text: '*x*', format: 'markdown' });
+    const survey = await f.core.messages.send(alice, { conversationId: room.id, text: 'Lunch?: https://s', survey: { url: 'https://s', title: 'Lunch?' } });
+    const forward = await f.core.messages.forward(alice, m.id, room.id);
+    for (const id of [survey.id, forward.id]) await expect(f.core.messages.edit(alice, id, 'text')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
 });
 
 describe('direct and group conversations', () => {

@@ -1,5 +1,5 @@
 import { ChatError } from '../errors.js';
-import type { EventAuthor } from '../events.js';
+import type { AuthoredMessage, EventAuthor } from '../events.js';
 import type { ConversationId, MessageId } from '../model/ids.js';
 import type { Attachment, HistoryPage, Message, MessageFormat, Survey } from '../model/message.js';
 import type { Principal } from '../model/principal.js';
@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { Access } from './access.js';
 import { audienceOf } from './audience.js';
+import { authored } from './authored.js';
 import { checkText } from './validate.js';
 
 /** A message as an adapter hands it to the core. */
@@ -41,8 +42,12 @@ export interface MessageService {
   forward(user: Principal, messageId: MessageId, conversationId: ConversationId): Promise<Message>;
   /** The message a forward copies, with its author (whoever can read the forward may see it); null when gone. */
   origin(forward: Message): Promise<{ message: Message; author: EventAuthor } | null>;
-  /** Only the author may edit. */
-  edit(editor: Principal, messageId: MessageId, text: string): Promise<Message>;
+  /**
+   * Replace a message's text, and its format when given (the author only). Only a message whose
+   * content is its text can be: a survey, a file or a forward is refused INVALID_INPUT, since its
+   * card, file or original would otherwise still show what the new text no longer says.
+   */
+  edit(editor: Principal, messageId: MessageId, text: string, format?: MessageFormat): Promise<Message>;
   /** Change a survey card's fields (the author only); rejects MESSAGE_NOT_FOUND for a message that is not a survey. */
   editSurvey(editor: Principal, messageId: MessageId, changes: Readonly<Record<string, string | number>>): Promise<Message>;
   /** The author, or an owner/admin of the conversation, may delete. */
@@ -50,7 +55,7 @@ export interface MessageService {
   /** Remove a message from the actor's own view only (any member may); nobody else is told. */
   hide(actor: Principal, messageId: MessageId): Promise<void>;
   /** A page of history for a member; limit is clamped to 1..MAX_HISTORY_PAGE. */
-  history(reader: Principal, conversationId: ConversationId, query: { beforeId?: MessageId; afterId?: MessageId; limit: number; skipDeleted?: boolean }): Promise<HistoryPage>;
+  history(reader: Principal, conversationId: ConversationId, query: { beforeId?: MessageId; afterId?: MessageId; limit: number; skipDeleted?: boolean; skipForwards?: boolean }): Promise<HistoryPage>;
   /**
    * The newest `limit` messages of a room (clamped to 1..MAX_HISTORY_PAGE), deleted ones left out,
    * for anyone: rooms are public, and anonymous listeners hear them live. Empty for a conversation
@@ -89,9 +94,12 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
     const { conversation, membership } = await access.member(cmd.conversationId, author.id);
     if (conversation.kind === 'direct') await checkNoBlock(store, conversation.id, author);
     if (conversation.kind === 'channel' && membership.role === 'member') throw new ChatError('FORBIDDEN', 'Only owners and admins post in a channel');
+    let replyTo: AuthoredMessage | undefined;
     if (cmd.replyToId != null) {
       const target = await store.messages.findById(cmd.replyToId);
       if (target?.conversationId !== conversation.id) throw new ChatError('MESSAGE_NOT_FOUND', 'Replied-to message not found');
+      // Announced with the reply, so protocols that show what is replied to need no lookup per reader.
+      if (target.deletedAt === null) replyTo = await authored(store, target);
     }
     const message = await store.messages.insert({
       conversationId: conversation.id,
@@ -105,7 +113,7 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       forwardOfId: cmd.forwardOfId ?? null,
       createdAt: clock.now(),
     });
-    await bus.publish({ type: 'message.created', audience: await audienceOf(store, clock, conversation), message, author: toAuthor(author), ...(forwarded ? { forwarded } : {}) });
+    await bus.publish({ type: 'message.created', audience: await audienceOf(store, clock, conversation), message, author: toAuthor(author), ...(forwarded ? { forwarded } : {}), ...(replyTo ? { replyTo } : {}) });
     return message;
   }
 
@@ -127,12 +135,13 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       return post(user, { conversationId, text: original.text, format: original.format, attachment: original.attachment, forwardOfId: original.id }, forwarded);
     },
 
-    async edit(editor, messageId, text) {
+    async edit(editor, messageId, text, format) {
       checkText(text);
       const message = await ownMessage(messageId);
       if (message.authorId !== editor.id) throw new ChatError('FORBIDDEN', 'Only the author can edit a message');
+      if (message.survey || message.attachment || message.forwardOfId !== null) throw new ChatError('INVALID_INPUT', 'Only a text message can be edited as text');
       const { conversation } = await access.member(message.conversationId, editor.id);
-      const edited = await store.messages.edit(messageId, text, clock.now());
+      const edited = await store.messages.edit(messageId, text, clock.now(), format);
       if (!edited) throw new ChatError('MESSAGE_NOT_FOUND', 'Message not found');
       await bus.publish({ type: 'message.edited', audience: await audienceOf(store, clock, conversation), message: edited, author: toAuthor(editor) });
       return edited;

@@ -37,12 +37,37 @@ export function usernameOf(trueconfId: unknown, domain: string): string | undefi
 /** ATTACHMENT (202) content (§4): the stored file, always ready. */
 export const toAttachmentContent = (a: NonNullable<Message['attachment']>) => ({ name: a.name, size: a.size, mimeType: a.mimeType, fileId: a.fileId, readyState: 2 });
 
+/** The `chat` of an envelope: python-trueconf-bot v1.5 requires it (`Chat`), v1.4 ignores it. */
+export interface EnvelopeChat { readonly chatId: string; readonly chatTitle: string | null; readonly chatType: number }
+
 /**
- * The message envelope (§4): type 200 (202 for a file; 201 for a forward, whose content is the
- * original's envelope), box = the message's own increasing id.
+ * An envelope's chat (§4). A P2P chat is titled after the other person, which differs per reader,
+ * so its `chatTitle` is null (the library allows it); the envelope then reads the same for both.
  */
-export function toEnvelope(m: Message, authorTrueconfId: string, forwarded?: { message: Message; authorTrueconfId: string } | null): Record<string, unknown> {
-  if (forwarded) return { ...toEnvelope({ ...m, forwardOfId: null }, authorTrueconfId), type: 201, content: toEnvelope(forwarded.message, forwarded.authorTrueconfId) };
+export const toEnvelopeChat = (id: number, kind: ConversationKind, title: string): EnvelopeChat =>
+  ({ chatId: String(id), chatTitle: kind === 'direct' || title === '' ? null : title, chatType: chatTypeOf(kind) });
+
+/** What an envelope carries besides the message itself. */
+export interface EnvelopeExtras {
+  /** The original of a forward: the envelope becomes type 201 with the original's envelope as content. */
+  readonly forwarded?: { readonly message: Message; readonly authorTrueconfId: string } | null | undefined;
+  /** Required at the top level of every envelope a client parses; absent in a forward's content. */
+  readonly chat?: EnvelopeChat | undefined;
+  /**
+   * For a reply: the replied-to message's envelope, expanded one level (it carries its own
+   * `replyMessageId` but no `replyMessage`), or null when it is gone for the reader. Left out
+   * when undefined.
+   */
+  readonly replyMessage?: Record<string, unknown> | null | undefined;
+}
+
+/**
+ * The message envelope (§4): type 200 (202 for a file, 204 for a survey; 201 for a forward, whose
+ * content is the original's envelope), box = the message's own increasing id.
+ */
+export function toEnvelope(m: Message, authorTrueconfId: string, extras: EnvelopeExtras = {}): Record<string, unknown> {
+  const { forwarded, ...rest } = extras;
+  if (forwarded) return { ...toEnvelope({ ...m, forwardOfId: null }, authorTrueconfId, rest), type: 201, content: toEnvelope(forwarded.message, forwarded.authorTrueconfId) };
   return {
     messageId: String(m.id),
     chatId: String(m.conversationId),
@@ -53,12 +78,28 @@ export function toEnvelope(m: Message, authorTrueconfId: string, forwarded?: { m
     content: m.attachment ? toAttachmentContent(m.attachment) : m.survey ? { ...m.survey } : { text: m.text, parseMode: toParseMode(m.format) },
     isEdited: m.editedAt !== null,
     ...(m.replyToId === null ? {} : { replyMessageId: String(m.replyToId) }),
+    ...(m.replyToId === null || extras.replyMessage === undefined ? {} : { replyMessage: extras.replyMessage }),
+    ...(extras.chat === undefined ? {} : { chat: extras.chat }),
   };
 }
 
-/** A chat object (§2.3); `title` and `chatTitle` are always strings. */
-export function toChat(c: Conversation, title: string, unreadMessages: number, avatarUrl: string | null = null): Record<string, unknown> {
-  return { chatId: String(c.id), title, chatTitle: title, chatType: chatTypeOf(c.kind), unreadMessages, avatarUrl, lastMessage: null };
+/**
+ * The content of an `editMessage` event (§3): what the envelope now shows (a survey's card, so the
+ * event and getMessageById agree), always with `text` and `parseMode`, which every library version
+ * requires of an edit (its EditedMessage reads the content as text).
+ */
+export function toEditedContent(m: Message): Record<string, unknown> {
+  const text = { text: m.text, parseMode: toParseMode(m.format) };
+  return m.survey ? { ...m.survey, ...text } : text;
+}
+
+/**
+ * A chat object (§2.3); `title` and `chatTitle` are always strings. `lastMessage` is the newest
+ * envelope the reader sees there, never a forward or a system envelope (older libraries cannot
+ * parse those in it), or null.
+ */
+export function toChat(c: Conversation, title: string, unreadMessages: number, avatarUrl: string | null = null, lastMessage: Record<string, unknown> | null = null): Record<string, unknown> {
+  return { chatId: String(c.id), title, chatTitle: title, chatType: chatTypeOf(c.kind), unreadMessages, avatarUrl, lastMessage };
 }
 
 /** The download URL of a stored file: its capability lets anyone holding the URL fetch it (§6.2). */

@@ -4,8 +4,10 @@ import { ChatError } from '../../core/errors.js';
 import type { Conversation, MemberRole } from '../../core/model/conversation.js';
 import type { UserId } from '../../core/model/ids.js';
 import type { Principal } from '../../core/model/principal.js';
+import { textLimitRefusal } from '../text-limits.js';
 import { TC } from './errors.js';
-import { fileUrl, fromParseMode, toChat, toChatId, toEnvelope, toMsgId, usernameOf } from './mapping.js';
+import { envelopesFor } from './envelopes.js';
+import { fileUrl, fromParseMode, toChat, toChatId, toMsgId, usernameOf } from './mapping.js';
 
 /** A TrueConf error the core has no code for (unknown method, bad payload): answered as is. */
 export class MethodError extends Error {
@@ -54,8 +56,8 @@ function content(payload: Payload): { text: string; format: ReturnType<typeof fr
   const c = payload['content'];
   if (typeof c !== 'object' || c === null || typeof (c as Payload)['text'] !== 'string') throw new MethodError(TC.UNKNOWN_MESSAGE, 'content.text is required');
   const text = (c as Payload)['text'] as string;
-  // §2.2: at most 4096 visible characters (code points).
-  if ([...text].length > 4096) throw new MethodError(TC.UNKNOWN_MESSAGE, 'Text longer than 4096 characters');
+  const refusal = textLimitRefusal('trueconf', text); // §2.2: at most 4096 code points (text-limits.ts)
+  if (refusal !== null) throw new MethodError(TC.UNKNOWN_MESSAGE, refusal);
   return { text, format: fromParseMode((c as Payload)['parseMode']) };
 }
 
@@ -68,15 +70,10 @@ async function titleFor(ctx: MethodContext, c: Conversation): Promise<string> {
 }
 async function chatObject(ctx: MethodContext, c: Conversation) {
   const avatarUrl = c.avatarFileId === null ? null : fileUrl(ctx.publicUrl, c.avatarFileId, ctx.core.files.capability(c.avatarFileId));
-  return toChat(c, await titleFor(ctx, c), await ctx.core.messages.unreadCount(ctx.me, c.id), avatarUrl);
-}
-async function envelopes(ctx: MethodContext, messages: readonly import('../../core/model/message.js').Message[]) {
-  const authors = await ctx.core.users.findMany(messages.map((m) => m.authorId));
-  return Promise.all(messages.map(async (m) => {
-    const origin = m.forwardOfId === null ? null : await ctx.core.messages.origin(m);
-    const forwarded = origin ? { message: origin.message, authorTrueconfId: trueconfId(ctx, origin.author.username) } : null;
-    return toEnvelope(m, trueconfId(ctx, authors.get(m.authorId)?.username ?? 'unknown'), forwarded);
-  }));
+  // lastMessage: one newest-first index lookup through the reader's own view (issue 9).
+  const [newest] = (await ctx.core.messages.history(ctx.me, c.id, { limit: 1, skipDeleted: true, skipForwards: true })).messages;
+  const [lastMessage] = newest ? await envelopesFor(ctx, [newest], { replies: false, conversation: c }) : [];
+  return toChat(c, await titleFor(ctx, c), await ctx.core.messages.unreadCount(ctx.me, c.id), avatarUrl, lastMessage ?? null);
 }
 
 /** Every method served, by its case-sensitive name (§2). */
@@ -100,11 +97,13 @@ export const METHODS: Readonly<Record<string, Method>> = {
     return { messageId: String(m.id), timestamp: m.editedAt ?? m.createdAt };
   },
   async editMessage(ctx, p) {
-    const m = await ctx.core.messages.edit(ctx.me, messageIdOf(p), content(p).text);
+    const { text, format } = content(p);
+    // The edit's parseMode becomes the message's format; without one the format stays (issue 9).
+    const m = await ctx.core.messages.edit(ctx.me, messageIdOf(p), text, (p['content'] as Payload)['parseMode'] === undefined ? undefined : format);
     return { messageId: String(m.id), timestamp: m.editedAt ?? m.createdAt };
   },
   async getMessageById(ctx, p) {
-    const [envelope] = await envelopes(ctx, [await ctx.core.messages.get(ctx.me, messageIdOf(p))]);
+    const [envelope] = await envelopesFor(ctx, [await ctx.core.messages.get(ctx.me, messageIdOf(p))], { replies: true });
     return envelope;
   },
   async getChatHistory(ctx, p) {
@@ -113,7 +112,7 @@ export const METHODS: Readonly<Record<string, Method>> = {
     const from = p['fromMessageId'] == null ? undefined : messageIdOf({ messageId: p['fromMessageId'] });
     // fromMessageId is inclusive; the page runs backwards from it, newest first (§2.2 our choice).
     const page = await ctx.core.messages.history(ctx.me, chatId, { ...(from === undefined ? {} : { beforeId: (from + 1) as typeof from }), limit: count, skipDeleted: true });
-    const messages = await envelopes(ctx, [...page.messages].reverse());
+    const messages = await envelopesFor(ctx, [...page.messages].reverse(), { replies: true });
     return { chatId: String(chatId), count: messages.length, messages };
   },
   async forwardMessage(ctx, p) {
@@ -121,8 +120,15 @@ export const METHODS: Readonly<Record<string, Method>> = {
     return { chatId: String(m.conversationId), messageId: String(m.id), timestamp: m.createdAt };
   },
   async createP2PChat(ctx, p) {
-    const c = await ctx.core.conversations.openDirect(ctx.me, await userIdOf(ctx, p['userId']));
-    return { chatId: String(c.id) };
+    try {
+      const c = await ctx.core.conversations.openDirect(ctx.me, await userIdOf(ctx, p['userId']));
+      return { chatId: String(c.id) };
+    } catch (e) {
+      // §5 has no "user not found" code: no chat with an unknown user can be found or made, so
+      // 304 with the description saying why, not 305 (issue 9).
+      if (e instanceof ChatError && e.code === 'USER_NOT_FOUND') throw new MethodError(TC.CHAT_NOT_FOUND, 'User not found');
+      throw e;
+    }
   },
   async createGroupChat(ctx, p) {
     const title = typeof p['title'] === 'string' ? p['title'] : typeof p['name'] === 'string' ? p['name'] : '';

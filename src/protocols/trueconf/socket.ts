@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
-import type { DomainEvent } from '../../core/events.js';
+import type { AuthoredMessage, DomainEvent, EventAudience } from '../../core/events.js';
 import type { ConversationId, MessageId } from '../../core/model/ids.js';
 import type { Principal } from '../../core/model/principal.js';
 import { CloseCode } from '../../gateway/close-codes.js';
 import type { Logger } from '../../logger.js';
 import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
 import { TC, TRUECONF_ERRORS } from './errors.js';
-import { fileUrl, toChat, toEnvelope, toParseMode, usernameOf } from './mapping.js';
+import { envelopesFor } from './envelopes.js';
+import { fileUrl, toChat, toEditedContent, toEnvelope, toEnvelopeChat, usernameOf, type EnvelopeChat } from './mapping.js';
 import { METHODS, MethodError, ROLE_TO_WIRE, uploadLimits } from './methods.js';
 import type { TrueconfTokens } from './tokens.js';
 
@@ -90,12 +91,8 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     push(conn, session, 'getFileUploadLimits', JSON.stringify(uploadLimits(core)));
     if (payload['receiveUnread'] === true) {
       const unread = await core.messages.unread(me, deps.unreadCap);
-      const authors = await core.users.findMany(unread.map((m) => m.authorId));
-      for (const m of unread) {
-        const origin = m.forwardOfId === null ? null : await core.messages.origin(m);
-        const forwarded = origin ? { message: origin.message, authorTrueconfId: idOf(origin.author.username) } : null;
-        push(conn, session, 'sendMessage', JSON.stringify(toEnvelope(m, idOf(authors.get(m.authorId)?.username ?? 'unknown'), forwarded)), { conversationId: m.conversationId, messageId: m.id });
-      }
+      const envelopes = await envelopesFor({ core, me, domain }, unread, { replies: true });
+      unread.forEach((m, i) => push(conn, session, 'sendMessage', JSON.stringify(envelopes[i]), { conversationId: m.conversationId, messageId: m.id }));
     }
   }
 
@@ -176,7 +173,9 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
       if (event.conversation.kind === 'room') conn.subscribe(event.conversation.id);
       // A P2P chat is titled after the other person, as getChatByID titles it.
       const title = event.conversation.kind === 'direct' ? event.addedBy?.displayName ?? '' : event.conversation.title || event.conversation.name || '';
-      const chat = toChat(event.conversation, title, 0);
+      const last = event.lastMessage;
+      const lastMessage = last ? toEnvelope(last.message, `${last.author.username}@${domain}`, { chat: chatOfAudience(event.audience) }) : null;
+      const chat = toChat(event.conversation, title, 0, null, lastMessage);
       const method = { direct: 'createP2PChat', channel: 'createChannel', favorites: 'createFavoritesChat', group: 'createGroupChat', room: 'createGroupChat' }[event.conversation.kind];
       return [serverRequest(session, method, JSON.stringify(chat))];
     }
@@ -192,8 +191,11 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
  */
 export function systemEnvelope(event: DomainEvent, domain: string): Record<string, unknown> | null {
   const at = 'at' in event ? event.at : Date.now();
+  if (!('audience' in event)) return null;
+  // A rename's envelope already shows the new title.
+  const chat = { ...chatOfAudience(event.audience), ...(event.type === 'conversation.renamed' ? { chatTitle: event.title } : {}) };
   const base = (chatId: number, type: number, content: Record<string, unknown>) => ({
-    messageId: randomUUID(), chatId: String(chatId), timestamp: at, author: { id: domain, type: 0 }, box: { id: 0, position: '0' }, type, content, isEdited: false,
+    messageId: randomUUID(), chatId: String(chatId), timestamp: at, author: { id: domain, type: 0 }, box: { id: 0, position: '0' }, type, content, isEdited: false, chat,
   });
   const userId = (u: { username: string }) => `${u.username}@${domain}`;
   switch (event.type) {
@@ -228,19 +230,28 @@ const METHOD_OF: Partial<Record<DomainEvent['type'], string>> = {
 };
 const by = (a: { username: string }, domain: string) => ({ id: `${a.username}@${domain}`, type: 1 });
 
+/** The envelope `chat` (§4) of an event's conversation, from what the event carries. */
+const chatOfAudience = (a: EventAudience): EnvelopeChat => toEnvelopeChat(a.conversationId, a.kind, a.title ?? '');
+
 /** The payload of a server request for an event, once for every bot connection (§3). */
 export function encodeEvent(event: DomainEvent, domain: string, avatarUrlOf: (fileId: string) => string): string | null {
   switch (event.type) {
     case 'message.created': {
-      const f = event.forwarded;
-      return JSON.stringify(toEnvelope(event.message, `${event.author.username}@${domain}`, f ? { message: f.message, authorTrueconfId: `${f.author.username}@${domain}` } : null));
+      // Encoded once for every bot: the chat and the replied-to message read the same for all of
+      // them (a reader who hid that message for itself still sees it quoted in a new reply).
+      const chat = chatOfAudience(event.audience);
+      const envelope = (m: AuthoredMessage, replyMessage?: Record<string, unknown> | null) => {
+        const f = m.forwarded;
+        return toEnvelope(m.message, `${m.author.username}@${domain}`, { chat, forwarded: f ? { message: f.message, authorTrueconfId: `${f.author.username}@${domain}` } : null, replyMessage });
+      };
+      return JSON.stringify(envelope(event, event.replyTo ? envelope(event.replyTo) : null));
     }
     case 'message.edited':
       return JSON.stringify({
         chatId: String(event.message.conversationId),
         messageId: String(event.message.id),
         timestamp: event.message.editedAt ?? event.message.createdAt,
-        content: { text: event.message.text, parseMode: toParseMode(event.message.format) },
+        content: toEditedContent(event.message),
       });
     case 'message.deleted':
       return JSON.stringify({ chatId: String(event.audience.conversationId), messageId: String(event.messageId), removedBy: by(event.deletedBy, domain) });

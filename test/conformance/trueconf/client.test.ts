@@ -14,7 +14,8 @@ import { validateChat, validateEnvelope } from './models.js';
 const TS = 1725921770123;
 const envelope = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   messageId: 'm1', chatId: 'c1', timestamp: TS, author: { id: 'a@example.org', type: 1 },
-  box: { id: 17, position: '0' }, type: 200, content: { text: 'hi', parseMode: 'text' }, isEdited: false, ...over,
+  box: { id: 17, position: '0' }, type: 200, content: { text: 'hi', parseMode: 'text' }, isEdited: false,
+  chat: { chatId: 'c1', chatTitle: 'Team', chatType: 2 }, ...over,
 });
 const chat = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
   chatId: 'c1', title: 'Team', chatType: 2, unreadMessages: 0, lastMessage: null, ...over,
@@ -39,6 +40,15 @@ describe('event validation', () => {
     rejects(() => validateEvent('sendMessage', without(envelope(), 'isEdited')), 'sendMessage event', 'isEdited');
   });
 
+  it('requires the chat that python v1.5 reads (chatTitle may be null) and checks a replyMessage as an envelope', () => {
+    expect(() => validateEvent('sendMessage', envelope({ chat: { chatId: 'c1', chatTitle: null, chatType: 1 } }))).not.toThrow();
+    rejects(() => validateEvent('sendMessage', without(envelope(), 'chat')), 'sendMessage event', 'chat');
+    rejects(() => validateEvent('sendMessage', envelope({ chat: { chatId: 'c1', chatType: 1 } })), 'sendMessage event', 'chat.chatTitle');
+    expect(() => validateEvent('sendMessage', envelope({ replyMessageId: 'm0', replyMessage: envelope({ messageId: 'm0' }) }))).not.toThrow();
+    expect(() => validateEvent('sendMessage', envelope({ replyMessageId: 'm0', replyMessage: null }))).not.toThrow();
+    rejects(() => validateEvent('sendMessage', envelope({ replyMessage: without(envelope(), 'chat') })), 'sendMessage event', 'replyMessage.chat');
+  });
+
   it('rejects a string box id, a seconds timestamp, an unknown envelope type and a numeric messageId', () => {
     rejects(() => validateEvent('sendMessage', envelope({ box: { id: '17', position: '0' } })), 'sendMessage event', 'box.id');
     rejects(() => validateEvent('sendMessage', envelope({ box: { id: 17, position: 0 } })), 'sendMessage event', 'box.position');
@@ -59,6 +69,12 @@ describe('event validation', () => {
     expect(validateEvent('createGroupChat', chat()).chatId).toBe('c1');
     rejects(() => validateEvent('createGroupChat', without(chat(), 'lastMessage')), 'createGroupChat event', 'lastMessage');
     expect(validateResponse('getChatByID', without(chat(), 'lastMessage')).chatId).toBe('c1');
+  });
+
+  it('checks a lastMessage like python: no box or chatId needed, but the chat v1.5 reads', () => {
+    const last = without(without(envelope(), 'box'), 'chatId');
+    expect(validateResponse('getChatByID', chat({ lastMessage: last })).chatId).toBe('c1');
+    rejects(() => validateResponse('getChatByID', chat({ lastMessage: without(last, 'chat') })), 'getChatByID response', 'lastMessage.chat');
   });
 
   it('rejects participant events without their required fields or with a numeric role', () => {

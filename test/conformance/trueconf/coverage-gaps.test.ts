@@ -164,13 +164,13 @@ describe('errorCode 303 for messages (§2.3 roles)', () => {
 });
 
 describe('errorCode 305 for unknown users (§2.5, §5)', () => {
-  it('answers getUserDisplayName, createP2PChat and addChatParticipant for an unknown or foreign user with 305', async () => {
+  it('answers getUserDisplayName and addChatParticipant for an unknown or foreign user with 305, createP2PChat with 304 (issue 9)', async () => {
     const me = await account('whobot');
     const bot = await bots.connect(me);
     const chatId = await groupOf(bot, 'Nobody');
     for (const userId of [`nobody-${uniqueName('x')}@${DOMAIN}`, `${me.username}@elsewhere.test`, '']) {
       await expect(bot.request('getUserDisplayName', { userId })).rejects.toMatchObject({ method: 'getUserDisplayName', errorCode: 305 });
-      await expect(bot.request('createP2PChat', { userId })).rejects.toMatchObject({ method: 'createP2PChat', errorCode: 305 });
+      await expect(bot.request('createP2PChat', { userId })).rejects.toMatchObject({ method: 'createP2PChat', errorCode: 304 });
       await expect(bot.request('addChatParticipant', { chatId, userId, displayHistory: false })).rejects.toMatchObject({ method: 'addChatParticipant', errorCode: 305 });
     }
   });

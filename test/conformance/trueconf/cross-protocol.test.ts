@@ -70,7 +70,7 @@ describe('TrueConf ⇄ ChatCLI', () => {
     const { access } = await login(api, alice.username, PASSWORD);
     const res = await api.post('/chat/fetch-chats', { session_token: access });
     expect(res.status).toBe(200);
-    expect(res.json).toStrictEqual({ response: [{ chatID: Number(chatId), name: me.username }], status: 'ok' });
+    expect(res.json).toStrictEqual({ response: [{ chatID: Number(chatId), name: me.username, online: expect.any(Boolean) }], status: 'ok' }); // online: ChatCLI's presence flag (issue 9)
   });
 
   it("alice's ChatCLI message reaches the bot as sendMessage, and the bot's reply reaches her socket as new_message", async () => {

@@ -1,5 +1,5 @@
-// Strict models of what python-trueconf-bot (v1.4, reference/trueconf.md §7.1) requires from the
-// server. Every validator is a pure function: it returns its input, typed, or throws a
+// Strict models of what python-trueconf-bot requires from the server: v1.4 (reference/trueconf.md
+// §7.1) and, where the newest library (v1.5.x) requires more, that too (the envelope `chat`). Every validator is a pure function: it returns its input, typed, or throws a
 // ConformanceError naming the method/event and the offending field. Nulls are accepted only where
 // the reference says the python client lets them through (the chat `title` key, avatar URLs) or
 // marks a field `|null`; everywhere else a required key must be present with its JSON type.
@@ -114,14 +114,19 @@ function describe(v: unknown): string {
 export interface Author { readonly id: string; readonly type: number }
 /** The ordering key of an envelope. */
 export interface Box { readonly id: number; readonly position: string }
+/** The `chat` of an envelope (python v1.5 `Chat`): `chatTitle` may be null but the key must exist. */
+export interface EnvelopeChat { readonly chatId: string; readonly chatTitle: string | null; readonly chatType: number }
 /** A message envelope (§4). */
 export interface Envelope {
   readonly messageId: string; readonly chatId: string; readonly timestamp: number; readonly author: Author;
   readonly box: Box; readonly type: EnvelopeType; readonly content: JsonObject; readonly isEdited: boolean;
   readonly replyMessageId?: string | null;
+  readonly chat: EnvelopeChat;
+  /** The replied-to message, expanded one level (python v1.5 `Message.reply_message`). */
+  readonly replyMessage?: Envelope | null;
 }
-/** `lastMessage` of a chat object: no `box`, no `chatId`. */
-export type LastMessage = Pick<Envelope, 'messageId' | 'timestamp' | 'author' | 'type' | 'content'>;
+/** `lastMessage` of a chat object: v1.4 needs no `box` and no `chatId`; v1.5 needs `chat`. */
+export type LastMessage = Pick<Envelope, 'messageId' | 'timestamp' | 'author' | 'type' | 'content' | 'chat'>;
 /** A chat object (§2.3). */
 export interface Chat {
   readonly chatId: string; readonly title: string | null; readonly chatType: number; readonly unreadMessages: number;
@@ -184,14 +189,17 @@ export function validateEnvelope(v: unknown, where: string, path = ''): Envelope
   content(f, f.req('type', ENVELOPE_TYPE));
   f.req('isEdited', BOOL);
   f.optional('replyMessageId', STRING);
-  if (f.optional('chat', type('an object', isObject)) != null) {
-    const chat = f.obj('chat');
-    chat.req('chatId', STRING);
-    chat.optional('chatTitle', STRING);
-    chat.req('chatType', CHAT_TYPE);
-  }
+  envelopeChat(f);
   if (f.optional('replyMessage', type('an object', isObject)) != null) validateEnvelope(f.value.replyMessage, where, f.at('replyMessage'));
   return v as Envelope;
+}
+
+/** `chat: {chatId, chatTitle, chatType}`: python v1.5's Message, SystemMessage and LastMessage require it. */
+function envelopeChat(f: Fields): void {
+  const chat = f.obj('chat');
+  chat.req('chatId', STRING);
+  chat.nullable('chatTitle', STRING);
+  chat.req('chatType', CHAT_TYPE);
 }
 
 /** `lastMessage` of a chat object (§2.3). */
@@ -201,6 +209,7 @@ export function validateLastMessage(v: unknown, where: string, path: string): La
   f.req('timestamp', TIMESTAMP_MS);
   author(f, 'author');
   content(f, f.req('type', ENVELOPE_TYPE));
+  envelopeChat(f);
   return v as LastMessage;
 }
 
