@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, testSettings, type TestNode } from '../../helpers/start-node.js';
 import {
-  ChatSocket, createChat, http, joinChat, openChatSocket, signUp, startSmtpSink, type Account, type Frame, type Http, type SmtpSink,
+  ChatSocket, createChat, http, joinChat, openChatSocket, signUp, socketPool, startSmtpSink, type Account, type Frame, type Http, type SmtpSink,
 } from './helpers.js';
 
 // Issue 9, items 4–6: ChatCLI's own Electron client (src/client/electronapp/pages/main.renderer.js
@@ -34,17 +34,10 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-const open: ChatSocket[] = [];
-async function socketFor(account: Account): Promise<ChatSocket> {
-  const s = await openChatSocket(node, account.access);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  const sockets = open.splice(0);
-  for (const s of sockets) s.close();
-  await Promise.all(sockets.map((s) => s.raw.closed));
-});
+/** Sockets opened by a test, closed (and their close awaited) after it. */
+const sockets = socketPool(() => node);
+const socketFor = (account: Account) => sockets.open(account);
+afterEach(() => sockets.closeAll());
 
 /** The renderer's test for a frame it shows in the open chat. */
 const shownIn = (chat: number) => (f: Frame) => f['type'] === 'new_message' && f['chatID'] === chat;

@@ -202,6 +202,29 @@ export async function openChatSocket(node: TestNode, token: string): Promise<Cha
   return new ChatSocket(raw, 1);
 }
 
+/**
+ * Authenticated sockets that a suite's tests open, all closed (and their close awaited) after
+ * each test: call `afterEach(() => sockets.closeAll())`.
+ */
+export function socketPool(nodeOf: () => TestNode) {
+  const open: ChatSocket[] = [];
+  return {
+    async open(account: Account): Promise<ChatSocket> {
+      return this.track(await openChatSocket(nodeOf(), account.access));
+    },
+    /** Close this socket with the others after the test. */
+    track(s: ChatSocket): ChatSocket {
+      open.push(s);
+      return s;
+    },
+    async closeAll(): Promise<void> {
+      const sockets = open.splice(0);
+      for (const s of sockets) s.close();
+      await Promise.all(sockets.map((s) => s.raw.closed));
+    },
+  };
+}
+
 /** Join a chat and make sure the join has been handled. */
 export async function joinChat(socket: ChatSocket, chatID: number | string): Promise<void> {
   socket.send({ type: 'join_chat', chatID });

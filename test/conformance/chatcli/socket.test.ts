@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, testSettings, type TestNode } from '../../helpers/start-node.js';
 import { connect } from '../../helpers/ws-client.js';
 import {
-  ChatSocket, createChat, http, joinChat, openChatSocket, signUp, startSmtpSink, TIMESTAMP, wsUrlOf, type Account, type Frame, type Http, type SmtpSink,
+  ChatSocket, createChat, http, joinChat, openChatSocket, signUp, socketPool, startSmtpSink, TIMESTAMP, wsUrlOf, type Account, type Frame, type Http, type SmtpSink,
 } from './helpers.js';
 
 // reference/chatcli.md §6: the WebSocket on ChatCLI's own listener, with real ws clients.
@@ -29,17 +29,9 @@ afterAll(async () => {
 });
 
 /** Sockets opened by a test, closed (and their close awaited) after it. */
-const open: ChatSocket[] = [];
-async function socketFor(account: Account): Promise<ChatSocket> {
-  const s = await openChatSocket(node, account.access);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  const sockets = open.splice(0);
-  for (const s of sockets) s.close();
-  await Promise.all(sockets.map((s) => s.raw.closed));
-});
+const sockets = socketPool(() => node);
+const socketFor = (account: Account) => sockets.open(account);
+afterEach(() => sockets.closeAll());
 
 const isMessage = (text: string) => (f: Frame) => f['type'] === 'new_message' && f['message'] === text;
 const status = (username: string, online: boolean) => (f: Frame) => f['type'] === 'user_status' && f['username'] === username && f['online'] === online;
@@ -66,14 +58,14 @@ describe('authentication', () => {
 
   it('answers a valid token with exactly {"type":"auth_ack","status":"ok"} as the first frame', async () => {
     const s = await connect(wsUrlOf(node));
-    open.push(new ChatSocket(s));
+    sockets.track(new ChatSocket(s));
     s.send(JSON.stringify({ type: 'auth', token: alice.access }));
     expect(await s.frame(0)).toBe('{"type":"auth_ack","status":"ok"}');
   });
 
   it('does not require type "auth" in the first frame, only the token (§6.1)', async () => {
     const s = await connect(wsUrlOf(node));
-    open.push(new ChatSocket(s));
+    sockets.track(new ChatSocket(s));
     s.send(JSON.stringify({ token: bob.access }));
     expect(JSON.parse(await s.frame(0))).toStrictEqual({ type: 'auth_ack', status: 'ok' });
   });
