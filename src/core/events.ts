@@ -47,6 +47,12 @@ export type DomainEvent =
   | { readonly type: 'conversation.deleted'; readonly audience: EventAudience }
   | { readonly type: 'history.cleared'; readonly audience: EventAudience; readonly forAll: boolean; readonly by: EventAuthor }
   | { readonly type: 'presence.changed'; readonly user: EventAuthor; readonly online: boolean }
+  /**
+   * The roster of live sessions with a public state changed (a session of `protocol` came, went or
+   * changed its state; null: any protocol, e.g. a node's sessions were swept). Carries nothing
+   * else: each node rebuilds what it shows from the shared registry, at its own pace.
+   */
+  | { readonly type: 'roster.changed'; readonly protocol: string | null }
   /** Ephemeral: not stored, dropped first for slow readers. */
   | { readonly type: 'typing.started'; readonly audience: EventAudience; readonly user: EventAuthor }
   | AccessEvent;
@@ -76,7 +82,7 @@ export type DomainEventType = DomainEvent['type'];
 /** The list of event types, for validating envelopes that arrive from other nodes. */
 export const DOMAIN_EVENT_TYPES = [
   'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'member.role_changed',
-  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'typing.started', ...ACCESS_EVENT_TYPES,
+  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'roster.changed', 'typing.started', ...ACCESS_EVENT_TYPES,
 ] as const satisfies readonly DomainEventType[];
 
 // Compile-time check that the list above names every event type: a new event that is not

@@ -22,6 +22,8 @@ export interface UsersTable {
   created_at: number;
   /** Bumped when every credential of the account must stop working (0012). */
   token_generation: Generated<number>;
+  /** User.source (0016): 'local', 'website' or 'guest'. */
+  source: Generated<string>;
 }
 
 /** `conversations`: rooms, direct conversations and groups. Room names are unique among rooms. */
@@ -151,6 +153,8 @@ export interface OnlineSessionsTable {
   node_id: string;
   protocol: string;
   connected_at: number;
+  /** JSON of the session's public state (0015); null when its protocol keeps none. */
+  state_json: string | null;
 }
 
 /** `nodes`: each node's last heartbeat. */

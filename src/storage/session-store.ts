@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { toUserId } from '../core/model/ids.js';
-import type { OnlineSession } from '../core/model/relation.js';
+import type { OnlineSession, SessionState } from '../core/model/relation.js';
 import type { SessionStore } from '../core/ports/store.js';
 import type { Database, OnlineSessionsTable } from './schema.js';
 
@@ -11,7 +11,8 @@ export function toOnlineSession(row: Selectable<OnlineSessionsTable>): OnlineSes
     userId: toUserId(row.user_id),
     nodeId: row.node_id,
     protocol: row.protocol,
-    connectedAt: row.connected_at,
+    connectedAt: Number(row.connected_at),
+    state: row.state_json === null ? null : (JSON.parse(row.state_json) as SessionState),
   };
 }
 
@@ -27,6 +28,7 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
         node_id: session.nodeId,
         protocol: session.protocol,
         connected_at: session.connectedAt,
+        state_json: session.state == null ? null : JSON.stringify(session.state),
       };
       // Re-adding a session id (a reconnect that reuses it) replaces the row instead of failing.
       const { id: _id, ...changes } = row;
@@ -34,7 +36,8 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
     },
 
     async remove(id) {
-      await db.deleteFrom('online_sessions').where('id', '=', id).execute();
+      const row = await db.deleteFrom('online_sessions').where('id', '=', id).returningAll().executeTakeFirst();
+      return row === undefined ? null : toOnlineSession(row);
     },
 
     async removeNode(nodeId) {
@@ -70,6 +73,16 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
         .orderBy('connected_at')
         .orderBy('id')
         .execute();
+      return rows.map(toOnlineSession);
+    },
+
+    async setState(id, state) {
+      const result = await db.updateTable('online_sessions').set({ state_json: JSON.stringify(state) }).where('id', '=', id).executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async listByProtocol(protocol) {
+      const rows = await db.selectFrom('online_sessions').selectAll().where('protocol', '=', protocol).orderBy('connected_at').orderBy('id').execute();
       return rows.map(toOnlineSession);
     },
 

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { ChatError } from '../core/errors.js';
 import { toUserId, type UserId } from '../core/model/ids.js';
-import type { StoredUser } from '../core/model/user.js';
+import type { StoredUser, UserSource } from '../core/model/user.js';
 // The key that makes usernames unique (case, width, composition) is the core's, computed in
 // JavaScript and never in SQL, so that both SQL dialects and the rate limits agree on it.
 import { toUsernameKey } from '../core/model/username.js';
@@ -23,6 +23,7 @@ export function toStoredUser(row: Selectable<UsersTable>): StoredUser {
     isDisabled: row.is_disabled !== 0,
     createdAt: row.created_at,
     tokenGeneration: row.token_generation,
+    source: row.source as UserSource,
   };
 }
 
@@ -52,6 +53,7 @@ export function createUserStore(db: Kysely<Database>): UserStore {
             is_bot: flag(user.isBot),
             is_disabled: 0,
             created_at: user.createdAt,
+            source: user.source ?? 'local',
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -84,15 +86,20 @@ export function createUserStore(db: Kysely<Database>): UserStore {
       if (Object.keys(changes).length === 0 && !patch.bumpGeneration) return findById(id);
       // The increment happens in SQL, so concurrent bumps on two nodes both count.
       const bump = patch.bumpGeneration ? { token_generation: sql<number>`token_generation + 1` } : {};
-      const row = await db.updateTable('users').set({ ...changes, ...bump }).where('id', '=', id).returningAll().executeTakeFirst();
-      return row === undefined ? null : toStoredUser(row);
+      try {
+        const row = await db.updateTable('users').set({ ...changes, ...bump }).where('id', '=', id).returningAll().executeTakeFirst();
+        return row === undefined ? null : toStoredUser(row);
+      } catch (e) {
+        if (patch.username !== undefined && isUniqueViolation(e)) throw new ChatError('USERNAME_TAKEN', undefined, { cause: e });
+        throw e;
+      }
     },
   };
 }
 
 /** Only the fields present in the patch become column updates. */
-function toUserChanges(patch: UserPatch): Partial<Omit<UsersTable, 'id' | 'token_generation'>> {
-  const changes: Partial<Omit<UsersTable, 'id' | 'token_generation'>> = {};
+function toUserChanges(patch: UserPatch): Partial<Omit<UsersTable, 'id' | 'token_generation' | 'source'>> {
+  const changes: Partial<Omit<UsersTable, 'id' | 'token_generation' | 'source'>> = {};
   if (patch.displayName !== undefined) changes.display_name = patch.displayName;
   if (patch.email !== undefined) changes.email = patch.email;
   if (patch.emailVerified !== undefined) changes.email_verified = flag(patch.emailVerified);
@@ -100,5 +107,6 @@ function toUserChanges(patch: UserPatch): Partial<Omit<UsersTable, 'id' | 'token
   if (patch.isOperator !== undefined) changes.is_operator = flag(patch.isOperator);
   if (patch.isBot !== undefined) changes.is_bot = flag(patch.isBot);
   if (patch.isDisabled !== undefined) changes.is_disabled = flag(patch.isDisabled);
+  if (patch.username !== undefined) Object.assign(changes, { username: patch.username, username_key: toUsernameKey(patch.username) });
   return changes;
 }

@@ -316,12 +316,26 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         const s2 = { id: 's2', userId: a.id, nodeId: 'n2', protocol: 'q', connectedAt: 2 };
         const s3 = { id: 's3', userId: b.id, nodeId: 'n1', protocol: 'p', connectedAt: 3 };
         for (const s of [s1, s2, s3]) await store.sessions.add(s);
-        expect(await store.sessions.listForUser(a.id)).toEqual([s1, s2]);
+        expect(await store.sessions.listForUser(a.id)).toEqual([{ ...s1, state: null }, { ...s2, state: null }]);
         expect(await store.sessions.hasSessions(a.id)).toBe(true);
         expect(await store.sessions.onlineUserIds()).toEqual([a.id, b.id]);
         await store.sessions.remove('s3');
         expect(await store.sessions.onlineUserIds()).toEqual([a.id]);
         expect(await store.sessions.hasSessions(b.id)).toBe(false);
+      });
+
+      it('keeps a rostered session\'s public state, replaces it, and lists a protocol\'s sessions oldest first', async () => {
+        const [a, b] = [await createUser('a'), await createUser('b')];
+        await store.sessions.add({ id: 'r2', userId: b.id, nodeId: 'n2', protocol: 'barertc', connectedAt: 2, state: { status: 'online', video: 0 } });
+        await store.sessions.add({ id: 'r1', userId: a.id, nodeId: 'n1', protocol: 'barertc', connectedAt: 1, state: { status: 'away', nick: 'Ä "quoted"' } });
+        await store.sessions.add({ id: 'x', userId: a.id, nodeId: 'n1', protocol: 'connor', connectedAt: 0 });
+        expect((await store.sessions.listByProtocol('barertc')).map((r) => [r.id, r.state])).toEqual([['r1', { status: 'away', nick: 'Ä "quoted"' }], ['r2', { status: 'online', video: 0 }]]);
+        expect(await store.sessions.setState('r2', { status: 'online', video: 3 })).toBe(true);
+        expect(await store.sessions.setState('gone', { status: 'online' })).toBe(false);
+        expect((await store.sessions.listByProtocol('barertc'))[1]?.state).toEqual({ status: 'online', video: 3 });
+        expect(await store.sessions.remove('r1')).toMatchObject({ id: 'r1', protocol: 'barertc', state: { status: 'away' } });
+        expect(await store.sessions.remove('r1')).toBeNull();
+        expect((await store.sessions.listByProtocol('connor')).map((r) => r.state)).toEqual([null]);
       });
 
       it('removes every session of a node and reports the affected users once each', async () => {

@@ -26,4 +26,12 @@ export interface OnlineSession {
   readonly nodeId: string;
   readonly protocol: string;
   readonly connectedAt: number;
+  /**
+   * What the session shows others about itself, in its protocol's terms (BareRTC's who-list
+   * entry: status, camera flags…); null or absent for protocols with no such roster. Plain JSON.
+   */
+  readonly state?: SessionState | null;
 }
+
+/** A session's public state: a plain JSON object owned by its protocol. */
+export type SessionState = Readonly<Record<string, unknown>>;

@@ -18,7 +18,16 @@ export interface User {
    * they were issued under; an older one no longer authenticates.
    */
   readonly tokenGeneration: number;
+  /**
+   * Where the account came from: `local` (registered with Parley: CLI, sign-up, invite), `website`
+   * (vouched for by a website's single sign-on JWT, BareRTC), or `guest` (a name picked without
+   * credentials, BareRTC's guest mode). Website and guest accounts have no password.
+   */
+  readonly source: UserSource;
 }
+
+/** See User.source. */
+export type UserSource = 'local' | 'website' | 'guest';
 
 /** A user row as the store keeps it, with the secret hash that never leaves the core. */
 export interface StoredUser extends User {
@@ -37,6 +46,8 @@ export interface NewUser {
   readonly isBot: boolean;
   /** Unix milliseconds. */
   readonly createdAt: number;
+  /** Default `local`. */
+  readonly source?: UserSource;
 }
 
 /** Strip the secret before a user leaves the core. */

@@ -1,7 +1,7 @@
 import type { Conversation, ConversationKind, Membership, MemberRole } from '../model/conversation.js';
 import type { ConversationId, MessageId, UserId } from '../model/ids.js';
 import type { HistoryPage, Message, MessageFormat, NewMessage, Survey } from '../model/message.js';
-import type { Ban, OnlineSession, Relation, RelationKind } from '../model/relation.js';
+import type { Ban, OnlineSession, Relation, RelationKind, SessionState } from '../model/relation.js';
 import type { NewUser, StoredUser } from '../model/user.js';
 import type { AccessEventStore } from './access-event-store.js';
 import type { ApiKeyStore } from './api-key-store.js';
@@ -33,6 +33,8 @@ export interface Store {
 
 /** Fields of a user to change; absent fields stay as they are. */
 export interface UserPatch {
+  /** A new name (its identity key follows); rejects USERNAME_TAKEN when another account has it. */
+  readonly username?: string;
   readonly displayName?: string;
   readonly email?: string | null;
   readonly emailVerified?: boolean;
@@ -200,7 +202,8 @@ export interface RelationStore {
 /** The registry of live connections, shared by every node through the store. */
 export interface SessionStore {
   add(session: OnlineSession): Promise<void>;
-  remove(id: string): Promise<void>;
+  /** Resolves to the removed session, or null when it was already gone. */
+  remove(id: string): Promise<OnlineSession | null>;
   /** Remove every session of a node and its heartbeat (shutdown); resolves to the user ids affected. */
   removeNode(nodeId: string): Promise<UserId[]>;
   /** Record that the node is alive at `now`. */
@@ -211,6 +214,10 @@ export interface SessionStore {
    */
   removeStaleNodes(cutoff: number): Promise<UserId[]>;
   listForUser(userId: UserId): Promise<OnlineSession[]>;
+  /** Replace a session's public state; resolves false when the session is gone. */
+  setState(id: string, state: SessionState): Promise<boolean>;
+  /** Every live session of one protocol on every node, oldest first (a roster). */
+  listByProtocol(protocol: string): Promise<OnlineSession[]>;
   /** Whether the user has any live session (one indexed row lookup, whatever their count). */
   hasSessions(userId: UserId): Promise<boolean>;
   /** Distinct users with at least one live session. */

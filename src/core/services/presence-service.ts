@@ -1,6 +1,7 @@
 import type { EventAuthor } from '../events.js';
 import type { UserId } from '../model/ids.js';
 import type { Principal } from '../model/principal.js';
+import type { OnlineSession, SessionState } from '../model/relation.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
@@ -10,9 +11,16 @@ import type { Store } from '../ports/store.js';
  * first session announces presence.changed online, the last one gone announces offline.
  */
 export interface PresenceService {
-  /** Register a live connection; resolves to its session id. */
-  connect(user: Principal, protocol: string): Promise<string>;
+  /**
+   * Register a live connection; resolves to its session id. A session with a public `state`
+   * joins its protocol's roster (roster.changed is announced).
+   */
+  connect(user: Principal, protocol: string, state?: SessionState): Promise<string>;
   disconnect(sessionId: string, user: Principal): Promise<void>;
+  /** Replace a rostered session's public state and announce roster.changed; false when the session is gone. */
+  setState(sessionId: string, protocol: string, state: SessionState): Promise<boolean>;
+  /** The live sessions of one protocol on every node, with their states, oldest first. */
+  roster(protocol: string): Promise<OnlineSession[]>;
   isOnline(userId: UserId): Promise<boolean>;
   onlineUserIds(): Promise<UserId[]>;
   /** Drop every session of this node (graceful shutdown), announcing users that went offline. */
@@ -45,26 +53,38 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
   }
 
   return {
-    async connect(user, protocol) {
+    async connect(user, protocol, state) {
       const id = crypto.randomUUID();
       const wasOnline = await store.sessions.hasSessions(user.id);
-      await store.sessions.add({ id, userId: user.id, nodeId, protocol, connectedAt: clock.now() });
+      await store.sessions.add({ id, userId: user.id, nodeId, protocol, connectedAt: clock.now(), state: state ?? null });
       if (!wasOnline) await bus.publish({ type: 'presence.changed', user: toAuthor(user), online: true });
+      if (state) await bus.publish({ type: 'roster.changed', protocol });
       return id;
     },
     async disconnect(sessionId, user) {
-      await store.sessions.remove(sessionId);
+      const removed = await store.sessions.remove(sessionId);
       await announceIfOffline(user);
+      if (removed?.state != null) await bus.publish({ type: 'roster.changed', protocol: removed.protocol });
     },
+    async setState(sessionId, protocol, state) {
+      if (!(await store.sessions.setState(sessionId, state))) return false;
+      await bus.publish({ type: 'roster.changed', protocol });
+      return true;
+    },
+    roster: (protocol) => store.sessions.listByProtocol(protocol),
     isOnline: (userId) => store.sessions.hasSessions(userId),
     onlineUserIds: () => store.sessions.onlineUserIds(),
     async disconnectNode() {
-      for (const userId of await store.sessions.removeNode(nodeId)) await announceIfOffline(userId);
+      const gone = await store.sessions.removeNode(nodeId);
+      for (const userId of gone) await announceIfOffline(userId);
+      if (gone.length > 0) await bus.publish({ type: 'roster.changed', protocol: null });
     },
     async heartbeat() {
       const now = clock.now();
       await store.sessions.heartbeat(nodeId, now);
-      for (const userId of await store.sessions.removeStaleNodes(now - NODE_STALE_AFTER_MS)) await announceIfOffline(userId);
+      const swept = await store.sessions.removeStaleNodes(now - NODE_STALE_AFTER_MS);
+      for (const userId of swept) await announceIfOffline(userId);
+      if (swept.length > 0) await bus.publish({ type: 'roster.changed', protocol: null });
     },
   };
 }

@@ -59,6 +59,27 @@ describe('users', () => {
     await expect(ghost).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
   });
 
+  it('provisions website users without a password, never over a registered account, and moves a guest out of the way', async () => {
+    const web = await f.core.users.websiteUser('Webby', 'Web Person');
+    expect(web).toMatchObject({ username: 'Webby', displayName: 'Web Person', source: 'website' });
+    expect((await f.store.users.findById(web.id))?.passwordHash).toBeNull();
+    expect((await f.core.users.websiteUser('webby', 'Renamed')).id).toBe(web.id); // the same person, new display name
+    expect((await f.core.users.findById(web.id))?.displayName).toBe('Renamed');
+    await f.core.users.register({ username: 'local', password: 'pw' });
+    await expect(f.core.users.websiteUser('LOCAL', '')).rejects.toMatchObject({ code: 'USERNAME_TAKEN' });
+    await expect(f.core.users.authenticate('webby', '')).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });
+
+    const guest = await f.core.users.guestUser('drifter');
+    expect(guest).toMatchObject({ username: 'drifter', source: 'guest' });
+    expect((await f.core.users.guestUser('Drifter'))?.id).toBe(guest!.id);
+    expect(await f.core.users.guestUser('local')).toBeNull();
+    expect(await f.core.users.guestUser('webby')).toBeNull();
+    const claimed = await f.core.users.websiteUser('drifter', '');
+    expect(claimed.id).not.toBe(guest!.id);
+    expect((await f.core.users.findById(guest!.id))?.username).toBe(`drifter~guest${guest!.id}`);
+    expect(f.events.some((e) => e.type === 'account.revoked' && e.userId === guest!.id)).toBe(true);
+  });
+
   it('authenticates case-insensitively and tells a wrong password from an unknown user', async () => {
     await f.core.users.register({ username: 'bob', password: 'right' });
     expect((await f.core.users.authenticate('BOB', 'right')).username).toBe('bob');

@@ -46,6 +46,21 @@ export interface UserService {
    * sign-up is still in flight (issue 9), and would otherwise be told the account does not exist.
    */
   signingUp<T>(username: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * The account of a website user vouched for by single sign-on (BareRTC's JWT `sub`), created on
+   * first use without a password; its display name follows the website's. Rejects INVALID_INPUT
+   * for a bad name and USERNAME_TAKEN when the name is a local account's (never taken over). A
+   * guest account holding the name is renamed out of the way (`<name>~guest<id>`) and its
+   * sessions end: the website's word outranks a guest's pick, and the guest's conversations do
+   * not pass to the website user.
+   */
+  websiteUser(username: string, displayName: string): Promise<User>;
+  /**
+   * A guest account under `name` (BareRTC guests: no credentials), created on first use; null
+   * when a local or website account has the name (guests never take a registered name).
+   * Rejects INVALID_INPUT for a bad name.
+   */
+  guestUser(name: string): Promise<User | null>;
   /** Rejects USER_NOT_FOUND. */
   get(id: UserId): Promise<User>;
   /** null when absent. */
@@ -138,6 +153,42 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
       await refuseServerBan(user.id);
       if (user.email !== null && !user.emailVerified) throw new ChatError('EMAIL_NOT_VERIFIED', 'Email not verified');
       return toPublicUser(user);
+    },
+
+    async websiteUser(username, displayName) {
+      checkName('username', username);
+      for (let attempt = 0; ; attempt++) {
+        const existing = await store.users.findByUsername(username);
+        if (existing?.source === 'website') {
+          if (existing.displayName === displayName || displayName === '') return toPublicUser(existing);
+          return toPublicUser((await store.users.update(existing.id, { displayName })) ?? existing);
+        }
+        if (existing && existing.source !== 'guest') throw new ChatError('USERNAME_TAKEN', 'Username belongs to a registered account');
+        if (existing) {
+          const renamed = await store.users.update(existing.id, { username: `${existing.username}~guest${existing.id}`, bumpGeneration: true });
+          if (renamed) await accessEvents.announce({ type: 'account.revoked', userId: renamed.id, generation: renamed.tokenGeneration, reason: 'sessions' });
+        }
+        try {
+          const created = await store.users.create({ username, displayName: displayName || username, email: null, emailVerified: false, passwordHash: null, isOperator: false, isBot: false, createdAt: clock.now(), source: 'website' });
+          return toPublicUser(created);
+        } catch (e) {
+          // Another node provisioned the same name meanwhile: look again, once.
+          if (!(e instanceof ChatError && e.code === 'USERNAME_TAKEN') || attempt > 0) throw e;
+        }
+      }
+    },
+
+    async guestUser(name) {
+      checkName('username', name);
+      for (let attempt = 0; ; attempt++) {
+        const existing = await store.users.findByUsername(name);
+        if (existing) return existing.source === 'guest' ? toPublicUser(existing) : null;
+        try {
+          return toPublicUser(await store.users.create({ username: name, displayName: name, email: null, emailVerified: false, passwordHash: null, isOperator: false, isBot: false, createdAt: clock.now(), source: 'guest' }));
+        } catch (e) {
+          if (!(e instanceof ChatError && e.code === 'USERNAME_TAKEN') || attempt > 0) throw e;
+        }
+      }
     },
 
     async principalFor(id, generation) {

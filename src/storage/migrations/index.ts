@@ -12,6 +12,8 @@ import { apiKeysMigration } from './0010-api-keys.js';
 import { invitesMigration } from './0011-invites.js';
 import { accessEventsMigration } from './0012-access-events.js';
 import { fileSweepMigration } from './0013-file-sweep.js';
+import { sessionStateMigration } from './0015-session-state.js';
+import { userSourceMigration } from './0016-user-source.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -33,6 +35,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-invites': invitesMigration,
   '0012-access-events': accessEventsMigration,
   '0013-file-sweep': fileSweepMigration,
+  '0015-session-state': sessionStateMigration,
+  '0016-user-source': userSourceMigration,
 };
 
 /**
