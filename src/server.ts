@@ -20,6 +20,8 @@ import type { Store } from './core/ports/store.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { createHub, type Hub } from './hub/hub.js';
 import { buildApp, notFoundAnswer } from './http/app.js';
+import { createBarertcProtocol } from './protocols/barertc/index.js';
+import { barertcOptions } from './protocols/barertc/options.js';
 import { createChatcliProtocol } from './protocols/chatcli/index.js';
 import { createConnorProtocol } from './protocols/connor/index.js';
 import { createInvitesProtocol } from './protocols/invites/index.js';
@@ -130,11 +132,19 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         publicUrl: () => publicUrl,
         uploadSpoolDir: `${config.server.dataDir}/upload-spool`,
       }),
+      createBarertcProtocol({ core, logger, options: barertcOptions({ presenceWarmupMs: 0, whoWarmupMs: 0, pingIntervalMs: 30_000 }) }),
     ];
     const app = await buildApp({ protocols, logger });
     // One hub for both listeners: every session of this node, whatever its door.
     const hub = createHub({ logger, maxBufferedBytes: config.gateway.maxBufferedBytes, authTimeoutMs: config.gateway.authTimeoutMs });
-    const unsubscribe = core.events.subscribe((event) => hub.deliver(event));
+    const listeners = protocols.flatMap((p) => (p.onEvent ? [p.onEvent] : []));
+    const unsubscribe = core.events.subscribe((event) => {
+      hub.deliver(event);
+      for (const listen of listeners) listen(event);
+    });
+    cleanup.push(async () => {
+      for (const p of protocols) p.stop?.();
+    });
     const stopPoll = pollAccessEvents(core, hub, config.gateway.accessPollMs, logger);
     cleanup.push(async () => {
       stopPoll();

@@ -52,10 +52,20 @@ export type DomainEvent =
    * changed its state; null: any protocol, e.g. a node's sessions were swept). Carries nothing
    * else: each node rebuilds what it shows from the shared registry, at its own pace.
    */
-  | { readonly type: 'roster.changed'; readonly protocol: string | null }
+  | { readonly type: 'roster.changed'; readonly protocol: string | null; readonly notice?: RosterNotice }
   /** Ephemeral: not stored, dropped first for slow readers. */
   | { readonly type: 'typing.started'; readonly audience: EventAudience; readonly user: EventAuthor }
   | AccessEvent;
+
+/**
+ * Something to tell everyone on a roster about one of its sessions: it joined, left (how), or —
+ * `signed_out` — the session `sessionId` must stop because the same user signed in elsewhere.
+ */
+export interface RosterNotice {
+  readonly username: string;
+  readonly kind: 'joined' | 'left' | 'kicked' | 'banned' | 'timed_out' | 'signed_out';
+  readonly sessionId?: string;
+}
 
 /** Why every credential of an account was ended. */
 export type RevocationReason = 'disabled' | 'password' | 'sessions';

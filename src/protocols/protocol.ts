@@ -26,6 +26,13 @@ export interface ProtocolAdapter {
    * with another method), or null when the path is not the protocol's.
    */
   readonly notFound?: (method: string, pathname: string) => UpgradeRejection | null;
+  /**
+   * Every domain event this node receives, for protocols that keep node-local views built from
+   * shared state (BareRTC's per-recipient who lists); called after the hub's fan-out.
+   */
+  readonly onEvent?: (event: DomainEvent) => void;
+  /** Stop the protocol's timers (shutdown). */
+  readonly stop?: () => void;
 }
 
 /** The parts of an upgrade request an adapter may look at. */

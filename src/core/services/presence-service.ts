@@ -1,4 +1,4 @@
-import type { EventAuthor } from '../events.js';
+import type { EventAuthor, RosterNotice } from '../events.js';
 import type { UserId } from '../model/ids.js';
 import type { Principal } from '../model/principal.js';
 import type { OnlineSession, SessionState } from '../model/relation.js';
@@ -16,7 +16,10 @@ export interface PresenceService {
    * joins its protocol's roster (roster.changed is announced).
    */
   connect(user: Principal, protocol: string, state?: SessionState): Promise<string>;
-  disconnect(sessionId: string, user: Principal): Promise<void>;
+  /** Remove a connection; a rostered one leaves its roster, with `notice` told to everyone on it. */
+  disconnect(sessionId: string, user: Principal, notice?: RosterNotice): Promise<void>;
+  /** Tell everyone on a protocol's roster, on every node (roster.changed with the notice). */
+  announce(protocol: string, notice: RosterNotice): Promise<void>;
   /** Replace a rostered session's public state and announce roster.changed; false when the session is gone. */
   setState(sessionId: string, protocol: string, state: SessionState): Promise<boolean>;
   /** The live sessions of one protocol on every node, with their states, oldest first. */
@@ -61,11 +64,12 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
       if (state) await bus.publish({ type: 'roster.changed', protocol });
       return id;
     },
-    async disconnect(sessionId, user) {
+    async disconnect(sessionId, user, notice) {
       const removed = await store.sessions.remove(sessionId);
       await announceIfOffline(user);
-      if (removed?.state != null) await bus.publish({ type: 'roster.changed', protocol: removed.protocol });
+      if (removed?.state != null) await bus.publish({ type: 'roster.changed', protocol: removed.protocol, ...(notice ? { notice } : {}) });
     },
+    announce: (protocol, notice) => bus.publish({ type: 'roster.changed', protocol, notice }),
     async setState(sessionId, protocol, state) {
       if (!(await store.sessions.setState(sessionId, state))) return false;
       await bus.publish({ type: 'roster.changed', protocol });

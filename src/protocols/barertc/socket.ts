@@ -1,0 +1,349 @@
+import type { Core } from '../../core/core.js';
+import { ChatError, toChatError } from '../../core/errors.js';
+import type { DomainEvent } from '../../core/events.js';
+import type { ConversationId } from '../../core/model/ids.js';
+import type { Principal } from '../../core/model/principal.js';
+import type { User } from '../../core/model/user.js';
+import type { Logger } from '../../logger.js';
+import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
+import type { Roster, RosterMember } from './roster.js';
+import { chatServer, frame, type ClientFrame, type WhoEntry } from './wire.js';
+
+/** Close code when a client cannot keep up (§4.1: 1008 "connection too slow to keep up with messages"). */
+const TOO_SLOW = 1008;
+
+/** What a verified BareRTC JWT says (§3 custom claims). */
+export interface BarertcClaims {
+  readonly sub: string;
+  readonly nick?: string;
+  readonly op?: boolean;
+  readonly vip?: boolean;
+  readonly img?: string;
+  readonly url?: string;
+  readonly emoji?: string;
+  readonly gender?: string;
+  readonly rules?: readonly string[];
+}
+
+/** One public channel (settings `[[PublicChannels]]`), as the socket needs it. */
+export interface ChannelSettings {
+  readonly id: string;
+  readonly name: string;
+  readonly vip: boolean;
+  readonly welcomeMessages: readonly string[];
+  readonly echoMessagesOnJoin: number;
+}
+
+/** The settings and helpers the socket needs (built from `[barertc]` in index.ts). */
+export interface BarertcSocketOptions {
+  readonly channels: readonly ChannelSettings[];
+  readonly jwtEnabled: boolean;
+  readonly jwtStrict: boolean;
+  /** Rejects with a message when the token does not verify (or JWT is off, or the secret empty). */
+  readonly verifyJwt: (token: string) => Promise<BarertcClaims>;
+  /** A fresh 5-minute token for the same claims (sent on every ping). */
+  readonly refreshJwt: (claims: BarertcClaims) => Promise<string>;
+  /** Markdown → sanitised HTML; null when nothing is left to show. */
+  readonly render: (text: string) => string | null;
+  readonly readLimit: number;
+  readonly pingIntervalMs: number;
+}
+
+/** A BareRTC socket's state: nobody until `login`, then the user and their who-list entry. */
+interface ChatSocket {
+  user: User | null;
+  principal: Principal | null;
+  claims: BarertcClaims | null;
+  /** The roster session id while logged in. */
+  sessionId: string | null;
+  entry: WhoEntry | null;
+  op: boolean;
+  vip: boolean;
+  /** Names sent with `blocklist` before login, applied once the user is known. */
+  pendingBlocklist: string[];
+  /** The other party of each direct conversation, for a DM's `channel` (`@name`). */
+  readonly peers: Map<ConversationId, string>;
+  member: RosterMember | null;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** GET /ws — BareRTC's chat protocol (reference/barertc.md §4). */
+export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: Logger; options: BarertcSocketOptions }): SocketRoute<ChatSocket> {
+  const { core, roster, logger, options } = deps;
+  const channelIds = new Set(options.channels.map((c) => c.id));
+
+  function session(conn: Connection<ChatSocket>): SocketHandler {
+    const st = conn.state;
+    const send = (value: unknown) => conn.send(frame(value));
+    const notice = (text: string, channel?: string) => send(chatServer(text, channel));
+
+    async function login(f: ClientFrame): Promise<void> {
+      if (st.user) return; // one login per socket
+      const token = str(f.jwt) ?? '';
+      let claims: BarertcClaims | null = null;
+      if (token !== '' || (options.jwtEnabled && options.jwtStrict)) {
+        if (token === '') return notice('Server side authentication is required. Please go back and launch the chat room from your logged-in account.');
+        try {
+          claims = await options.verifyJwt(token);
+        } catch {
+          return notice('Your authentication has expired. Please go back and launch the chat room again.');
+        }
+      }
+      const online = await roster.onlineNames();
+      let user: User;
+      try {
+        user = claims ? await core.users.websiteUser(claims.sub, claims.nick ?? '') : await guest(str(f.username) ?? '', online);
+      } catch (e) {
+        const err = toChatError(e);
+        if (err.code === 'INTERNAL') throw e;
+        return notice(err.code === 'USERNAME_TAKEN' ? 'That username belongs to a registered account on this server and cannot be used here.' : `Could not log in: ${err.message}`);
+      }
+      let principal: Principal;
+      try {
+        principal = await core.users.principalFor(user.id);
+      } catch (e) {
+        const err = toChatError(e);
+        if (err.code !== 'BANNED' && err.code !== 'USER_DISABLED') throw e;
+        notice('You are currently banned from entering the chat room. Chat room bans are temporarily enforced.');
+        return send({ action: 'disconnect' });
+      }
+      // §4.5 step 1: a website user signing in again takes the name over from the older session.
+      const previous = online.get(user.username);
+      if (previous && claims) await core.presence.announce('barertc', { username: user.username, kind: 'signed_out', sessionId: previous.id });
+
+      st.user = user;
+      st.principal = principal;
+      st.claims = claims;
+      st.op = claims?.op === true || user.isOperator;
+      st.vip = claims?.vip === true;
+      const entry: WhoEntry = {
+        username: user.username,
+        ...(claims?.nick ? { nickname: claims.nick } : {}),
+        status: 'online',
+        video: 0,
+        ...(f.dnd === true ? { dnd: true } : {}),
+        loginAt: Math.floor(Date.now() / 1000),
+        op: st.op,
+        ...(st.vip ? { vip: true } : {}),
+        ...(claims?.img ? { avatar: claims.img } : {}),
+        ...(claims?.url ? { profileURL: claims.url } : {}),
+        ...(claims?.emoji ? { emoji: claims.emoji } : {}),
+        ...(claims?.gender ? { gender: claims.gender } : {}),
+      };
+      st.entry = entry;
+      conn.identify({ userId: user.id, generation: principal.generation ?? 0, familyId: null });
+      conn.watchUser();
+      // Every public channel is a core room the user belongs to (so other doors list it) and listens to.
+      for (const c of options.channels) {
+        const room = await core.conversations.openRoom(c.id);
+        await core.conversations.join(room.id, principal);
+        conn.subscribe(room.id);
+      }
+      for (const { conversation, other } of await core.conversations.directChats(user.id)) st.peers.set(conversation.id, other.username);
+      st.sessionId = await core.presence.connect(principal, 'barertc', entry as unknown as Record<string, unknown>);
+      const member: RosterMember = {
+        userId: user.id,
+        username: user.username,
+        sessionId: st.sessionId,
+        isOperator: () => st.op,
+        isVip: () => st.vip,
+        send: (text, o) => conn.send(text, o),
+        signOut: () => {
+          notice('You have been signed out of chat because you logged in from another location.');
+          send({ action: 'disconnect' });
+          void logout(null);
+        },
+      };
+      st.member = member;
+      roster.add(member);
+
+      // §4.5 step 4: me, who, echo, presence, welcome messages — in this order.
+      send({ action: 'me', username: user.username, video: 0 });
+      send({ action: 'who', whoList: await roster.whoFor(member) });
+      send(await echoFor());
+      await core.presence.announce('barertc', { username: user.username, kind: 'joined' });
+      for (const c of options.channels) for (const text of c.welcomeMessages) notice(options.render(text) ?? text, c.id);
+    }
+
+    /** A guest's name (§3 Guests): "anonymous" when empty, suffixed while taken online or by an account. */
+    async function guest(wanted: string, online: Map<string, unknown>): Promise<User> {
+      const base = wanted.trim() === '' ? 'anonymous' : wanted.trim();
+      for (let n = 1; n < 1000; n++) {
+        const name = n === 1 ? base : `${base} ${n}`;
+        if (online.has(name)) continue;
+        const user = await core.users.guestUser(name);
+        if (user) return user;
+      }
+      throw new ChatError('INVALID_INPUT', 'No free name like that');
+    }
+
+    /** §4.4 echo: the newest lines of each channel that echoes, minus what the user mutes or blocks. */
+    async function echoFor(): Promise<unknown> {
+      const messages: unknown[] = [];
+      for (const c of options.channels) {
+        if (c.echoMessagesOnJoin <= 0) continue;
+        const room = await core.conversations.findRoom(c.id);
+        if (!room) continue;
+        const page = await core.messages.roomHistory(st.principal, room.id, c.echoMessagesOnJoin);
+        const authors = await core.users.findMany(page.messages.map((m) => m.authorId));
+        for (const m of page.messages) {
+          const html = options.render(m.text);
+          if (html === null) continue;
+          messages.push({ action: 'message', channel: c.id, username: authors.get(m.authorId)?.username ?? 'unknown', message: html, msgID: m.id, timestamp: new Date(m.createdAt).toISOString() });
+        }
+      }
+      return messages.length === 0 ? { action: 'echo' } : { action: 'echo', messages };
+    }
+
+    async function logout(notice: 'left' | null): Promise<void> {
+      const { principal, sessionId, member, user } = st;
+      st.user = null;
+      st.principal = null;
+      st.sessionId = null;
+      st.member = null;
+      if (member) roster.remove(member);
+      if (principal && sessionId !== null) await core.presence.disconnect(sessionId, principal, notice && user ? { username: user.username, kind: notice } : undefined);
+    }
+
+    async function message(f: ClientFrame): Promise<void> {
+      const principal = st.principal;
+      if (!principal || !st.user) return notice('You must log in first.');
+      const channel = str(f.channel) ?? '';
+      const text = str(f.message) ?? '';
+      if (options.render(text) === null) return;
+      if (channel.startsWith('@')) return directMessage(principal, channel.slice(1), text);
+      if (channel === '') return; // a channel-less line is only ever a command (BareBot's /unmute-all)
+      // BareRTC broadcast lines to unknown channel IDs too; Parley's channels are its configured rooms.
+      if (!channelIds.has(channel)) return notice(`There is no channel called ${channel} on this server.`);
+      const room = await core.conversations.openRoom(channel);
+      await core.messages.send(principal, { conversationId: room.id, text, format: 'markdown' });
+    }
+
+    /** §4.7: a DM to a user who is online (on any door), or a notice why it was not sent. */
+    async function directMessage(principal: Principal, name: string, text: string): Promise<void> {
+      const peer = await core.users.findByUsername(name);
+      if (!peer || !(await core.presence.isOnline(peer.id))) return notice(`Could not deliver your message: @${name} appears not to be online.`);
+      // A DM to yourself is allowed and echoes twice (BareBot's deadlock probe); it is kept in the
+      // user's own notes conversation (TrueConf's favorites), the core's one-member conversation.
+      const conversation = peer.id === principal.id ? await core.conversations.openFavorites(principal) : await core.conversations.openDirect(principal, peer.id);
+      st.peers.set(conversation.id, peer.username);
+      await core.messages.send(principal, { conversationId: conversation.id, text, format: 'markdown' });
+    }
+
+    async function dispatch(f: ClientFrame): Promise<void> {
+      switch (f.action) {
+        case 'login':
+          return login(f);
+        case 'message':
+          return message(f);
+        case 'ping':
+          return;
+        case 'blocklist': {
+          const names = Array.isArray(f.usernames) ? f.usernames.filter((u): u is string => typeof u === 'string') : [];
+          st.pendingBlocklist.push(...names.slice(0, 10_000));
+          return;
+        }
+        default:
+          if (!st.user) return;
+          return notice(`Unsupported message type: ${typeof f.action === 'string' ? f.action : ''}`);
+      }
+    }
+
+    const pinger = setInterval(() => {
+      if (!st.user) return;
+      const claims = st.claims;
+      if (!claims) return send({ action: 'ping' });
+      options.refreshJwt(claims).then((jwt) => send({ action: 'ping', jwt }), (err: unknown) => logger.warn({ err }, 'barertc jwt refresh failed'));
+    }, options.pingIntervalMs);
+    pinger.unref();
+
+    return {
+      async onMessage(data, isBinary) {
+        if (isBinary) return;
+        let f: unknown;
+        try {
+          f = JSON.parse(data.toString('utf8'));
+        } catch {
+          return; // §4.1: unparseable JSON is ignored
+        }
+        if (typeof f !== 'object' || f === null || Array.isArray(f)) return;
+        try {
+          await dispatch(f as ClientFrame);
+        } catch (e) {
+          const err = toChatError(e);
+          if (err.code === 'INTERNAL') throw e;
+          notice(err.message);
+        }
+      },
+      async onClose() {
+        clearInterval(pinger);
+        await logout('left');
+      },
+    };
+  }
+
+  return {
+    protocol: 'barertc',
+    match: (pathname) => (pathname === '/ws' ? {} : null),
+    maxPayload: options.readLimit,
+    slowConsumerCloseCode: TOO_SLOW,
+    authenticatesInBand: true,
+    async accept(req) {
+      // §4.1: browsers may only connect from the same host (a missing Origin is a bot, and allowed).
+      const origin = req.headers.origin;
+      if (origin !== undefined && !sameHost(origin, req.headers.host)) return { reject: { status: 403, contentType: 'text/plain; charset=utf-8', body: 'Forbidden' } };
+      const state: ChatSocket = { user: null, principal: null, claims: null, sessionId: null, entry: null, op: false, vip: false, pendingBlocklist: [], peers: new Map(), member: null };
+      return { accept: { state, open: session } };
+    },
+    encode: (event) => encodeEvent(event, options.render),
+    frameFor: (conn, encoded, event) => framesFor(conn, encoded, event),
+  };
+}
+
+/** The prefix every encoded message starts with, so a DM's channel can be put in per recipient. */
+const MESSAGE_PREFIX = '{"action":"message",';
+
+/**
+ * Events as BareRTC shows them, encoded once: a room's message with its channel; a DM's without
+ * (each party sees the other's name, framesFor adds it); a deletion as `takeback`.
+ */
+export function encodeEvent(event: DomainEvent, render: (text: string) => string | null): string | null {
+  switch (event.type) {
+    case 'message.created': {
+      if (event.audience.kind === 'group' || event.audience.kind === 'channel') return null;
+      const html = render(event.message.text);
+      if (html === null) return null;
+      const body = { username: event.author.username, message: html, msgID: event.message.id };
+      if (event.audience.kind === 'room') return frame({ action: 'message', channel: event.audience.title ?? '', ...body });
+      return frame({ action: 'message', ...body });
+    }
+    case 'message.deleted':
+      return event.audience.kind === 'group' || event.audience.kind === 'channel' ? null : frame({ action: 'takeback', msgID: event.messageId });
+    default:
+      return null;
+  }
+}
+
+function framesFor(conn: Connection<ChatSocket>, encoded: string, event: DomainEvent): readonly string[] {
+  if (!conn.state.user) return [];
+  if (event.type !== 'message.created' || event.audience.kind === 'room') return [encoded];
+  if (event.audience.kind === 'favorites') {
+    const own = `${MESSAGE_PREFIX}"channel":${JSON.stringify(`@${conn.state.user.username}`)},${encoded.slice(MESSAGE_PREFIX.length)}`;
+    return [own, own];
+  }
+  const mine = event.author.id === conn.state.user.id;
+  const peer = mine ? conn.state.peers.get(event.audience.conversationId) : event.author.username;
+  if (peer === undefined) return [];
+  if (!mine) conn.state.peers.set(event.audience.conversationId, peer);
+  return [`${MESSAGE_PREFIX}"channel":${JSON.stringify(`@${peer}`)},${encoded.slice(MESSAGE_PREFIX.length)}`];
+}
+
+/** Whether an Origin header names the host the request was sent to. */
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
