@@ -53,6 +53,10 @@ export type DomainEvent =
    * else: each node rebuilds what it shows from the shared registry, at its own pace.
    */
   | { readonly type: 'roster.changed'; readonly protocol: string | null; readonly notice?: RosterNotice }
+  /** A frame, already in `protocol`'s wire shape, for one user's sessions of that protocol (BareRTC's WebRTC signalling relay). */
+  | { readonly type: 'session.signal'; readonly protocol: string; readonly userId: UserId; readonly payload: string }
+  /** A frame, already in `protocol`'s wire shape, for every session of that protocol, from `authorId` (BareRTC's reactions). */
+  | { readonly type: 'protocol.broadcast'; readonly protocol: string; readonly authorId: UserId; readonly payload: string }
   /** Ephemeral: not stored, dropped first for slow readers. */
   | { readonly type: 'typing.started'; readonly audience: EventAudience; readonly user: EventAuthor }
   | AccessEvent;
@@ -92,7 +96,7 @@ export type DomainEventType = DomainEvent['type'];
 /** The list of event types, for validating envelopes that arrive from other nodes. */
 export const DOMAIN_EVENT_TYPES = [
   'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'member.role_changed',
-  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'roster.changed', 'typing.started', ...ACCESS_EVENT_TYPES,
+  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'roster.changed', 'session.signal', 'protocol.broadcast', 'typing.started', ...ACCESS_EVENT_TYPES,
 ] as const satisfies readonly DomainEventType[];
 
 // Compile-time check that the list above names every event type: a new event that is not

@@ -123,6 +123,8 @@ export function createHub(options: HubOptions): Hub {
   }
 
   function recipients(event: DomainEvent): ReadonlySet<Session> {
+    if (event.type === 'session.signal') return byUser.get(event.userId) ?? EMPTY;
+    if (event.type === 'protocol.broadcast') return live;
     if (!('audience' in event)) return event.type === 'presence.changed' ? broadcastListeners : EMPTY;
     const { audience } = event;
     const subscribers = byConversation.get(audience.conversationId);

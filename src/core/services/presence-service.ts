@@ -18,6 +18,10 @@ export interface PresenceService {
   connect(user: Principal, protocol: string, state?: SessionState): Promise<string>;
   /** Remove a connection; a rostered one leaves its roster, with `notice` told to everyone on it. */
   disconnect(sessionId: string, user: Principal, notice?: RosterNotice): Promise<void>;
+  /** Send a frame of `protocol`'s to one user's sessions of it, on every node (session.signal). */
+  signal(protocol: string, userId: UserId, payload: string): Promise<void>;
+  /** Send a frame of `protocol`'s to every session of it, on every node (protocol.broadcast). */
+  broadcast(protocol: string, authorId: UserId, payload: string): Promise<void>;
   /** Tell everyone on a protocol's roster, on every node (roster.changed with the notice). */
   announce(protocol: string, notice: RosterNotice): Promise<void>;
   /** Replace a rostered session's public state and announce roster.changed; false when the session is gone. */
@@ -70,6 +74,8 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
       if (removed?.state != null) await bus.publish({ type: 'roster.changed', protocol: removed.protocol, ...(notice ? { notice } : {}) });
     },
     announce: (protocol, notice) => bus.publish({ type: 'roster.changed', protocol, notice }),
+    signal: (protocol, userId, payload) => bus.publish({ type: 'session.signal', protocol, userId, payload }),
+    broadcast: (protocol, authorId, payload) => bus.publish({ type: 'protocol.broadcast', protocol, authorId, payload }),
     async setState(sessionId, protocol, state) {
       if (!(await store.sessions.setState(sessionId, state))) return false;
       await bus.publish({ type: 'roster.changed', protocol });

@@ -27,6 +27,7 @@ export function barertcOptions(timings: { presenceWarmupMs: number; whoWarmupMs:
       refreshJwt: async () => '',
       render: (text) => (text.trim() === '' ? null : `<p>${escapeHtml(text.trim())}</p>`),
       readLimit: 41_943_040,
+      blockableAdmins: false,
       pingIntervalMs: timings.pingIntervalMs,
     },
   };

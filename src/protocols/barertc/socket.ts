@@ -1,13 +1,14 @@
+import { randomInt } from 'node:crypto';
 import type { Core } from '../../core/core.js';
 import { ChatError, toChatError } from '../../core/errors.js';
 import type { DomainEvent } from '../../core/events.js';
-import type { ConversationId } from '../../core/model/ids.js';
+import { toMessageId, type ConversationId } from '../../core/model/ids.js';
 import type { Principal } from '../../core/model/principal.js';
 import type { User } from '../../core/model/user.js';
 import type { Logger } from '../../logger.js';
 import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
-import type { Roster, RosterMember } from './roster.js';
-import { chatServer, frame, type ClientFrame, type WhoEntry } from './wire.js';
+import { entryOf, type Roster, type RosterMember } from './roster.js';
+import { chatServer, frame, Video, type ClientFrame, type WhoEntry } from './wire.js';
 
 /** Close code when a client cannot keep up (§4.1: 1008 "connection too slow to keep up with messages"). */
 const TOO_SLOW = 1008;
@@ -47,6 +48,8 @@ export interface BarertcSocketOptions {
   readonly render: (text: string) => string | null;
   readonly readLimit: number;
   readonly pingIntervalMs: number;
+  /** Users may block operators (settings BlockableAdmins). */
+  readonly blockableAdmins: boolean;
 }
 
 /** A BareRTC socket's state: nobody until `login`, then the user and their who-list entry. */
@@ -231,6 +234,103 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       await core.messages.send(principal, { conversationId: conversation.id, text, format: 'markdown' });
     }
 
+    /** The logged-in user, or a notice and null. */
+    function loggedIn(): { principal: Principal; user: User; entry: WhoEntry; sessionId: string } | null {
+      const { principal, user, entry, sessionId } = st;
+      if (principal && user && entry && sessionId !== null) return { principal, user, entry, sessionId };
+      notice('You must log in first.');
+      return null;
+    }
+
+    /** §4.3 me: new status, camera flags and DND, shown in everyone's who list. */
+    async function me(f: ClientFrame): Promise<void> {
+      const self = loggedIn();
+      if (!self) return;
+      let status = str(f.status) ?? self.entry.status;
+      if (status === 'hidden' && !st.op) status = 'away';
+      const video = typeof f.video === 'number' && Number.isSafeInteger(f.video) && f.video >= 0 ? f.video : self.entry.video;
+      const dnd = typeof f.dnd === 'boolean' ? f.dnd : self.entry.dnd === true;
+      const { dnd: _dnd, ...rest } = self.entry;
+      const entry: WhoEntry = { ...rest, status, video, ...(dnd ? { dnd: true } : {}) };
+      const wasHidden = self.entry.status === 'hidden';
+      st.entry = entry;
+      await core.presence.setState(self.sessionId, 'barertc', entry as unknown as Record<string, unknown>);
+      // An operator going hidden seems to leave; coming back seems to arrive.
+      if (status === 'hidden' && !wasHidden) await core.presence.announce('barertc', { username: self.user.username, kind: 'left' });
+      if (wasHidden && status !== 'hidden') await core.presence.announce('barertc', { username: self.user.username, kind: 'joined' });
+    }
+
+    /** §4.3 open: ask to watch a camera; the broadcaster is rung, the caller told, with one shared secret. */
+    async function openVideo(f: ClientFrame): Promise<void> {
+      const self = loggedIn();
+      if (!self) return;
+      const name = str(f.username) ?? '';
+      const fail = (why: string) => notice(`Could not open that video: ${why}`);
+      const target = (await roster.onlineNames()).get(name);
+      const entry = target ? entryOf(target) : null;
+      if (!target || !entry) return fail(`${name} appears to be offline.`);
+      if ((entry.video & Video.Active) === 0) return fail('Their video is not currently enabled.');
+      const related = async (kind: 'mute' | 'block') => (await core.moderation.related(target.userId, kind)).includes(self.user.id);
+      if (!st.op && ((await related('mute')) || (await related('block')))) return fail('You do not have permission to view that camera.');
+      if ((entry.video & Video.MutualRequired) !== 0 && (self.entry.video & Video.Active) === 0) return fail(`${name} has requested that you should share your own camera too before opening theirs.`);
+      if ((entry.video & Video.OnlyVIP) !== 0 && !st.vip && !st.op) return fail('You do not have permission to view that camera.');
+      const openSecret = randomLetters(16);
+      await core.presence.signal('barertc', target.userId, frame({ action: 'ring', username: self.user.username, openSecret }));
+      send({ action: 'open', username: name, openSecret });
+    }
+
+    /** §4.3 candidate/sdp/watch/unwatch: passed to the named user with `username` set to the sender; unknown targets dropped. */
+    async function relay(f: ClientFrame): Promise<void> {
+      const self = loggedIn();
+      if (!self) return;
+      const target = (await roster.onlineNames()).get(str(f.username) ?? '');
+      if (!target) return;
+      const out: Record<string, unknown> = { action: f.action, username: self.user.username };
+      if (f.action === 'candidate' && typeof f.candidate === 'string') out['candidate'] = f.candidate;
+      if (f.action === 'sdp' && typeof f.description === 'string') out['description'] = f.description;
+      await core.presence.signal('barertc', target.userId, frame(out));
+    }
+
+    /** §4.3 takeback: the author (or a moderator) removes a message everywhere. */
+    async function takeback(f: ClientFrame): Promise<void> {
+      const self = loggedIn();
+      if (!self) return;
+      const id = typeof f.msgID === 'number' && Number.isSafeInteger(f.msgID) ? f.msgID : 0;
+      try {
+        await core.messages.remove(self.principal, toMessageId(id));
+      } catch (e) {
+        const err = toChatError(e);
+        if (err.code === 'INTERNAL') throw e;
+        notice('That is not your message to take back.');
+      }
+    }
+
+    /** §4.3 react: an emoji on a message, broadcast to everyone. */
+    async function react(f: ClientFrame): Promise<void> {
+      const self = loggedIn();
+      if (!self) return;
+      const emoji = (str(f.message) ?? '').slice(0, 64);
+      const msgID = typeof f.msgID === 'number' && Number.isSafeInteger(f.msgID) ? f.msgID : 0;
+      if (emoji === '' || msgID <= 0) return;
+      await core.presence.broadcast('barertc', self.user.id, frame({ action: 'react', username: self.user.username, message: emoji, msgID }));
+    }
+
+    /** §4.3 mute/unmute/block: the core keeps the relation (it holds on every door); who lists follow. */
+    async function relate(f: ClientFrame): Promise<void> {
+      const self = loggedIn();
+      if (!self) return;
+      const name = str(f.username) ?? '';
+      const target = await core.users.findByUsername(name);
+      if (!target || target.id === self.user.id) return;
+      const online = (await roster.onlineNames()).get(target.username);
+      const targetIsOp = online ? entryOf(online)?.op === true : target.isOperator;
+      if (f.action === 'block' && targetIsOp && !options.blockableAdmins) return notice('You are not allowed to block a chat operator.');
+      if (f.action === 'unmute') await core.moderation.unrelate(self.principal, target.id, 'mute');
+      else await core.moderation.relate(self.principal, target.id, f.action === 'block' ? 'block' : 'mute');
+      if (f.action === 'mute' && targetIsOp && online) await core.presence.signal('barertc', target.id, frame(chatServer(`${self.user.username} has muted you! Your new messages will not be seen by them.`)));
+      roster.refresh();
+    }
+
     async function dispatch(f: ClientFrame): Promise<void> {
       switch (f.action) {
         case 'login':
@@ -239,6 +339,23 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
           return message(f);
         case 'ping':
           return;
+        case 'me':
+          return me(f);
+        case 'open':
+          return openVideo(f);
+        case 'candidate':
+        case 'sdp':
+        case 'watch':
+        case 'unwatch':
+          return relay(f);
+        case 'takeback':
+          return takeback(f);
+        case 'react':
+          return react(f);
+        case 'mute':
+        case 'unmute':
+        case 'block':
+          return relate(f);
         case 'blocklist': {
           const names = Array.isArray(f.usernames) ? f.usernames.filter((u): u is string => typeof u === 'string') : [];
           st.pendingBlocklist.push(...names.slice(0, 10_000));
@@ -318,6 +435,9 @@ export function encodeEvent(event: DomainEvent, render: (text: string) => string
       if (event.audience.kind === 'room') return frame({ action: 'message', channel: event.audience.title ?? '', ...body });
       return frame({ action: 'message', ...body });
     }
+    case 'session.signal':
+    case 'protocol.broadcast':
+      return event.protocol === 'barertc' ? event.payload : null;
     case 'message.deleted':
       return event.audience.kind === 'group' || event.audience.kind === 'channel' ? null : frame({ action: 'takeback', msgID: event.messageId });
     default:
@@ -346,4 +466,11 @@ function sameHost(origin: string, host: string | undefined): boolean {
   } catch {
     return false;
   }
+}
+
+/** BareRTC's openSecret: 16 random lowercase letters (§4.3 open). */
+function randomLetters(n: number): string {
+  let out = '';
+  for (let i = 0; i < n; i++) out += String.fromCharCode(97 + randomInt(26));
+  return out;
 }

@@ -120,3 +120,76 @@ describe('public channels and DMs', () => {
     frank.close();
   });
 });
+
+/** Log in and read up to the presence line, so later frames are the test's. */
+async function ready(name: string): Promise<Client> {
+  const c = await guest(name);
+  await c.next(action('presence'));
+  return c;
+}
+
+/** The next who list that satisfies `ok`. */
+async function whoUntil(c: Client, ok: (list: Record<string, unknown>[]) => boolean): Promise<Record<string, unknown>[]> {
+  for (;;) {
+    const list = (await c.next(action('who')))['whoList'] as Record<string, unknown>[];
+    if (ok(list)) return list;
+  }
+}
+
+describe('cameras, signalling and reactions', () => {
+  it('shows a new camera and status in everyone\'s who list, rings the broadcaster and relays signalling both ways', async () => {
+    const gina = await ready('gina');
+    const hank = await ready('hank');
+    gina.send({ action: 'me', video: 1, status: 'away' });
+    const list = await whoUntil(hank, (l) => l.some((e) => e['username'] === 'gina' && e['video'] === 1));
+    expect(list.find((e) => e['username'] === 'gina')).toMatchObject({ status: 'away', video: 1 });
+    hank.send({ action: 'open', username: 'gina' });
+    const opened = await hank.next(action('open'));
+    const ring = await gina.next(action('ring'));
+    expect(opened).toEqual({ action: 'open', username: 'gina', openSecret: expect.stringMatching(/^[a-z]{16}$/) });
+    expect(ring).toEqual({ action: 'ring', username: 'hank', openSecret: opened['openSecret'] });
+    hank.send({ action: 'sdp', username: 'gina', description: '"offer"' });
+    expect(await gina.next(action('sdp'))).toEqual({ action: 'sdp', username: 'hank', description: '"offer"' });
+    gina.send({ action: 'candidate', username: 'hank', candidate: '"cand"' });
+    expect(await hank.next(action('candidate'))).toEqual({ action: 'candidate', username: 'gina', candidate: '"cand"' });
+    hank.send({ action: 'open', username: 'nobody' });
+    expect(await hank.next(action('error'))).toMatchObject({ message: 'Could not open that video: nobody appears to be offline.' });
+    gina.send({ action: 'me', video: 0 });
+    await whoUntil(hank, (l) => l.some((e) => e['username'] === 'gina' && e['video'] === 0));
+    hank.send({ action: 'open', username: 'gina' });
+    expect(await hank.next(action('error'))).toMatchObject({ message: 'Could not open that video: Their video is not currently enabled.' });
+    gina.close();
+    hank.close();
+  });
+
+  it('broadcasts reactions and takes a message back everywhere', async () => {
+    const ivy = await ready('ivy');
+    const jon = await ready('jon');
+    ivy.send({ action: 'message', channel: 'lobby', message: 'oops' });
+    const { msgID } = await jon.next(action('message'));
+    jon.send({ action: 'react', msgID, message: '👍' });
+    expect(await ivy.next(action('react'))).toEqual({ action: 'react', username: 'jon', message: '👍', msgID });
+    jon.send({ action: 'takeback', msgID });
+    expect(await jon.next(action('error'))).toMatchObject({ message: 'That is not your message to take back.' });
+    ivy.send({ action: 'takeback', msgID });
+    for (const c of [ivy, jon]) expect(await c.next(action('takeback'))).toEqual({ action: 'takeback', msgID });
+    ivy.close();
+    jon.close();
+  });
+
+  it('hides two users from each other after a block, and darkens a camera for a muted viewer', async () => {
+    const kim = await ready('kim');
+    const lee = await ready('lee');
+    const max = await ready('max');
+    kim.send({ action: 'me', video: 1 });
+    await whoUntil(lee, (l) => l.some((e) => e['username'] === 'kim' && e['video'] === 1));
+    kim.send({ action: 'mute', username: 'lee' });
+    await whoUntil(lee, (l) => l.some((e) => e['username'] === 'kim' && e['video'] === 0));
+    expect((await whoUntil(max, (l) => l.some((e) => e['username'] === 'kim' && e['video'] === 1))).length).toBeGreaterThan(0);
+    kim.send({ action: 'block', username: 'max' });
+    const forMax = await whoUntil(max, (l) => !l.some((e) => e['username'] === 'kim'));
+    expect(forMax.map((e) => e['username'])).toContain('lee');
+    await whoUntil(kim, (l) => !l.some((e) => e['username'] === 'max'));
+    for (const c of [kim, lee, max]) c.close();
+  });
+});
