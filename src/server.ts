@@ -18,6 +18,7 @@ import { UNSENT_SWEEP_INTERVAL_MS } from './core/services/file-service.js';
 import type { PasswordHasher } from './core/ports/password-hasher.js';
 import type { Store } from './core/ports/store.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import { attachTransport } from './hub/attach.js';
 import { createHub, type Hub } from './hub/hub.js';
 import { buildApp, notFoundAnswer } from './http/app.js';
 import { createBarertcProtocol } from './protocols/barertc/index.js';
@@ -115,6 +116,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     unsentSweep.unref();
     cleanup.push(async () => clearInterval(unsentSweep));
 
+    // One hub for both listeners: every session of this node, whatever its door.
+    const hub = createHub({ logger, maxBufferedBytes: config.gateway.maxBufferedBytes, authTimeoutMs: config.gateway.authTimeoutMs });
     let publicUrl = config.server.publicUrl;
     const protocols = [
       createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt }),
@@ -132,11 +135,9 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         publicUrl: () => publicUrl,
         uploadSpoolDir: `${config.server.dataDir}/upload-spool`,
       }),
-      createBarertcProtocol({ core, logger, options: barertcOptions({ presenceWarmupMs: 0, whoWarmupMs: 0, pingIntervalMs: 30_000 }) }),
+      createBarertcProtocol({ core, logger, attach: attachTransport(hub, logger), options: barertcOptions({ presenceWarmupMs: 0, whoWarmupMs: 0, pingIntervalMs: 30_000 }) }),
     ];
     const app = await buildApp({ protocols, logger });
-    // One hub for both listeners: every session of this node, whatever its door.
-    const hub = createHub({ logger, maxBufferedBytes: config.gateway.maxBufferedBytes, authTimeoutMs: config.gateway.authTimeoutMs });
     const listeners = protocols.flatMap((p) => (p.onEvent ? [p.onEvent] : []));
     const unsubscribe = core.events.subscribe((event) => {
       hub.deliver(event);

@@ -1,5 +1,7 @@
 import type { UserId } from '../../core/model/ids.js';
+import type { AttachTransport } from '../../hub/attach.js';
 import { socketRoute, type ProtocolAdapter, type ProtocolContext } from '../protocol.js';
+import { pollRoutes } from './poll.js';
 import { createRoster, type RosterRelation } from './roster.js';
 import { barertcSocketRoute, type BarertcSocketOptions } from './socket.js';
 
@@ -10,10 +12,12 @@ export interface BarertcProtocolOptions {
   readonly whoWarmupMs: number;
   readonly blockableAdmins: boolean;
   readonly vipMutuallySecret: boolean;
+  /** A /poll session not polled for this long is dropped (BareRTC: 60 s). */
+  readonly pollTimeoutMs: number;
 }
 
 /** BareRTC (reference/barertc.md): the chat socket at /ws, its roster and who lists. */
-export function createBarertcProtocol(ctx: ProtocolContext & { readonly options: BarertcProtocolOptions }): ProtocolAdapter {
+export function createBarertcProtocol(ctx: ProtocolContext & { readonly options: BarertcProtocolOptions; readonly attach: AttachTransport }): ProtocolAdapter {
   const { core, logger, options } = ctx;
   const roster = createRoster({
     logger,
@@ -35,10 +39,16 @@ export function createBarertcProtocol(ctx: ProtocolContext & { readonly options:
       },
     },
   });
+  const route = barertcSocketRoute({ core, roster, logger, options: options.socket });
+  const poll = pollRoutes({ route, attach: ctx.attach, logger, timeoutMs: options.pollTimeoutMs });
   return {
     name: 'barertc',
-    sockets: [socketRoute(barertcSocketRoute({ core, roster, logger, options: options.socket }))],
+    routes: poll.routes,
+    sockets: [socketRoute(route)],
     onEvent: (event) => roster.onEvent(event),
-    stop: () => roster.stop(),
+    stop: () => {
+      roster.stop();
+      void poll.stop();
+    },
   };
 }

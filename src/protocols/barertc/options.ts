@@ -17,6 +17,7 @@ export function barertcOptions(timings: { presenceWarmupMs: number; whoWarmupMs:
     whoWarmupMs: timings.whoWarmupMs,
     blockableAdmins: false,
     vipMutuallySecret: false,
+    pollTimeoutMs: 60_000,
     socket: {
       channels: DEFAULT_CHANNELS,
       jwtEnabled: false,

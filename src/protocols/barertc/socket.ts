@@ -67,6 +67,8 @@ interface ChatSocket {
   /** The other party of each direct conversation, for a DM's `channel` (`@name`). */
   readonly peers: Map<ConversationId, string>;
   member: RosterMember | null;
+  /** How the session is ending, when not simply closed (a long-poll that timed out). */
+  leaving?: 'timed_out';
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -199,7 +201,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       return messages.length === 0 ? { action: 'echo' } : { action: 'echo', messages };
     }
 
-    async function logout(notice: 'left' | null): Promise<void> {
+    async function logout(notice: 'left' | 'timed_out' | null): Promise<void> {
       const { principal, sessionId, member, user } = st;
       st.user = null;
       st.principal = null;
@@ -395,7 +397,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       },
       async onClose() {
         clearInterval(pinger);
-        await logout('left');
+        await logout(st.leaving ?? 'left');
       },
     };
   }
