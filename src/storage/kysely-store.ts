@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Store } from '../core/ports/store.js';
 import { createAccessEventStore } from './access-event-store.js';
 import { createApiKeyStore } from './api-key-store.js';
+import { createBlocklistStore } from './blocklist-store.js';
 import { createConversationStore } from './conversation-store.js';
 import { createFileStore } from './file-store.js';
 import { createInviteStore } from './invite-store.js';
@@ -27,6 +28,7 @@ export function createKyselyStore(db: Kysely<Database>): Store {
     messages,
     relations: createRelationStore(db),
     sessions: createSessionStore(db),
+    blocklists: createBlocklistStore(db),
     tokens: createTokenStore(db),
     subscribers: createSubscriberStore(db),
     files: createFileStore(db),

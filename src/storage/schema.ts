@@ -157,6 +157,13 @@ export interface OnlineSessionsTable {
   state_json: string | null;
 }
 
+/** `cached_blocklists`: a website's blocklist for a user who has not joined yet (0017). */
+export interface CachedBlocklistsTable {
+  username_key: string;
+  names_json: string;
+  updated_at: number;
+}
+
 /** `nodes`: each node's last heartbeat. */
 export interface NodesTable {
   id: string;
@@ -238,6 +245,7 @@ export interface Database {
   relations: RelationsTable;
   bans: BansTable;
   online_sessions: OnlineSessionsTable;
+  cached_blocklists: CachedBlocklistsTable;
   nodes: NodesTable;
   files: FilesTable;
   hidden_messages: HiddenMessagesTable;

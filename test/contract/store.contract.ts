@@ -364,5 +364,17 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(await store.sessions.removeStaleNodes(0)).toEqual([]);
       });
     });
+
+    describe('cached blocklists', () => {
+      it('keeps one list per username, found by any spelling of the name, and replaces it', async () => {
+        expect(await store.blocklists.get('alice')).toEqual([]);
+        await store.blocklists.set('Alice', ['bob', 'Carol'], 1000);
+        expect(await store.blocklists.get('ALICE')).toEqual(['bob', 'Carol']);
+        await store.blocklists.set('alice', ['dave'], 2000);
+        expect(await store.blocklists.get('alice')).toEqual(['dave']);
+        await store.blocklists.set('alice', [], 3000);
+        expect(await store.blocklists.get('alice')).toEqual([]);
+      });
+    });
   });
 }

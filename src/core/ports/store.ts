@@ -4,6 +4,7 @@ import type { HistoryPage, Message, MessageFormat, NewMessage, Survey } from '..
 import type { Ban, OnlineSession, Relation, RelationKind, SessionState } from '../model/relation.js';
 import type { NewUser, StoredUser } from '../model/user.js';
 import type { AccessEventStore } from './access-event-store.js';
+import type { BlocklistStore } from './blocklist-store.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { FileStore } from './file-store.js';
 import type { InviteStore } from './invite-store.js';
@@ -21,6 +22,7 @@ export interface Store {
   readonly messages: MessageStore;
   readonly relations: RelationStore;
   readonly sessions: SessionStore;
+  readonly blocklists: BlocklistStore;
   readonly tokens: TokenStore;
   readonly subscribers: SubscriberStore;
   readonly files: FileStore;

@@ -14,6 +14,7 @@ import { accessEventsMigration } from './0012-access-events.js';
 import { fileSweepMigration } from './0013-file-sweep.js';
 import { sessionStateMigration } from './0015-session-state.js';
 import { userSourceMigration } from './0016-user-source.js';
+import { cachedBlocklistsMigration } from './0017-cached-blocklists.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -37,6 +38,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0013-file-sweep': fileSweepMigration,
   '0015-session-state': sessionStateMigration,
   '0016-user-source': userSourceMigration,
+  '0017-cached-blocklists': cachedBlocklistsMigration,
 };
 
 /**
