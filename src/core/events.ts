@@ -1,6 +1,7 @@
 import type { Conversation, ConversationKind, MemberRole } from './model/conversation.js';
 import type { ConversationId, MessageId, UserId } from './model/ids.js';
 import type { Message } from './model/message.js';
+import type { RelationKind } from './model/relation.js';
 
 /** Author fields every protocol needs to render a message without another lookup. */
 export interface EventAuthor {
@@ -59,16 +60,24 @@ export type DomainEvent =
   | { readonly type: 'protocol.broadcast'; readonly protocol: string; readonly authorId: UserId; readonly payload: string }
   /** Ephemeral: not stored, dropped first for slow readers. */
   | { readonly type: 'typing.started'; readonly audience: EventAudience; readonly user: EventAuthor }
+  /**
+   * A mute or block was set (`added`) or lifted. Every node's hub updates the hidden-author sets
+   * it caches for the live sessions of both users (delivery-policy.ts), so it holds at the next
+   * delivery. Not shown to clients.
+   */
+  | { readonly type: 'relation.changed'; readonly ownerId: UserId; readonly targetId: UserId; readonly kind: RelationKind; readonly added: boolean }
   | AccessEvent;
 
 /**
- * Something to tell everyone on a roster about one of its sessions: it joined, left (how), or —
- * `signed_out` — the session `sessionId` must stop because the same user signed in elsewhere.
+ * Something to tell everyone on a roster about one of its users: a presence line (`kind`, or null
+ * for none), and — `end` — that the user's sessions of that protocol must stop (all of them, or
+ * only `end.sessionId`: a take-over), each told `end.message` first. Kicks, bans, take-overs and
+ * an admin's disconnect travel this way so that they reach the user's sessions on every node.
  */
 export interface RosterNotice {
   readonly username: string;
-  readonly kind: 'joined' | 'left' | 'kicked' | 'banned' | 'timed_out' | 'signed_out';
-  readonly sessionId?: string;
+  readonly kind: 'joined' | 'left' | 'kicked' | 'banned' | 'timed_out' | null;
+  readonly end?: { readonly sessionId?: string; readonly message?: string };
 }
 
 /** Why every credential of an account was ended. */
@@ -96,7 +105,7 @@ export type DomainEventType = DomainEvent['type'];
 /** The list of event types, for validating envelopes that arrive from other nodes. */
 export const DOMAIN_EVENT_TYPES = [
   'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'member.role_changed',
-  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'roster.changed', 'session.signal', 'protocol.broadcast', 'typing.started', ...ACCESS_EVENT_TYPES,
+  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'roster.changed', 'session.signal', 'protocol.broadcast', 'typing.started', 'relation.changed', ...ACCESS_EVENT_TYPES,
 ] as const satisfies readonly DomainEventType[];
 
 // Compile-time check that the list above names every event type: a new event that is not

@@ -21,8 +21,8 @@ export interface RosterMember {
   isOperator(): boolean;
   isVip(): boolean;
   send(text: string, options?: { readonly ephemeral?: boolean }): void;
-  /** The user signed in elsewhere: sign this session out (§4.5 step 1). */
-  signOut(): void;
+  /** End this session (take-over, kick, ban, admin disconnect): tell it `message`, then `disconnect`. */
+  signOut(message?: string): void;
 }
 
 /** What the roster reads: the shared session registry and the relations between its users. */
@@ -196,14 +196,17 @@ export function createRoster(options: RosterOptions): Roster {
     }
   }
 
+  /** Presence line to everyone on this node first (the ended user included, as BareRTC does), then the endings. */
   function notify(notice: RosterNotice): void {
-    if (notice.kind === 'signed_out') {
-      for (const m of members) if (m.sessionId === notice.sessionId) m.signOut();
-      return;
+    if (notice.kind !== null && now() - startedAt >= options.presenceWarmupMs) {
+      const text = frame({ action: 'presence', username: notice.username, message: PRESENCE_TEXT[notice.kind] });
+      for (const m of members) m.send(text, { ephemeral: true });
     }
-    if (now() - startedAt < options.presenceWarmupMs) return;
-    const text = frame({ action: 'presence', username: notice.username, message: PRESENCE_TEXT[notice.kind] });
-    for (const m of members) m.send(text, { ephemeral: true });
+    const end = notice.end;
+    if (!end) return;
+    for (const m of [...members]) {
+      if (end.sessionId === undefined ? m.username === notice.username : m.sessionId === end.sessionId) m.signOut(end.message);
+    }
   }
 
   return {

@@ -13,6 +13,9 @@ import { chatServer, frame, Video, type ClientFrame, type WhoEntry } from './wir
 /** Close code when a client cannot keep up (§4.1: 1008 "connection too slow to keep up with messages"). */
 const TOO_SLOW = 1008;
 
+/** What the older session of a website user is told when the user signs in again (§4.5 step 1). */
+const TAKEN_OVER = 'You have been signed out of chat because you logged in from another location.';
+
 /** What a verified BareRTC JWT says (§3 custom claims). */
 export interface BarertcClaims {
   readonly sub: string;
@@ -115,7 +118,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       }
       // §4.5 step 1: a website user signing in again takes the name over from the older session.
       const previous = online.get(user.username);
-      if (previous && claims) await core.presence.announce('barertc', { username: user.username, kind: 'signed_out', sessionId: previous.id });
+      if (previous && claims) await core.presence.announce('barertc', { username: user.username, kind: null, end: { sessionId: previous.id, message: TAKEN_OVER } });
 
       st.user = user;
       st.principal = principal;
@@ -154,8 +157,8 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
         isOperator: () => st.op,
         isVip: () => st.vip,
         send: (text, o) => conn.send(text, o),
-        signOut: () => {
-          notice('You have been signed out of chat because you logged in from another location.');
+        signOut: (message) => {
+          if (message !== undefined) notice(message);
           send({ action: 'disconnect' });
           void logout(null);
         },
