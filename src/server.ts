@@ -24,6 +24,7 @@ import { buildApp, notFoundAnswer } from './http/app.js';
 import { createBarertcProtocol } from './protocols/barertc/index.js';
 import { barertcOptions } from './protocols/barertc/options.js';
 import { createChatcliProtocol } from './protocols/chatcli/index.js';
+import { listenerAnswer as chatcliListenerAnswer } from './protocols/chatcli/pages.js';
 import { createConnorProtocol } from './protocols/connor/index.js';
 import { createInvitesProtocol } from './protocols/invites/index.js';
 import { createTrueconfProtocol } from './protocols/trueconf/index.js';
@@ -50,6 +51,11 @@ export interface ParleyServer {
 export interface ServerOverrides {
   readonly hasher?: PasswordHasher;
   readonly logger?: PinoLogger;
+  /**
+   * BareRTC's /api/shutdown, after its notice went out; default: close this node and exit(1)
+   * about 2 s later, so the supervisor restarts it. Tests pass a recorder.
+   */
+  readonly shutdown?: () => void;
 }
 
 /** Open the store and the bus from their config slices (the Redis bus only when configured). */
@@ -116,9 +122,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     unsentSweep.unref();
     cleanup.push(async () => clearInterval(unsentSweep));
 
+    let exitSoon = (): void => undefined;
     // One hub for both listeners: every session of this node, whatever its door.
-    const hub = createHub({ logger, maxBufferedBytes: config.gateway.maxBufferedBytes, authTimeoutMs: config.gateway.authTimeoutMs });
+    const hub = createHub({ logger, maxBufferedBytes: config.gateway.maxBufferedBytes, authTimeoutMs: config.gateway.authTimeoutMs, relationsOf: (userId) => core.moderation.involving(userId) });
     let publicUrl = config.server.publicUrl;
+    let chatcliUrl = '';
     const protocols = [
       createConnorProtocol({ core, logger, jwtSecret: config.secrets.connorJwt }),
       createChatcliProtocol({ core, logger, publicUrl: () => publicUrl }),
@@ -135,7 +143,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         publicUrl: () => publicUrl,
         uploadSpoolDir: `${config.server.dataDir}/upload-spool`,
       }),
-      createBarertcProtocol({ core, logger, attach: attachTransport(hub, logger), options: barertcOptions({ presenceWarmupMs: 0, whoWarmupMs: 0, pingIntervalMs: 30_000 }) }),
+      createBarertcProtocol({ core, logger, attach: attachTransport(hub, logger), options: barertcOptions(config.barertc), chatcliUrl: () => chatcliUrl,
+        admin: { adminApiKey: config.adminApiKey, equal: createNodeSecrets(config.secrets.tokenKey).equal, shutdown: overrides.shutdown ?? (() => exitSoon()) } }),
     ];
     const app = await buildApp({ protocols, logger });
     const listeners = protocols.flatMap((p) => (p.onEvent ? [p.onEvent] : []));
@@ -168,7 +177,11 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     if (publicUrl === '') publicUrl = url;
 
     // ChatCLI's WebSocket lives on its own listener, as in the original (DESIGN.md "Gateway").
-    const chatcliServer = createHttpServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}'));
+    // Its `/` is ChatCLI's welcome page (the main listener's `/` belongs to BareRTC).
+    const chatcliServer = createHttpServer((req, res) => {
+      const answer = chatcliListenerAnswer(req.method ?? 'GET', (req.url ?? '/').split('?')[0] ?? '/');
+      res.writeHead(answer.status, { 'content-type': answer.contentType }).end(req.method === 'HEAD' ? undefined : answer.body);
+    });
     const chatcliGateway = gatewayFor('chatcli');
     chatcliGateway.attach(chatcliServer);
     cleanup.push(() => new Promise<void>((resolve) => chatcliServer.close(() => resolve())), () => chatcliGateway.close());
@@ -176,8 +189,15 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       chatcliServer.once('error', reject);
       chatcliServer.listen(config.chatcli.port, config.chatcli.host, () => resolve());
     });
+    chatcliUrl = urlOf(chatcliServer, 'ws');
 
     let closing: Promise<void> | undefined;
+    // BareRTC exits about 2 s after /api/shutdown even when stuck; a supervisor restarts it.
+    // A graceful close first; a cleanup that hangs does not keep the node up past 5 s more.
+    exitSoon = () => void setTimeout(() => {
+      setTimeout(() => process.exit(1), 5000).unref();
+      void (closing ??= runCleanup()).finally(() => process.exit(1));
+    }, 2000);
     return {
       core,
       app,
@@ -185,7 +205,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
       hub,
       logger,
       url,
-      chatcliUrl: urlOf(chatcliServer, 'ws'),
+      chatcliUrl,
       close: () => (closing ??= runCleanup()),
     };
   } catch (e) {

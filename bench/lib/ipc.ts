@@ -26,6 +26,14 @@ export type WorkerRequest =
   | { readonly type: 'connect'; readonly url: string; readonly count: number; readonly protocols: readonly (string | null)[]; readonly concurrency: number }
   /** Reply once every open socket has `perSocket` frames of `step`, or after `timeoutMs`. */
   | { readonly type: 'collect'; readonly step: number; readonly perSocket: number; readonly timeoutMs: number }
+  /**
+   * BareRTC (reference/barertc.md §4.5): open one socket per name at its time `atUs[k]`
+   * (CLOCK_MONOTONIC µs, see nowUs) and send `{"action":"login","username":name}` as soon as it is
+   * open; reply once every login sequence has ended with its `echo`, or after `timeoutMs`.
+   */
+  | { readonly type: 'barertc-logins'; readonly url: string; readonly names: readonly string[]; readonly atUs: readonly number[]; readonly timeoutMs: number }
+  /** Compare every BareRTC socket's latest `who` list with `expected` (usernames); wait until all match or `timeoutMs`. */
+  | { readonly type: 'who-check'; readonly expected: readonly string[]; readonly timeoutMs: number }
   | { readonly type: 'close' };
 
 /** Per-step delivery figures of one worker; `hist` is sparse [bucket, count] pairs (histogram.ts). */
@@ -42,6 +50,17 @@ export type WorkerReply =
   /** `error` is null when all `count` sockets opened. */
   | { readonly type: 'connected'; readonly open: number; readonly ms: number; readonly error: string | null }
   | { readonly type: 'stats'; readonly stats: StepStats; readonly closedByServer: number }
+  /**
+   * `loggedIn` sockets got their whole login sequence (me … echo); `renamed` were given another
+   * name than they asked for; `hist` is login sent → `echo` received; `lastUs` the last `echo`.
+   */
+  | { readonly type: 'logged-in'; readonly loggedIn: number; readonly renamed: number; readonly lastUs: number; readonly hist: ReadonlyArray<readonly [number, number]>; readonly error: string | null }
+  /**
+   * `complete` sockets hold a latest `who` list with exactly the expected usernames, since
+   * `settledUs` at the latest (the arrival of the first of the identical lists that ended each
+   * socket's storm); `sample` describes one socket that does not.
+   */
+  | { readonly type: 'who'; readonly sockets: number; readonly complete: number; readonly noWho: number; readonly settledUs: number; readonly whoFrames: number; readonly sample: string | null }
   | { readonly type: 'closed' };
 
 /** The current time in µs on CLOCK_MONOTONIC: comparable across processes of this machine. */

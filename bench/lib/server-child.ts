@@ -15,7 +15,8 @@ import type { ServerReply, ServerRequest } from './ipc.js';
 
 const [kind, dataDir] = process.argv.slice(2);
 const reply = (m: ServerReply): void => {
-  if (process.connected) process.send?.(m);
+  // The parent may go away between the check and the write (its watchdog): ignore that EPIPE.
+  if (process.connected) process.send?.(m, undefined, undefined, () => {});
 };
 
 async function start(): Promise<{ url: string; size: () => number; close: () => Promise<void> }> {

@@ -67,6 +67,7 @@ describe('loadConfig on first run', () => {
       secrets: { connorJwt: expect.any(String), tokenKey: expect.any(String), trueconfJwt: expect.any(String) },
       gateway: { maxBufferedBytes: DEFAULT_SETTINGS.gateway.max_buffered_bytes, pingIntervalMs: DEFAULT_SETTINGS.gateway.ping_interval_ms, authTimeoutMs: 30_000, accessPollMs: 1000 },
       log: { level: 'info' },
+      barertc: expect.objectContaining({ Title: 'BareRTC' }), // the defaults: protocols/barertc/settings.test.ts
     });
     expect(config.secrets.connorJwt.length).toBeGreaterThanOrEqual(32);
     expect(readFileSync(file, 'utf8')).toContain(config.adminApiKey);

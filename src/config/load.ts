@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { Value } from 'typebox/value';
+import { parseBarertcSettings, type BarertcSettings } from '../protocols/barertc/settings.js';
 import { DEFAULT_SETTINGS, ENV_OVERRIDES, SECRET_KEYS, SettingsSchema, type Config, type Settings } from './schema.js';
 
 /** A configuration problem: `message` is one line naming the key and what is wrong. */
@@ -40,7 +41,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (firstError !== undefined) {
     const key = [firstError.instancePath.slice(1).replaceAll('/', '.'), missingKey(firstError.params)].filter(Boolean).join('.') || '(root)';
     // `additionalProperties: false` reports an unknown key as a failed `false` schema at its path.
-    if (firstError.keyword === 'boolean' || firstError.message === 'schema is false') throw new ConfigError(`${key}${where(key)}: unknown setting`);
+    if (firstError.keyword === 'boolean' || firstError.message === 'schema is false') throw new ConfigError(`${key}${where(key)}: unknown setting${pasteHint(key)}`);
     throw new ConfigError(`${key}${where(key)}: ${mustBe(key, firstError)}, got ${redact(key, getPath(merged, key))}`);
   }
   const settings = merged as Settings;
@@ -49,8 +50,19 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
     if (port > 65535) throw new ConfigError(`${key}${where(key)}: port ${port} is out of range 0-65535`);
   }
-  return deepFreeze(toConfig(settings, configPath));
+  const barertc = parseBarertcSettings(settings.barertc, settings.AdminAPIKey);
+  if (!barertc.ok) throw new ConfigError(`${barertc.error.key}${where(barertc.error.key)}: ${barertc.error.message}`);
+  return deepFreeze(toConfig(settings, configPath, barertc.settings));
 }
+
+/** BareRTC's own tables, which a pasted BareRTC file puts at the top level by mistake. */
+const BARERTC_TABLES = new Set(['JWT', 'TURN', 'PublicChannels', 'WebhookURLs', 'VIP', 'MessageFilters', 'ModerationRule', 'DirectMessageHistory', 'Strings', 'Logging', 'DMLinkSpamProtection', 'Timings']);
+
+/** For an unknown top-level key that is one of BareRTC's tables: where it belongs. */
+const pasteHint = (key: string): string => {
+  const table = key.split('.')[0] ?? '';
+  return BARERTC_TABLES.has(table) ? ` (BareRTC's [${table}] goes under [barertc.${table}] in Parley's settings.toml)` : '';
+};
 
 function readSettings(file: string): Record<string, unknown> {
   try {
@@ -131,7 +143,7 @@ function splitListen(listen: string): { host: string; port: number } {
   return { host: listen.slice(0, sep).replace(/^\[(.*)\]$/, '$1'), port: Number(listen.slice(sep + 1)) };
 }
 
-function toConfig(s: Settings, configPath: string): Config {
+function toConfig(s: Settings, configPath: string, barertc: BarertcSettings): Config {
   const { host, port } = splitListen(s.server.listen);
   const dataDir = path.resolve(path.dirname(configPath), s.server.data_dir);
   const chatcli = splitListen(s.chatcli.listen);
@@ -154,6 +166,7 @@ function toConfig(s: Settings, configPath: string): Config {
     secrets: { connorJwt: s.secrets.connor_jwt, tokenKey: s.secrets.token_key, trueconfJwt: s.secrets.trueconf_jwt },
     gateway: { maxBufferedBytes: s.gateway.max_buffered_bytes, pingIntervalMs: s.gateway.ping_interval_ms, authTimeoutMs: s.gateway.auth_timeout_ms, accessPollMs: s.gateway.access_poll_ms },
     log: { level: s.log.level },
+    barertc,
   };
 }
 

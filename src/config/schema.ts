@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import type { BarertcSettings } from '../protocols/barertc/settings.js';
 
 /**
  * The shape of settings.toml after environment overrides (STYLE.md §5 "Config"). Keys use the
@@ -89,6 +90,8 @@ export const SettingsSchema = Type.Object({
   log: Type.Object({
     level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   }, strict),
+  /** BareRTC's own settings, in its spelling; optional, validated by protocols/barertc/settings.ts. */
+  barertc: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 }, strict);
 
 /** settings.toml as parsed and validated, in the file's spelling. */
@@ -152,4 +155,6 @@ export interface Config {
   readonly secrets: { readonly connorJwt: string; readonly tokenKey: string; readonly trueconfJwt: string };
   readonly gateway: { readonly maxBufferedBytes: number; readonly pingIntervalMs: number; readonly authTimeoutMs: number; readonly accessPollMs: number };
   readonly log: { readonly level: Settings['log']['level'] };
+  /** `[barertc]` with BareRTC's defaults applied, in BareRTC's field names (reference/barertc.md §7). */
+  readonly barertc: BarertcSettings;
 }

@@ -7,6 +7,7 @@ import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import { createAccountService, type AccountService } from './services/account-service.js';
 import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
+import { createBlocklistService, type BlocklistService } from './services/blocklist-service.js';
 import { createInviteService, type InviteService, type RegistrationMode } from './services/invite-service.js';
 import { createAccess } from './services/access.js';
 import { createAccessEvents, type AccessEvents } from './services/access-events.js';
@@ -49,6 +50,8 @@ export interface Core {
   readonly invites: InviteService;
   readonly moderation: ModerationService;
   readonly presence: PresenceService;
+  /** Blocklists a website caches for a user before they join (BareRTC /api/blocklist). */
+  readonly blocklists: BlocklistService;
   /** Account and ban changes: the database feed each node polls, besides the bus. */
   readonly accessEvents: Pick<AccessEvents, 'poll'>;
   /** Subscribe to every domain event from every node (the gateway's fan-out entry point). */
@@ -76,6 +79,7 @@ export function createCore(deps: CoreDeps): Core {
     moderation: createModerationService({ ...deps, accessEvents }),
     accessEvents,
     presence: createPresenceService(deps),
+    blocklists: createBlocklistService(deps),
     events: { subscribe: (handler) => deps.bus.subscribe(handler) },
   };
 }

@@ -1,5 +1,5 @@
 import type { ConversationId } from '../core/model/ids.js';
-import type { Viewer } from '../core/services/delivery-policy.js';
+import type { HiddenAuthors, Viewer } from '../core/services/delivery-policy.js';
 import type { AnySocketRoute, Connection } from '../protocols/protocol.js';
 import { outgoing, type Outgoing, type Transport } from './transport.js';
 
@@ -31,6 +31,8 @@ export class HubSession implements Connection {
   identified = false;
   /** Receives events whose audience names its user (direct and group conversations). */
   watchesOwn = false;
+  /** Users whose messages this session is not shown (mutes and blocks); null when none, the common case. */
+  hidden: HiddenAuthors | null = null;
   conversations: Set<ConversationId> | null = null;
   /** The room name it waits for (awaitRoom), if any. */
   awaiting: string | null = null;

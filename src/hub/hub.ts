@@ -1,6 +1,7 @@
 import type { DomainEvent } from '../core/events.js';
 import type { ConversationId, UserId } from '../core/model/ids.js';
-import { accessChangeOf, viewerFilterOf, type AccessChange } from '../core/services/delivery-policy.js';
+import type { Relation } from '../core/model/relation.js';
+import { accessChangeOf, applyRelationChange, hiddenAuthorsOf, hiddenFrom, hidingAuthorOf, viewerFilterOf, type AccessChange, type RelationChange } from '../core/services/delivery-policy.js';
 import type { Logger } from '../logger.js';
 import type { AnySocketRoute, Connection, ProtocolName } from '../protocols/protocol.js';
 import { HubSession, type SessionIndex } from './hub-session.js';
@@ -21,6 +22,12 @@ export interface HubOptions {
   readonly authTimeoutMs: number;
   /** Milliseconds since the epoch; Date.now by default. */
   readonly now?: () => number;
+  /**
+   * The relations a user takes part in (core.moderation.involving: one query), read when one of
+   * its sessions identifies, so that mutes and blocks hold at delivery (delivery-policy.ts).
+   * Without it no session hides anyone.
+   */
+  readonly relationsOf?: (userId: UserId) => Promise<readonly Relation[]>;
 }
 
 /**
@@ -46,6 +53,14 @@ export interface Hub {
 
 type Session = HubSession;
 
+/** A session's relations being read: relation changes and deliveries that arrived meanwhile, in order. */
+interface LoadingRelations {
+  readonly changes: RelationChange[];
+  readonly held: (() => void)[];
+}
+/** Deliveries held for one session while its relations are read; past this it is a slow consumer. */
+const MAX_HELD = 1000;
+
 /** A hub with its timers; deliver events to it from core.events and the access-event poll. */
 export function createHub(options: HubOptions): Hub {
   const { logger } = options;
@@ -58,6 +73,8 @@ export function createHub(options: HubOptions): Hub {
   const live = new Set<Session>();
   /** Endings seen lately, per user: a session identifying with credentials read before one is ended too. */
   const recentEndings = new Map<UserId, { change: Extract<AccessChange, { kind: 'end' }>; at: number }[]>();
+  /** Sessions whose relations are being read, with what arrived for them meanwhile. */
+  const loadingRelations = new Map<Session, LoadingRelations>();
   let nextId = 1;
 
   const addTo = <K>(map: Map<K, Set<Session>>, key: K, s: Session) => {
@@ -77,8 +94,13 @@ export function createHub(options: HubOptions): Hub {
       if (previous?.userId != null) removeFrom(byUser, previous.userId, session);
       unidentified.delete(session);
       const { userId } = session.viewer;
+      if (previous?.userId !== userId) {
+        session.hidden = null;
+        loadingRelations.delete(session);
+      }
       if (userId === null) return;
       addTo(byUser, userId, session);
+      if (previous?.userId !== userId) loadRelations(session, userId);
       for (const { change } of recentEndings.get(userId) ?? []) {
         if (change.ends(session.viewer)) return session.close(closeCodeOf(session), change.reason);
       }
@@ -92,6 +114,7 @@ export function createHub(options: HubOptions): Hub {
   };
 
   function deliver(event: DomainEvent): void {
+    if (event.type === 'relation.changed') return relationChanged(event);
     const change = accessChangeOf(event);
     if (change?.kind === 'end') end(change);
     if (event.type === 'member.joined' && event.conversation.kind === 'room' && event.conversation.name !== null) roomCreated(event.conversation.name, event.conversation.id);
@@ -104,10 +127,13 @@ export function createHub(options: HubOptions): Hub {
     const targets = recipients(event);
     if (targets.size === 0) return;
     const mayView = viewerFilterOf(event);
+    const author = hidingAuthorOf(event);
     const encoded = new Map<ProtocolName, Outgoing | null>();
     const ephemeral = event.type === 'presence.changed' || event.type === 'typing.started';
     for (const session of targets) {
       if (mayView !== null && !mayView(session.viewer)) continue;
+      // Mutes and blocks: a null check for sessions without any, which keep the shared frame.
+      if (hiddenFrom(session.hidden, author)) continue;
       const route = session.route;
       let out = encoded.get(route.protocol);
       if (out === undefined) {
@@ -116,10 +142,33 @@ export function createHub(options: HubOptions): Hub {
         encoded.set(route.protocol, out);
       }
       if (out === null) continue;
-      if (route.frameFor) {
-        for (const own of route.frameFor(session as unknown as Connection<never>, out.text, event)) session.send(own, { ephemeral });
-      } else session.deliver(out, ephemeral);
+      if (loadingRelations.size !== 0) {
+        // Identified a moment ago, its mutes and blocks still being read: held until they are known.
+        const loading = loadingRelations.get(session);
+        if (loading) {
+          hold(session, loading, out, event, ephemeral, author);
+          continue;
+        }
+      }
+      write(session, out, event, ephemeral);
     }
+  }
+
+  function write(session: Session, out: Outgoing, event: DomainEvent, ephemeral: boolean): void {
+    const route = session.route;
+    if (route.frameFor) {
+      for (const own of route.frameFor(session as unknown as Connection<never>, out.text, event)) session.send(own, { ephemeral });
+    } else session.deliver(out, ephemeral);
+  }
+
+  function hold(session: Session, loading: LoadingRelations, out: Outgoing, event: DomainEvent, ephemeral: boolean, author: UserId | null): void {
+    if (loading.held.length >= MAX_HELD) {
+      if (!ephemeral) session.close(session.route.slowConsumerCloseCode, 'slow consumer');
+      return;
+    }
+    loading.held.push(() => {
+      if (!hiddenFrom(session.hidden, author)) write(session, out, event, ephemeral);
+    });
   }
 
   function recipients(event: DomainEvent): ReadonlySet<Session> {
@@ -132,6 +181,46 @@ export function createHub(options: HubOptions): Hub {
     const out = new Set(subscribers);
     for (const id of audience.memberIds) for (const s of byUser.get(id) ?? []) if (s.watchesOwn) out.add(s);
     return out;
+  }
+
+  /**
+   * Read who a newly identified session must not be shown. Relation changes that arrive while the
+   * read is under way are applied after it (applying one the read already saw changes nothing), and
+   * deliveries are held until then, so not even the first message after identifying slips through.
+   * A session whose relations cannot be read is closed rather than shown what a block should hide.
+   */
+  function loadRelations(session: Session, userId: UserId): void {
+    const read = options.relationsOf;
+    if (!read) return;
+    const pending: LoadingRelations = { changes: [], held: [] };
+    loadingRelations.set(session, pending);
+    read(userId).then(
+      (relations) => {
+        if (loadingRelations.get(session) !== pending) return; // re-identified or detached meanwhile
+        loadingRelations.delete(session);
+        let hidden = hiddenAuthorsOf(userId, relations);
+        for (const change of pending.changes) hidden = applyRelationChange(hidden, userId, change);
+        session.hidden = hidden;
+        for (const deliverHeld of pending.held) deliverHeld();
+      },
+      (err: unknown) => {
+        if (loadingRelations.get(session) !== pending) return;
+        loadingRelations.delete(session);
+        logger.error({ err, userId }, 'could not read mutes and blocks; closing the session');
+        session.close(closeCodeOf(session), 'internal error');
+      },
+    );
+  }
+
+  /** A mute or block set or lifted: both users' sessions on this node update what they hide. */
+  function relationChanged(change: RelationChange): void {
+    for (const userId of [change.ownerId, change.targetId]) {
+      for (const session of byUser.get(userId) ?? []) {
+        const pending = loadingRelations.get(session);
+        if (pending) pending.changes.push(change);
+        else session.hidden = applyRelationChange(session.hidden, userId, change);
+      }
+    }
   }
 
   function end(change: Extract<AccessChange, { kind: 'end' }>): void {
@@ -186,6 +275,7 @@ export function createHub(options: HubOptions): Hub {
       if (session.detached) return;
       session.detached = true;
       live.delete(session);
+      loadingRelations.delete(session);
       unidentified.delete(session);
       for (const id of session.conversations ?? []) removeFrom(byConversation, id, session);
       session.conversations = null;

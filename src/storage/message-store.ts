@@ -217,8 +217,48 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
         .where('id', '>', afterId)
         .where('author_id', '!=', excludeAuthor)
         .where('deleted_at', 'is', null)
+        // The reader's own hidden messages (hidden for itself, or a muted user's DMs) are not unread.
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('hidden_messages as h').select('h.message_id').whereRef('h.message_id', '=', 'messages.id').where('h.user_id', '=', excludeAuthor))))
         .executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+
+    async countBefore(conversationId, beforeId, query = {}) {
+      let q = db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+        .where('conversation_id', '=', conversationId)
+        .where('id', '<', beforeId)
+        .where('deleted_at', 'is', null);
+      if (query.floorId !== undefined) q = q.where('id', '>', query.floorId);
+      const hiddenFor = query.hiddenFor;
+      if (hiddenFor !== undefined) {
+        q = q.where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('hidden_messages as h').select('h.message_id').whereRef('h.message_id', '=', 'messages.id').where('h.user_id', '=', hiddenFor))));
+      }
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    },
+
+    async directPartners(userId, { sort, offset, limit }) {
+      // The user's direct conversations through its memberships, then their messages by the
+      // (conversation_id, id) index; grouped by the other author.
+      const base = db
+        .selectFrom('memberships as mb')
+        .innerJoin('conversations as c', (j) => j.onRef('c.id', '=', 'mb.conversation_id').on('c.kind', '=', 'direct'))
+        .innerJoin('messages as m', (j) => j.onRef('m.conversation_id', '=', 'mb.conversation_id').on('m.deleted_at', 'is', null))
+        .where('mb.user_id', '=', userId);
+      const threads = await base.select((eb) => eb.fn.count<number | string | bigint>('mb.conversation_id').distinct().as('n')).executeTakeFirstOrThrow();
+      let names = base
+        .innerJoin('users as u', 'u.id', 'm.author_id')
+        .where('m.author_id', '<>', userId)
+        .select(['u.username', (eb) => eb.fn.max('m.id').as('latest'), (eb) => eb.fn.min('m.id').as('earliest'), (eb) => eb.fn('lower', ['u.username']).as('name_key')])
+        .groupBy('u.username');
+      if (sort === 'newest') names = names.orderBy('latest', 'desc');
+      else if (sort === 'oldest') names = names.orderBy('earliest', 'asc');
+      else names = names.orderBy('name_key', sort === 'a-z' ? 'asc' : 'desc').orderBy('u.username', sort === 'a-z' ? 'asc' : 'desc');
+      const rows = await names.limit(limit).offset(offset).execute();
+      return { usernames: rows.map((r) => r.username), threads: Number(threads.n) };
     },
 
     async hide(messageId, userId) {

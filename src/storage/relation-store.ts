@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { toConversationId, toUserId, type ConversationId } from '../core/model/ids.js';
-import type { Ban, RelationKind } from '../core/model/relation.js';
+import type { Ban, Relation, RelationKind } from '../core/model/relation.js';
 import type { RelationStore } from '../core/ports/store.js';
 import type { BansTable, Database } from './schema.js';
 
@@ -19,15 +19,25 @@ export function toBan(row: Selectable<BansTable>): Ban {
   };
 }
 
+/** Owners per query of relations.among. */
+const AMONG_SLICE = 5000;
+
+const toRelation = (row: { owner_id: number; target_id: number; kind: string }): Relation => ({
+  ownerId: toUserId(row.owner_id),
+  targetId: toUserId(row.target_id),
+  kind: row.kind as RelationKind,
+});
+
 /** The relations (mute, block) and bans part of the Kysely store. */
 export function createRelationStore(db: Kysely<Database>): RelationStore {
   return {
     async add({ ownerId, targetId, kind }) {
-      await db
+      const result = await db
         .insertInto('relations')
         .values({ owner_id: ownerId, target_id: targetId, kind })
         .onConflict((oc) => oc.columns(['owner_id', 'target_id', 'kind']).doNothing())
-        .execute();
+        .executeTakeFirst();
+      return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
     },
 
     async remove({ ownerId, targetId, kind }) {
@@ -62,6 +72,42 @@ export function createRelationStore(db: Kysely<Database>): RelationStore {
       return row !== undefined;
     },
 
+    async among(userIds, kinds) {
+      if (userIds.length === 0 || kinds.length === 0) return [];
+      const ids = [...new Set(userIds)].sort((x, y) => x - y);
+      const wanted = new Set<number>(ids);
+      const out: Relation[] = [];
+      // By owner through the primary key, in slices that stay under both dialects' bound-parameter
+      // limits however many users are online; the target is filtered here (few relations per owner).
+      for (let i = 0; i < ids.length; i += AMONG_SLICE) {
+        const rows = await db
+          .selectFrom('relations')
+          .select(['owner_id', 'target_id', 'kind'])
+          .where('owner_id', 'in', ids.slice(i, i + AMONG_SLICE))
+          .where('kind', 'in', [...kinds])
+          .orderBy('owner_id')
+          .orderBy('target_id')
+          .orderBy('kind')
+          .execute();
+        for (const row of rows) if (wanted.has(row.target_id)) out.push(toRelation(row));
+      }
+      return out;
+    },
+
+    async involving(userId) {
+      // Two indexed lookups (the primary key by owner, relations_target by target) rather than one OR.
+      const rows = await db
+        .selectFrom('relations')
+        .select(['owner_id', 'target_id', 'kind'])
+        .where('owner_id', '=', userId)
+        .unionAll((qb) => qb.selectFrom('relations').select(['owner_id', 'target_id', 'kind']).where('target_id', '=', userId).where('kind', '=', 'block').where('owner_id', '<>', userId))
+        .orderBy('owner_id')
+        .orderBy('target_id')
+        .orderBy('kind')
+        .execute();
+      return rows.map(toRelation);
+    },
+
     async ban({ userId, conversationId, reason, until }) {
       await db
         .insertInto('bans')
@@ -77,6 +123,18 @@ export function createRelationStore(db: Kysely<Database>): RelationStore {
         .where('conversation_id', '=', toBanScope(conversationId))
         .executeTakeFirst();
       return result.numDeletedRows > 0n;
+    },
+
+    async serverBans(now) {
+      const rows = await db
+        .selectFrom('bans')
+        .innerJoin('users', 'users.id', 'bans.user_id')
+        .select(['bans.user_id', 'bans.conversation_id', 'bans.reason', 'bans.until', 'users.username'])
+        .where('bans.conversation_id', '=', SERVER_WIDE)
+        .where((eb) => eb.or([eb('bans.until', 'is', null), eb('bans.until', '>', now)]))
+        .orderBy('users.username')
+        .execute();
+      return rows.map((row) => ({ ...toBan(row), username: row.username }));
     },
 
     async findActiveBan(userId, conversationId, now) {

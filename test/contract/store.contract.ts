@@ -4,6 +4,7 @@ import { toConversationId, toMessageId, toUserId } from '../../src/core/model/id
 import type { Store } from '../../src/core/ports/store.js';
 import { draft, newUser, storeHelpers } from './store-fixtures.js';
 import { describeFileContract } from './store-files.contract.js';
+import { describeDirectContract } from './store-direct.contract.js';
 import { describeMessageContract } from './store-messages.contract.js';
 
 /** Builds a fresh, empty, migrated store for one test; `cleanup` closes it and drops its data. */
@@ -199,14 +200,15 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
     });
 
     describeMessageContract(() => store);
+    describeDirectContract(() => store);
     describeFileContract(() => store);
 
     describe('relations and bans', () => {
       it('adds relations idempotently, lists them by kind and removes them', async () => {
         const [a, b, c] = [await createUser('a'), await createUser('b'), await createUser('c')];
         await store.relations.add({ ownerId: a.id, targetId: c.id, kind: 'mute' });
-        await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'mute' });
-        await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'mute' });
+        expect(await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'mute' })).toBe(true);
+        expect(await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'mute' })).toBe(false); // already there
         await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'block' });
         expect(await store.relations.list(a.id, 'mute')).toEqual([
           { ownerId: a.id, targetId: b.id, kind: 'mute' },
@@ -219,6 +221,48 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(await store.relations.has(a.id, b.id, 'block')).toBe(false);
       });
 
+      it('finds the relations among a set of users in one call, of the kinds asked', async () => {
+        const [a, b, c, d] = [await createUser('a'), await createUser('b'), await createUser('c'), await createUser('d')];
+        await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'mute' });
+        await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'block' });
+        await store.relations.add({ ownerId: b.id, targetId: a.id, kind: 'block' });
+        await store.relations.add({ ownerId: c.id, targetId: a.id, kind: 'mute' });
+        await store.relations.add({ ownerId: a.id, targetId: d.id, kind: 'mute' }); // d is not asked about
+        await store.relations.add({ ownerId: d.id, targetId: c.id, kind: 'block' });
+        expect(await store.relations.among([c.id, b.id, a.id, a.id], ['mute', 'block'])).toEqual([
+          { ownerId: a.id, targetId: b.id, kind: 'block' },
+          { ownerId: a.id, targetId: b.id, kind: 'mute' },
+          { ownerId: b.id, targetId: a.id, kind: 'block' },
+          { ownerId: c.id, targetId: a.id, kind: 'mute' },
+        ]);
+        expect(await store.relations.among([a.id, b.id, c.id], ['block'])).toEqual([
+          { ownerId: a.id, targetId: b.id, kind: 'block' },
+          { ownerId: b.id, targetId: a.id, kind: 'block' },
+        ]);
+        expect(await store.relations.among([a.id], ['mute', 'block'])).toEqual([]);
+        expect(await store.relations.among([], ['mute'])).toEqual([]);
+        expect(await store.relations.among([a.id, b.id], [])).toEqual([]);
+      });
+
+      it('finds what a user takes part in: its own relations and the blocks on it, not mutes on it', async () => {
+        const [a, b, c, d] = [await createUser('a'), await createUser('b'), await createUser('c'), await createUser('d')];
+        await store.relations.add({ ownerId: a.id, targetId: c.id, kind: 'mute' });
+        await store.relations.add({ ownerId: a.id, targetId: b.id, kind: 'block' });
+        await store.relations.add({ ownerId: b.id, targetId: a.id, kind: 'block' });
+        await store.relations.add({ ownerId: c.id, targetId: a.id, kind: 'mute' });
+        await store.relations.add({ ownerId: d.id, targetId: a.id, kind: 'block' });
+        await store.relations.add({ ownerId: b.id, targetId: c.id, kind: 'block' });
+        expect(await store.relations.involving(a.id)).toEqual([
+          { ownerId: a.id, targetId: b.id, kind: 'block' },
+          { ownerId: a.id, targetId: c.id, kind: 'mute' },
+          { ownerId: b.id, targetId: a.id, kind: 'block' },
+          { ownerId: d.id, targetId: a.id, kind: 'block' },
+        ]);
+        expect(await store.relations.involving(d.id)).toEqual([{ ownerId: d.id, targetId: a.id, kind: 'block' }]);
+        await store.relations.remove({ ownerId: d.id, targetId: a.id, kind: 'block' });
+        expect(await store.relations.involving(d.id)).toEqual([]);
+      });
+
       it('reports a ban only while it is in force', async () => {
         const user = await createUser('u');
         const room = await createRoom('r');
@@ -227,6 +271,19 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(await store.relations.findActiveBan(user.id, room.id, 999)).toEqual(ban);
         expect(await store.relations.findActiveBan(user.id, room.id, 1000)).toBeNull();
         expect(await store.relations.findActiveBan(user.id, null, 999)).toBeNull();
+      });
+
+      it('lists the server-wide bans in force with the banned names', async () => {
+        const [a, b, c] = [await createUser('zed'), await createUser('amy'), await createUser('old')];
+        const room = await createRoom('r');
+        await store.relations.ban({ userId: a.id, conversationId: null, reason: 'x', until: null });
+        await store.relations.ban({ userId: b.id, conversationId: null, reason: 'y', until: 50 });
+        await store.relations.ban({ userId: c.id, conversationId: null, reason: 'z', until: 10 });
+        await store.relations.ban({ userId: c.id, conversationId: room.id, reason: 'room only', until: null });
+        expect(await store.relations.serverBans(10)).toEqual([
+          { userId: b.id, conversationId: null, reason: 'y', until: 50, username: 'amy' },
+          { userId: a.id, conversationId: null, reason: 'x', until: null, username: 'zed' },
+        ]);
       });
 
       it('applies a server-wide ban to every conversation', async () => {

@@ -148,6 +148,9 @@ export interface HistoryQuery {
   readonly limit: number;
 }
 
+/** The orders of MessageStore.directPartners. */
+export type DirectPartnerSort = 'newest' | 'oldest' | 'a-z' | 'z-a';
+
 /** Messages, with group-committed inserts. */
 export interface MessageStore {
   /**
@@ -168,8 +171,22 @@ export interface MessageStore {
    * read position there, not its own, not deleted. The newest `limit`, returned oldest first.
    */
   unreadFor(userId: UserId, limit: number): Promise<Message[]>;
-  /** How many messages of the conversation are newer than `afterId` and not by `excludeAuthor`. */
+  /** How many messages of the conversation are newer than `afterId`, not by `excludeAuthor` (the reader) and not hidden for it. */
   countUnread(conversationId: ConversationId, afterId: MessageId, excludeAuthor: UserId): Promise<number>;
+  /**
+   * How many messages of the conversation, not deleted, have an id below `beforeId` (and above
+   * `floorId` when given), leaving out those `hiddenFor` hid for itself: what is left after a
+   * history page (BareRTC's `Remaining`).
+   */
+  countBefore(conversationId: ConversationId, beforeId: MessageId, query?: { readonly floorId?: MessageId; readonly hiddenFor?: UserId }): Promise<number>;
+  /**
+   * The user's direct-conversation partners as BareRTC pages them (/api/message/usernames): the
+   * names of the *other* authors of messages (not deleted) in the direct conversations the user
+   * is a member of, `limit` from `offset`, in `sort` order (`newest`/`oldest`: by the id of the
+   * author's latest/earliest such message; `a-z`/`z-a`: by name, case-insensitively); and
+   * `threads`, how many of those conversations hold any message.
+   */
+  directPartners(userId: UserId, page: { readonly sort: DirectPartnerSort; readonly offset: number; readonly limit: number }): Promise<{ usernames: string[]; threads: number }>;
   /** Replace a survey card (and the text that stands for it); resolves to the updated message or null. */
   editSurvey(id: MessageId, survey: Survey, text: string, editedAt: number): Promise<Message | null>;
   /** Replace the text (and the format, when given) and set editedAt; resolves to the updated message or null. */
@@ -186,17 +203,29 @@ export interface MessageStore {
 
 /** Mutes, blocks and bans. */
 export interface RelationStore {
-  /** Idempotent. */
-  add(relation: Relation): Promise<void>;
+  /** Idempotent; resolves true when the relation is new. */
+  add(relation: Relation): Promise<boolean>;
   /** Resolves true when something was removed. */
   remove(relation: Relation): Promise<boolean>;
   /** Relations owned by ownerId, of the given kind. */
   list(ownerId: UserId, kind: RelationKind): Promise<Relation[]>;
   /** True when a owns a relation of this kind on b. */
   has(ownerId: UserId, targetId: UserId, kind: RelationKind): Promise<boolean>;
+  /**
+   * Every relation of these kinds whose owner and target are both among `userIds`, in one query
+   * (BareRTC's who lists, a direct conversation's two members). Ordered by owner, target, kind.
+   */
+  among(userIds: readonly UserId[], kinds: readonly RelationKind[]): Promise<Relation[]>;
+  /**
+   * Every relation the user owns, and every block on the user, in one query: what decides what
+   * the user's live sessions must not be shown (delivery-policy.ts). Ordered by owner, target, kind.
+   */
+  involving(userId: UserId): Promise<Relation[]>;
   /** Insert or replace the ban for (userId, conversationId). */
   ban(ban: Ban): Promise<void>;
   unban(userId: UserId, conversationId: ConversationId | null): Promise<boolean>;
+  /** The server-wide bans in force at `now` with the banned user's name, ordered by name (BareRTC's `/bans`). */
+  serverBans(now: number): Promise<Array<Ban & { readonly username: string }>>;
   /** A ban in force at `now` on this conversation or server-wide, if any. */
   findActiveBan(userId: UserId, conversationId: ConversationId | null, now: number): Promise<Ban | null>;
 }

@@ -76,8 +76,7 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     if (a.id === b) throw new ChatError('INVALID_INPUT', 'A direct conversation needs two different users');
     const other = await store.users.findById(b);
     if (!other) throw new ChatError('USER_NOT_FOUND', 'User not found');
-    const [ab, ba] = await Promise.all([store.relations.has(a.id, b, 'block'), store.relations.has(b, a.id, 'block')]);
-    if (ab || ba) throw new ChatError('BLOCKED', 'A block prevents this conversation');
+    if ((await store.relations.among([a.id, b], ['block'])).length > 0) throw new ChatError('BLOCKED', 'A block prevents this conversation');
     const result = await store.conversations.ensureDirect(a.id, b, clock.now());
     if (result.created) {
       // The other side learns that a conversation has appeared for it.

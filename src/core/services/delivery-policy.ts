@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../events.js';
 import type { ConversationId, UserId } from '../model/ids.js';
+import type { Relation } from '../model/relation.js';
 
 /**
  * Who is behind a live session, as the hub caches it: enough to decide, per event and without a
@@ -67,3 +68,78 @@ export function viewerFilterOf(event: DomainEvent): ((viewer: Viewer) => boolean
   const set = new Set(ids);
   return (v) => v.userId !== null && set.has(v.userId);
 }
+
+/**
+ * Why a viewer is not shown another user's messages (bits; reference/barertc.md §4.6): the viewer
+ * muted them, blocked them, or was blocked by them. Being muted by someone hides nothing from the
+ * viewer (the muter stops hearing the viewer, not the other way round).
+ */
+export const HiddenBecause = { Muted: 1, Blocked: 2, BlockedBy: 4 } as const;
+
+/**
+ * A viewer's hidden authors: user id → HiddenBecause bits, never 0. The hub keeps one per
+ * identified session, null when empty, so a session with no relations costs one null check per
+ * delivery and shares the framed-once path.
+ */
+export type HiddenAuthors = Map<UserId, number>;
+
+/** A relation set or lifted, as relation.changed carries it. */
+export type RelationChange = Relation & { readonly added: boolean };
+
+/** The other user and the bit a relation means for `viewer`, or null when it hides nothing from it. */
+function hidingBit(viewer: UserId, r: Relation): readonly [UserId, number] | null {
+  if (r.ownerId === viewer && r.targetId !== viewer) return [r.targetId, r.kind === 'mute' ? HiddenBecause.Muted : HiddenBecause.Blocked];
+  if (r.targetId === viewer && r.ownerId !== viewer && r.kind === 'block') return [r.ownerId, HiddenBecause.BlockedBy];
+  return null;
+}
+
+/** The hidden authors of a viewer from the relations it takes part in (store.relations.involving); null when none. */
+export function hiddenAuthorsOf(viewer: UserId, relations: readonly Relation[]): HiddenAuthors | null {
+  let hidden: HiddenAuthors | null = null;
+  for (const r of relations) {
+    const bit = hidingBit(viewer, r);
+    if (bit === null) continue;
+    hidden ??= new Map();
+    hidden.set(bit[0], (hidden.get(bit[0]) ?? 0) | bit[1]);
+  }
+  return hidden;
+}
+
+/**
+ * The viewer's hidden authors after a relation change (updated in place when there is a map).
+ * Setting or clearing a bit is idempotent, so a change applied twice, or one already in what was
+ * loaded from the store, leaves the same result; and lifting a mute leaves a block standing.
+ */
+export function applyRelationChange(hidden: HiddenAuthors | null, viewer: UserId, change: RelationChange): HiddenAuthors | null {
+  const bit = hidingBit(viewer, change);
+  if (bit === null) return hidden;
+  const [other, mask] = bit;
+  const before = hidden?.get(other) ?? 0;
+  const after = change.added ? before | mask : before & ~mask;
+  if (after === before) return hidden;
+  if (after !== 0) return (hidden ?? new Map()).set(other, after);
+  hidden?.delete(other);
+  return hidden === null || hidden.size === 0 ? null : hidden;
+}
+
+/**
+ * The user whose mutes and blocks decide who may see this event, or null when they do not apply:
+ * messages and their edits (rooms, direct and group conversations alike — BareRTC drops a muted
+ * user's DMs to the muter, §4.7), typing, and broadcasts attributed to a user (BareRTC reactions).
+ */
+export function hidingAuthorOf(event: DomainEvent): UserId | null {
+  switch (event.type) {
+    case 'message.created':
+    case 'message.edited':
+      return event.author.id;
+    case 'typing.started':
+      return event.user.id;
+    case 'protocol.broadcast':
+      return event.authorId;
+    default:
+      return null;
+  }
+}
+
+/** Whether a viewer with these hidden authors may see an event that `author` set off (hidingAuthorOf). */
+export const hiddenFrom = (hidden: HiddenAuthors | null, author: UserId | null): boolean => author !== null && hidden !== null && hidden.has(author);

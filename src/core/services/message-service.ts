@@ -1,11 +1,11 @@
 import { ChatError } from '../errors.js';
 import type { AuthoredMessage, EventAuthor } from '../events.js';
-import type { ConversationId, MessageId } from '../model/ids.js';
+import type { ConversationId, MessageId, UserId } from '../model/ids.js';
 import type { Attachment, HistoryPage, Message, MessageFormat, Survey } from '../model/message.js';
 import type { Principal } from '../model/principal.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
-import type { Store } from '../ports/store.js';
+import type { DirectPartnerSort, Store } from '../ports/store.js';
 import type { Access } from './access.js';
 import { audienceOf } from './audience.js';
 import { authored } from './authored.js';
@@ -71,6 +71,21 @@ export interface MessageService {
   unread(reader: Principal, cap: number): Promise<Message[]>;
   /** How many messages of the conversation the reader has not read. */
   unreadCount(reader: Principal, conversationId: ConversationId): Promise<number>;
+  /**
+   * A page of the reader's direct conversation with `peerId`, newest first (deleted messages and
+   * what the reader cleared or hid left out), before `beforeId` when given; `remaining` counts the
+   * messages older than the last one of the page (0 for an empty page). No conversation yet: an
+   * empty page. `limit` is clamped to 1..MAX_HISTORY_PAGE. (BareRTC /api/message/history.)
+   */
+  directPage(reader: Principal, peerId: UserId, query: { readonly beforeId?: MessageId; readonly limit: number }): Promise<{ messages: Message[]; remaining: number }>;
+  /** The reader's direct-conversation partners, a page at a time (see MessageStore.directPartners). */
+  directPartners(reader: Principal, page: { readonly sort: DirectPartnerSort; readonly offset: number; readonly limit: number }): Promise<{ usernames: string[]; threads: number }>;
+  /**
+   * Erase every message of every direct conversation the user is a member of, for both parties
+   * (BareRTC /api/message/clear, e.g. when the website deletes the account); each conversation
+   * that had any is announced as history.cleared for all. Resolves to how many were erased.
+   */
+  eraseDirect(userId: UserId): Promise<number>;
 }
 
 /** A history page size within 1..MAX_HISTORY_PAGE; anything not a finite number asks for the most. */
@@ -92,7 +107,7 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
   async function post(author: Principal, cmd: SendMessage & { forwardOfId?: MessageId }, forwarded?: { message: Message; author: EventAuthor }): Promise<Message> {
     checkText(cmd.text);
     const { conversation, membership } = await access.member(cmd.conversationId, author.id);
-    if (conversation.kind === 'direct') await checkNoBlock(store, conversation.id, author);
+    const mutedBy = conversation.kind === 'direct' ? await checkNoBlock(store, conversation.id, author) : null;
     if (conversation.kind === 'channel' && membership.role === 'member') throw new ChatError('FORBIDDEN', 'Only owners and admins post in a channel');
     let replyTo: AuthoredMessage | undefined;
     if (cmd.replyToId != null) {
@@ -113,6 +128,9 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       forwardOfId: cmd.forwardOfId ?? null,
       createdAt: clock.now(),
     });
+    // BareRTC §4.7: a DM to someone who muted its author is dropped for them, silently. The author
+    // keeps it; the muter is not shown it live (the hub) nor later in history or unread counts.
+    if (mutedBy !== null) await store.messages.hide(message.id, mutedBy);
     await bus.publish({ type: 'message.created', audience: await audienceOf(store, clock, conversation), message, author: toAuthor(author), ...(forwarded ? { forwarded } : {}), ...(replyTo ? { replyTo } : {}) });
     return message;
   }
@@ -202,6 +220,35 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
       return store.messages.countUnread(conversationId, membership.lastReadMessageId, reader.id);
     },
 
+    async directPage(reader, peerId, { beforeId, limit }) {
+      const conversation = await store.conversations.findDirect(reader.id, peerId);
+      if (!conversation) return { messages: [], remaining: 0 };
+      const { membership } = await access.member(conversation.id, reader.id);
+      const floor = membership.clearedThroughId > 0 ? { floorId: membership.clearedThroughId } : {};
+      const page = await store.messages.history(conversation.id, { limit: clampPage(limit), skipDeleted: true, hiddenFor: reader.id, ...floor, ...(beforeId !== undefined && beforeId > 0 ? { beforeId } : {}) });
+      const messages = [...page.messages].reverse();
+      const oldest = messages[messages.length - 1];
+      const remaining = oldest && page.hasMore ? await store.messages.countBefore(conversation.id, oldest.id, { ...floor, hiddenFor: reader.id }) : 0;
+      return { messages, remaining };
+    },
+
+    directPartners: (reader, page) => store.messages.directPartners(reader.id, { sort: page.sort, offset: Math.max(0, Math.trunc(page.offset)), limit: clampPage(page.limit) }),
+
+    async eraseDirect(userId) {
+      const user = await store.users.findById(userId);
+      if (!user) return 0;
+      let erased = 0;
+      for (const conversation of await store.conversations.listForUser(userId)) {
+        if (conversation.kind !== 'direct') continue;
+        const n = await store.messages.deleteAll(conversation.id);
+        if (n === 0) continue;
+        erased += n;
+        // Live clients of every door drop the thread's lines, as after a clear "for all".
+        await bus.publish({ type: 'history.cleared', audience: await audienceOf(store, clock, conversation), forAll: true, by: toAuthor(user) });
+      }
+      return erased;
+    },
+
     async markRead(reader, conversationId, messageId) {
       await access.member(conversationId, reader.id);
       await store.conversations.setReadPosition(conversationId, reader.id, messageId);
@@ -209,10 +256,14 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
   };
 }
 
-/** In a direct conversation, a block either way stops messages. */
-async function checkNoBlock(store: Store, conversationId: ConversationId, author: Principal): Promise<void> {
+/**
+ * In a direct conversation, a block either way stops messages. Resolves to the other member when
+ * it has muted the author (the message is then dropped for it), else null. One relations query.
+ */
+async function checkNoBlock(store: Store, conversationId: ConversationId, author: Principal): Promise<UserId | null> {
   const other = (await store.conversations.listMembers(conversationId)).find((m) => m.userId !== author.id);
-  if (!other) return;
-  const [a, b] = await Promise.all([store.relations.has(author.id, other.userId, 'block'), store.relations.has(other.userId, author.id, 'block')]);
-  if (a || b) throw new ChatError('BLOCKED', 'A block prevents this message');
+  if (!other) return null;
+  const relations = await store.relations.among([author.id, other.userId], ['mute', 'block']);
+  if (relations.some((r) => r.kind === 'block')) throw new ChatError('BLOCKED', 'A block prevents this message');
+  return relations.some((r) => r.kind === 'mute' && r.ownerId === other.userId) ? other.userId : null;
 }

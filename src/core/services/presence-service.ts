@@ -24,6 +24,11 @@ export interface PresenceService {
   broadcast(protocol: string, authorId: UserId, payload: string): Promise<void>;
   /** Tell everyone on a protocol's roster, on every node (roster.changed with the notice). */
   announce(protocol: string, notice: RosterNotice): Promise<void>;
+  /**
+   * Announce roster.changed with no notice: every node rebuilds what it shows of the roster (a
+   * change the registry does not hold, such as mutes and blocks set by an admin call).
+   */
+  refresh(protocol: string): Promise<void>;
   /** Replace a rostered session's public state and announce roster.changed; false when the session is gone. */
   setState(sessionId: string, protocol: string, state: SessionState): Promise<boolean>;
   /** The live sessions of one protocol on every node, with their states, oldest first. */
@@ -74,6 +79,7 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
       if (removed?.state != null) await bus.publish({ type: 'roster.changed', protocol: removed.protocol, ...(notice ? { notice } : {}) });
     },
     announce: (protocol, notice) => bus.publish({ type: 'roster.changed', protocol, notice }),
+    refresh: (protocol) => bus.publish({ type: 'roster.changed', protocol }),
     signal: (protocol, userId, payload) => bus.publish({ type: 'session.signal', protocol, userId, payload }),
     broadcast: (protocol, authorId, payload) => bus.publish({ type: 'protocol.broadcast', protocol, authorId, payload }),
     async setState(sessionId, protocol, state) {

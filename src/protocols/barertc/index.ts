@@ -1,12 +1,17 @@
-import type { UserId } from '../../core/model/ids.js';
 import type { AttachTransport } from '../../hub/attach.js';
 import { socketRoute, type ProtocolAdapter, type ProtocolContext } from '../protocol.js';
+import { barertcApiOptions, barertcApiRoutes, type BarertcAdmin } from './api.js';
 import { pollRoutes } from './poll.js';
-import { createRoster, type RosterRelation } from './roster.js';
+import { createRoster } from './roster.js';
+import type { BarertcSettings } from './settings.js';
+import { ssoRoutes } from './sso.js';
 import { barertcSocketRoute, type BarertcSocketOptions } from './socket.js';
+import { createWebhooks } from './webhooks.js';
 
 /** What the BareRTC protocol is built from: its settings, turned into the socket's options. */
 export interface BarertcProtocolOptions {
+  /** The whole `[barertc]` section (Config.barertc), for the HTTP routes. */
+  readonly settings: BarertcSettings;
   readonly socket: BarertcSocketOptions;
   readonly presenceWarmupMs: number;
   readonly whoWarmupMs: number;
@@ -17,7 +22,7 @@ export interface BarertcProtocolOptions {
 }
 
 /** BareRTC (reference/barertc.md): the chat socket at /ws, its roster and who lists. */
-export function createBarertcProtocol(ctx: ProtocolContext & { readonly options: BarertcProtocolOptions; readonly attach: AttachTransport }): ProtocolAdapter {
+export function createBarertcProtocol(ctx: ProtocolContext & { readonly options: BarertcProtocolOptions; readonly attach: AttachTransport; readonly chatcliUrl?: () => string; readonly admin?: BarertcAdmin }): ProtocolAdapter {
   const { core, logger, options } = ctx;
   const roster = createRoster({
     logger,
@@ -27,23 +32,27 @@ export function createBarertcProtocol(ctx: ProtocolContext & { readonly options:
     vipMutuallySecret: options.vipMutuallySecret,
     source: {
       sessions: () => core.presence.roster('barertc'),
-      async relationsAmong(userIds) {
-        const online = new Set<UserId>(userIds);
-        const out: RosterRelation[] = [];
-        for (const owner of userIds) {
-          for (const kind of ['mute', 'block'] as const) {
-            for (const target of await core.moderation.related(owner, kind)) if (online.has(target)) out.push({ ownerId: owner, targetId: target, kind });
-          }
-        }
-        return out;
-      },
+      relationsAmong: (userIds) => core.moderation.among(userIds, ['mute', 'block']),
     },
   });
-  const route = barertcSocketRoute({ core, roster, logger, options: options.socket });
+  // One set of webhooks for reports and profiles; /shutdown goes through the composition root's
+  // shutdown (a test node's is a no-op), never straight to process.exit.
+  const webhooks = options.socket.moderation?.webhooks ?? createWebhooks({ settings: () => options.settings.WebhookURLs.map((w) => ({ name: w.Name, enabled: w.Enabled, url: w.URL })), adminApiKey: ctx.admin?.adminApiKey ?? '', logger });
+  const moderation = options.socket.moderation ?? { webhooks, exit: () => ctx.admin?.shutdown(), reconfigure: null, landingPageUrl: options.settings.JWT.LandingPageURL || null };
+  const route = barertcSocketRoute({ core, roster, logger, options: { ...options.socket, moderation } });
   const poll = pollRoutes({ route, attach: ctx.attach, logger, timeoutMs: options.pollTimeoutMs });
   return {
     name: 'barertc',
-    routes: poll.routes,
+    routes: async (app) => {
+      await poll.routes(app);
+      // The JSON web API (§2): only with the composition root's key and shutdown.
+      if (ctx.admin) {
+        const admin = ctx.admin;
+        await barertcApiRoutes({ core, logger, options: barertcApiOptions(() => options.settings, admin, { webhooks, render: options.socket.render }) })(app);
+      }
+      // `/`, `/about`, `/logout` (§2.3): the single-sign-on entry point and the chat page.
+      await app.register(ssoRoutes({ settings: () => options.settings, cachedBlocklist: (name) => core.blocklists.cached(name), locations: () => ({ chatcliUrl: ctx.chatcliUrl?.() ?? '' }) }));
+    },
     sockets: [socketRoute(route)],
     onEvent: (event) => roster.onEvent(event),
     stop: () => {

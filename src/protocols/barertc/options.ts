@@ -1,35 +1,29 @@
 import type { BarertcProtocolOptions } from './index.js';
-import type { ChannelSettings } from './socket.js';
+import { REFRESH_TTL_SECONDS, signBarertcJwt, verifyBarertcJwt } from './jwt.js';
+import { renderMarkdown } from './render.js';
+import type { BarertcSettings } from './settings.js';
 
-/** BareRTC's default public channels (reference §7). */
-const DEFAULT_CHANNELS: readonly ChannelSettings[] = [
-  { id: 'lobby', name: 'Lobby', vip: false, welcomeMessages: [], echoMessagesOnJoin: 10 },
-  { id: 'offtopic', name: 'Off Topic', vip: false, welcomeMessages: [], echoMessagesOnJoin: 0 },
-];
 
-// Interim until the settings section and the Markdown renderer land (issue 10 in progress).
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** The protocol's options from settings (interim: BareRTC's defaults, JWT off). */
-export function barertcOptions(timings: { presenceWarmupMs: number; whoWarmupMs: number; pingIntervalMs: number }): BarertcProtocolOptions {
+/** The protocol's options from the frozen `[barertc]` settings (Config.barertc). */
+export function barertcOptions(settings: BarertcSettings): BarertcProtocolOptions {
+  const { JWT: jwt, Timings: timings } = settings;
   return {
-    presenceWarmupMs: timings.presenceWarmupMs,
-    whoWarmupMs: timings.whoWarmupMs,
-    blockableAdmins: false,
-    vipMutuallySecret: false,
-    pollTimeoutMs: 60_000,
+    settings,
+    presenceWarmupMs: timings.PresenceWarmupSeconds * 1000,
+    whoWarmupMs: timings.WhoWarmupSeconds * 1000,
+    blockableAdmins: settings.BlockableAdmins,
+    vipMutuallySecret: settings.VIP.MutuallySecret,
+    pollTimeoutMs: timings.PollTimeoutSeconds * 1000,
     socket: {
-      channels: DEFAULT_CHANNELS,
-      jwtEnabled: false,
-      jwtStrict: true,
-      verifyJwt: async () => {
-        throw new Error('JWT authentication is not enabled');
-      },
-      refreshJwt: async () => '',
-      render: (text) => (text.trim() === '' ? null : `<p>${escapeHtml(text.trim())}</p>`),
-      readLimit: 41_943_040,
-      blockableAdmins: false,
-      pingIntervalMs: timings.pingIntervalMs,
+      channels: settings.PublicChannels.map((c) => ({ id: c.ID, name: c.Name, vip: c.VIP, welcomeMessages: c.WelcomeMessages, echoMessagesOnJoin: c.EchoMessagesOnJoin })),
+      jwtEnabled: jwt.Enabled,
+      jwtStrict: jwt.Strict,
+      verifyJwt: (token) => verifyBarertcJwt(jwt, token),
+      refreshJwt: (claims) => signBarertcJwt(jwt, claims, REFRESH_TTL_SECONDS),
+      render: renderMarkdown,
+      readLimit: settings.WebSocketReadLimit,
+      blockableAdmins: settings.BlockableAdmins,
+      pingIntervalMs: timings.PingIntervalSeconds * 1000,
     },
   };
 }

@@ -44,6 +44,12 @@ export interface RosterOptions {
   readonly vipMutuallySecret: boolean;
   /** Shortest time between two rebuilds of the who lists on this node: a join storm is coalesced. */
   readonly minRebuildIntervalMs?: number;
+  /**
+   * More time between two rebuilds per user listed (default 1 ms): every recipient gets the whole
+   * list, so a rebuild costs (users × list size); at 1,000 users lists go out about once a second
+   * instead of ten times, and no recipient is sent more than ~one entry's bytes per ms of who lists.
+   */
+  readonly rebuildMsPerListedUser?: number;
   readonly now?: () => number;
 }
 
@@ -96,10 +102,16 @@ interface Listed {
   readonly entry: WhoEntry;
 }
 
+/** Who lists written between two yields to the event loop during a rebuild. */
+const SEND_SLICE = 64;
+
 export function createRoster(options: RosterOptions): Roster {
   const now = options.now ?? Date.now;
   const startedAt = now();
   const minInterval = options.minRebuildIntervalMs ?? 100;
+  const msPerListed = options.rebuildMsPerListedUser ?? 1;
+  /** Users on the last rebuild's list (scales the interval to the next one). */
+  let lastListed = 0;
   const members = new Set<RosterMember>();
   let running: Promise<void> | null = null;
   let pending = false;
@@ -152,11 +164,20 @@ export function createRoster(options: RosterOptions): Roster {
   async function rebuild(): Promise<void> {
     if (members.size === 0 || now() - startedAt < options.whoWarmupMs) return;
     const { listed, relations } = await snapshot();
+    lastListed = listed.length;
+    const hidden = new Set(listed.filter((l) => l.entry.status === 'hidden').map((l) => l.userId));
     // Members nobody relates to, with the same operator and VIP standing, see the same list: build and stringify it once.
     const shared = new Map<string, string>();
-    for (const m of members) {
+    let written = 0;
+    for (const m of [...members]) {
+      // Large lists to many members take a while to write: let chat lines and logins through now and then.
+      if (++written % SEND_SLICE === 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (stopped) return;
+      }
+      if (!members.has(m)) continue;
       const viewer = { userId: m.userId, op: m.isOperator(), vip: m.isVip() };
-      if (relations.involved.has(m.userId) || viewer.op || listed.some((l) => l.userId === m.userId && l.entry.status === 'hidden')) {
+      if (relations.involved.has(m.userId) || viewer.op || hidden.has(m.userId)) {
         m.send(frame({ action: 'who', whoList: whoList(viewer, listed, relations) }));
         continue;
       }
@@ -176,7 +197,7 @@ export function createRoster(options: RosterOptions): Roster {
     if (stopped) return;
     pending = true;
     if (running || timer) return;
-    const wait = Math.max(0, lastRun + minInterval - now());
+    const wait = Math.max(0, lastRun + Math.max(minInterval, lastListed * msPerListed) - now());
     const run = () => {
       timer = null;
       if (!pending || stopped) return;
@@ -221,6 +242,8 @@ export function createRoster(options: RosterOptions): Roster {
     },
     refresh: schedule,
     onEvent(event) {
+      // A mute or block set on any node changes who lists on every node (§4.6).
+      if (event.type === 'relation.changed') return schedule();
       if (event.type !== 'roster.changed' || (event.protocol !== null && event.protocol !== 'barertc')) return;
       if (event.notice) notify(event.notice);
       schedule();

@@ -7,7 +7,11 @@ import type { Principal } from '../../core/model/principal.js';
 import type { User } from '../../core/model/user.js';
 import type { Logger } from '../../logger.js';
 import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
+import { parseCommand, runCommand } from './commands.js';
+import { entryWithClaims, readControl, type Control } from './control.js';
+import { rulesOf } from './jwt.js';
 import { entryOf, type Roster, type RosterMember } from './roster.js';
+import { createWebhooks, type Webhooks } from './webhooks.js';
 import { chatServer, frame, Video, type ClientFrame, type WhoEntry } from './wire.js';
 
 /** Close code when a client cannot keep up (§4.1: 1008 "connection too slow to keep up with messages"). */
@@ -53,6 +57,19 @@ export interface BarertcSocketOptions {
   readonly pingIntervalMs: number;
   /** Users may block operators (settings BlockableAdmins). */
   readonly blockableAdmins: boolean;
+  /** What operator commands and reports need (§6.1, §6.3); absent: webhooks off, no reload, exit(1) on /shutdown. */
+  readonly moderation?: BarertcModerationOptions;
+}
+
+/** The hooks operator commands and reports use, wired by the composition root. */
+export interface BarertcModerationOptions {
+  readonly webhooks: Webhooks;
+  /** `/shutdown` ends the process with this (injectable so tests can watch it). */
+  readonly exit: (code: number) => void;
+  /** `/reconfigure`: reload `[barertc]` on every node; null when the server cannot. */
+  readonly reconfigure: (() => Promise<void>) | null;
+  /** `[JWT].LandingPageURL` when JWT is enabled and it is set (the `/kickall` notice links to it). */
+  readonly landingPageUrl: string | null;
 }
 
 /** A BareRTC socket's state: nobody until `login`, then the user and their who-list entry. */
@@ -72,6 +89,10 @@ interface ChatSocket {
   member: RosterMember | null;
   /** How the session is ending, when not simply closed (a long-poll that timed out). */
   leaving?: 'timed_out';
+  /** Applies a directed control (control.ts) sent to this user's sessions; set while logged in. */
+  onControl?: (control: Control) => void;
+  /** Ran `/unmute-all`: stays visible to users who block them (§4.6). */
+  unblockable?: boolean;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -80,6 +101,12 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: Logger; options: BarertcSocketOptions }): SocketRoute<ChatSocket> {
   const { core, roster, logger, options } = deps;
   const channelIds = new Set(options.channels.map((c) => c.id));
+  const moderation: BarertcModerationOptions = options.moderation ?? {
+    webhooks: createWebhooks({ settings: () => [], adminApiKey: '', logger }),
+    exit: (code) => process.exit(code),
+    reconfigure: null,
+    landingPageUrl: null,
+  };
 
   function session(conn: Connection<ChatSocket>): SocketHandler {
     const st = conn.state;
@@ -140,6 +167,10 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
         ...(claims?.gender ? { gender: claims.gender } : {}),
       };
       st.entry = entry;
+      // §2.3 /api/blocklist: what the page sent before login, and (our choice) the list the website
+      // cached, applied before the session identifies, so its who list and deliveries show it at once.
+      await applyBlocklist(principal, [...st.pendingBlocklist, ...(await core.blocklists.cached(user.username))]);
+      st.pendingBlocklist = [];
       conn.identify({ userId: user.id, generation: principal.generation ?? 0, familyId: null });
       conn.watchUser();
       // Every public channel is a core room the user belongs to (so other doors list it) and listens to.
@@ -219,6 +250,9 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       if (!principal || !st.user) return notice('You must log in first.');
       const channel = str(f.channel) ?? '';
       const text = str(f.message) ?? '';
+      // §6.1: an operator's known command runs (with or without a channel); anything else is text.
+      const command = parseCommand(text, st.op);
+      if (command) return runCommand(commandHost(principal), command.name, command.args);
       if (options.render(text) === null) return;
       if (channel.startsWith('@')) return directMessage(principal, channel.slice(1), text);
       if (channel === '') return; // a channel-less line is only ever a command (BareBot's /unmute-all)
@@ -226,6 +260,65 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       if (!channelIds.has(channel)) return notice(`There is no channel called ${channel} on this server.`);
       const room = await core.conversations.openRoom(channel);
       await core.messages.send(principal, { conversationId: room.id, text, format: 'markdown' });
+    }
+
+    /** What operator commands run with: this session, the core, and the server's hooks. */
+    function commandHost(principal: Principal) {
+      return {
+        core,
+        roster,
+        webhooks: moderation.webhooks,
+        principal,
+        notice: (text: string) => notice(text),
+        markUnblockable: () => void (st.unblockable = true),
+        exit: moderation.exit,
+        reconfigure: moderation.reconfigure,
+        landingPageUrl: moderation.landingPageUrl,
+      };
+    }
+
+    /** A directed control for this user (control.ts): an operator's /op, /deop or /nsfw from any node. */
+    function control(c: Control): void {
+      const { entry, sessionId, user } = st;
+      if (!entry || sessionId === null || !user) return;
+      if (c.kind === 'op') {
+        st.op = c.op;
+        st.entry = { ...entry, op: c.op };
+      } else if (c.kind === 'nsfw') {
+        st.entry = { ...entry, video: entry.video | Video.NSFW };
+        notice(c.message);
+        send({ action: 'me', username: user.username, video: st.entry.video });
+      } else if (c.kind === 'amend-jwt') {
+        // §2.3 /api/amend-jwt: a user who logged in without a JWT is left as they are.
+        if (!st.claims) return;
+        st.claims = c.claims;
+        st.op = c.claims.op === true || user.isOperator;
+        st.vip = c.claims.vip === true;
+        st.entry = entryWithClaims(entry, c.claims, st.op);
+        send({ action: 'ping', jwt: c.jwt, jwtRules: rulesOf(c.claims) });
+        send({ action: 'me', username: user.username, video: st.entry.video });
+      } else return;
+      // The new state is published, so every node's who lists show it (roster.changed).
+      void core.presence.setState(sessionId, 'barertc', st.entry as unknown as Record<string, unknown>).catch((err: unknown) => logger.warn({ err }, 'barertc control state failed'));
+    }
+    st.onControl = control;
+
+    /** §4.3 blocklist: mute and block every name, in bulk; sent before login (the page does), it waits for the login. */
+    async function blocklist(f: ClientFrame): Promise<void> {
+      const names = Array.isArray(f.usernames) ? f.usernames.filter((u): u is string => typeof u === 'string') : [];
+      if (!st.principal) return void st.pendingBlocklist.push(...names.slice(0, Math.max(0, 10_000 - st.pendingBlocklist.length)));
+      await applyBlocklist(st.principal, names);
+      await core.presence.refresh('barertc');
+    }
+
+    /** Mute and block each named user that exists (names with no account yet are skipped). */
+    async function applyBlocklist(principal: Principal, names: readonly string[]): Promise<void> {
+      for (const name of new Set(names)) {
+        const target = await core.users.findByUsername(name);
+        if (!target || target.id === principal.id) continue;
+        await core.moderation.relate(principal, target.id, 'mute');
+        await core.moderation.relate(principal, target.id, 'block');
+      }
     }
 
     /** §4.7: a DM to a user who is online (on any door), or a notice why it was not sent. */
@@ -361,11 +454,8 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
         case 'unmute':
         case 'block':
           return relate(f);
-        case 'blocklist': {
-          const names = Array.isArray(f.usernames) ? f.usernames.filter((u): u is string => typeof u === 'string') : [];
-          st.pendingBlocklist.push(...names.slice(0, 10_000));
-          return;
-        }
+        case 'blocklist':
+          return blocklist(f);
         default:
           if (!st.user) return;
           return notice(`Unsupported message type: ${typeof f.action === 'string' ? f.action : ''}`);
@@ -376,7 +466,8 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       if (!st.user) return;
       const claims = st.claims;
       if (!claims) return send({ action: 'ping' });
-      options.refreshJwt(claims).then((jwt) => send({ action: 'ping', jwt }), (err: unknown) => logger.warn({ err }, 'barertc jwt refresh failed'));
+      // §3 step 5: a fresh 5-minute token (and, as later BareRTC versions, the rules it carries).
+      options.refreshJwt(claims).then((jwt) => send({ action: 'ping', jwt, jwtRules: rulesOf(claims) }), (err: unknown) => logger.warn({ err }, 'barertc jwt refresh failed'));
     }, options.pingIntervalMs);
     pinger.unref();
 
@@ -452,6 +543,14 @@ export function encodeEvent(event: DomainEvent, render: (text: string) => string
 
 function framesFor(conn: Connection<ChatSocket>, encoded: string, event: DomainEvent): readonly string[] {
   if (!conn.state.user) return [];
+  if (event.type === 'session.signal') {
+    // A directed control is applied by the session, never forwarded (control.ts).
+    const c = readControl(encoded);
+    if (c) {
+      conn.state.onControl?.(c);
+      return [];
+    }
+  }
   if (event.type !== 'message.created' || event.audience.kind === 'room') return [encoded];
   if (event.audience.kind === 'favorites') {
     const own = `${MESSAGE_PREFIX}"channel":${JSON.stringify(`@${conn.state.user.username}`)},${encoded.slice(MESSAGE_PREFIX.length)}`;

@@ -25,7 +25,6 @@ export function createChatcliProtocol(ctx: ProtocolContext & { readonly publicUr
 
 /** Every ChatCLI path with its methods (§4). */
 const ROUTES: Readonly<Record<string, readonly string[]>> = {
-  '/': ['GET', 'POST'],
   '/verify-connection': ['GET', 'POST'],
   '/subscribe': ['GET', 'POST'],
   '/user/': ['GET'],

@@ -19,6 +19,16 @@ ${body}
 export const welcomePage = (): string =>
   page('ChatCLI', '<h1>Welcome to ChatCLI</h1><p>This server speaks the ChatCLI API. Point your ChatCLI client at it to chat.</p><p><a href="/subscribe">Get release notifications by e-mail</a></p>');
 
+/**
+ * The answer of ChatCLI's own listener (the one its WebSocket `/ws` lives on) to a plain HTTP
+ * request: the welcome page at GET|POST `/` (the main listener's `/` is BareRTC's, issue 10), and
+ * `{"detail":"Not Found"}` 404 for anything else.
+ */
+export function listenerAnswer(method: string, pathname: string): { readonly status: number; readonly contentType: string; readonly body: string } {
+  if (pathname === '/' && (method === 'GET' || method === 'HEAD' || method === 'POST')) return { status: 200, contentType: 'text/html; charset=utf-8', body: welcomePage() };
+  return { status: 404, contentType: 'application/json', body: '{"detail":"Not Found"}' };
+}
+
 /** GET /subscribe, and POST /subscribe for form posts with a flash message. */
 export const subscribePage = (flash?: string): string =>
   page('Subscribe', `<h1>Release notifications</h1>${flash ? `<p class="note" role="status">${escape(flash)}</p>` : ''}

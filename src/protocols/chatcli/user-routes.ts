@@ -2,7 +2,7 @@ import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../logger.js';
 import { envelope, isStrongPassword, isValidEmail, isValidUsername, resetMail, text, verificationMail, WEAK_PASSWORD } from './mapping.js';
-import { resetPasswordPage, subscribePage, welcomePage } from './pages.js';
+import { resetPasswordPage, subscribePage } from './pages.js';
 import { answerWith, chatcliErrorHandler, fail } from './reply.js';
 
 type Body = Record<string, unknown>;
@@ -74,8 +74,7 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
     app.addContentTypeParser('*', (_req, _payload, done) => done(null, {}));
     app.setErrorHandler(chatcliErrorHandler(logger));
 
-    /** GET|POST / — the welcome page (§4). */
-    app.route({ method: ['GET', 'POST'], url: '/', handler: async (_req, reply) => reply.type(HTML).send(welcomePage()) });
+    // The welcome page (§4) is on ChatCLI's own listener now (pages.ts listenerAnswer): `/` here is BareRTC's.
 
     /** GET|POST /verify-connection — health check (§5.1). */
     app.route({ method: ['GET', 'POST'], url: '/verify-connection', handler: async (_req, reply) => reply.send(envelope(200, '', 'Server is reachable!')) });

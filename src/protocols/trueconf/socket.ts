@@ -32,9 +32,11 @@ interface BotSession {
   systemEnvelopes: boolean;
   /** Server request id → the message it delivered, marked read when acknowledged (§1.3). */
   readonly acks: Map<number, { conversationId: ConversationId; messageId: MessageId }>;
+  /** The core presence session while authenticated, so other doors see the bot online (BareRTC only DMs online users). */
+  presenceId: string | null;
 }
 
-const newSession = (): BotSession => ({ me: null, meId: '', exp: 0, nextId: 1, systemEnvelopes: false, acks: new Map() });
+const newSession = (): BotSession => ({ me: null, meId: '', exp: 0, nextId: 1, systemEnvelopes: false, acks: new Map(), presenceId: null });
 
 /** `/websocket/chat_bot/` and `/websocket/chat_bot` on the main listener (reference/trueconf.md §0–§3). */
 export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; domain: string; unreadCap: number; pingIntervalMs: number; pongTimeoutMs: number; publicUrl: () => string; logger: Logger }): SocketRoute<BotSession> {
@@ -84,6 +86,7 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
     // A ban that landed between those checks and the subscriptions was announced before the hub
     // knew of them: checked again now that any later one will evict.
     for (const id of rooms) if (!(await core.conversations.maySee(id, me.id))) conn.unsubscribe(id);
+    session.presenceId ??= await core.presence.connect(me, 'trueconf');
     reply(conn, id, { userId: session.meId, connectionId: randomUUID() });
     // The python client drops an event that arrives in the same read as the auth response, so
     // what follows goes out in a later write (§2.1).
@@ -138,6 +141,9 @@ export function trueconfSocketRoute(deps: { core: Core; tokens: TrueconfTokens; 
         if (type !== REQUEST || typeof method !== 'string') return fail(conn, id, 103, 'Malformed request');
         const body = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {};
         await request(conn, session, id, method, body);
+      },
+      async onClose() {
+        if (session.me && session.presenceId !== null) await core.presence.disconnect(session.presenceId, session.me);
       },
     };
   }

@@ -15,6 +15,7 @@ import { fileSweepMigration } from './0013-file-sweep.js';
 import { sessionStateMigration } from './0015-session-state.js';
 import { userSourceMigration } from './0016-user-source.js';
 import { cachedBlocklistsMigration } from './0017-cached-blocklists.js';
+import { relationTargetsMigration } from './0018-relation-targets.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -39,6 +40,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0015-session-state': sessionStateMigration,
   '0016-user-source': userSourceMigration,
   '0017-cached-blocklists': cachedBlocklistsMigration,
+  '0018-relation-targets': relationTargetsMigration,
 };
 
 /**

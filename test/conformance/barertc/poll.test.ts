@@ -23,14 +23,17 @@ describe('POST /poll', () => {
     expect(login.status).toBe(200);
     expect(login.body.username).toBe('poller');
     expect(login.body.session_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(login.body.messages.map((m) => m.action)).toEqual(['me', 'who', 'echo', 'presence']);
+    // §4.5: me, who, echo, presence, then one ChatServer error per welcome message of BareRTC's default channels.
+    expect(login.body.messages.map((m) => m.action)).toEqual(['me', 'who', 'echo', 'presence', 'error', 'error', 'error', 'error']);
+    expect(login.body.messages.slice(4).map((m) => (m as Record<string, unknown>)['channel'])).toEqual(['lobby', 'lobby', 'offtopic', 'vip']);
     const { session_id } = login.body;
 
     const ws = await connect(`${node.wsUrl}/ws`);
     ws.send(JSON.stringify({ action: 'login', username: 'socketeer' }));
-    await ws.frame(3);
+    // The login sequence ends with the four welcome messages of the default channels (frames 4-7).
+    await ws.frame(7);
     ws.send(JSON.stringify({ action: 'message', channel: 'lobby', message: 'to the poller' }));
-    await ws.frame(4);
+    await ws.frame(8); // its own echo: the line is delivered
     const later = await poll({ username: 'poller', session_id, msg: { action: 'ping' } });
     expect(later.status).toBe(200);
     expect(later.body.messages).toContainEqual(expect.objectContaining({ action: 'message', channel: 'lobby', username: 'socketeer' }));
@@ -38,7 +41,7 @@ describe('POST /poll', () => {
 
     // A poll can send too: the socket user hears it.
     await poll({ username: 'poller', session_id, msg: { action: 'message', channel: 'lobby', message: 'from the poller' } });
-    for (let i = 5; ; i++) {
+    for (let i = 9; ; i++) {
       const f = JSON.parse(await ws.frame(i)) as Frame;
       if (f.action === 'message') {
         expect(f).toMatchObject({ username: 'poller', channel: 'lobby' });

@@ -28,11 +28,25 @@ let seq = 0;
 const fresh = (prefix: string) => `${prefix}${++seq}`;
 
 describe('pages and health check', () => {
-  it.each(['GET', 'POST'] as const)('%s / renders the welcome HTML page', async (method) => {
-    const res = await api.call(method, '/');
+  // Parley: the welcome page is on ChatCLI's own listener (the main listener's `/` is BareRTC's).
+  it.each(['GET', 'POST'] as const)('%s / on the ChatCLI listener renders the welcome HTML page', async (method) => {
+    const res = await fetch(node.server.chatcliUrl.replace(/^ws/, 'http') + '/', { method });
     expect(res.status).toBe(200);
-    expect(res.contentType).toMatch(/^text\/html/);
-    expect(res.body).toMatch(/<html/i);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const body = await res.text();
+    expect(body).toMatch(/<html/i);
+    expect(body).toContain('Welcome to ChatCLI');
+  });
+
+  it("does not answer / on the main listener with ChatCLI's welcome page", async () => {
+    const res = await api.call('GET', '/');
+    expect(res.body).not.toContain('Welcome to ChatCLI');
+  });
+
+  it('answers any other path on the ChatCLI listener with the JSON 404', async () => {
+    const res = await fetch(node.server.chatcliUrl.replace(/^ws/, 'http') + '/user/login', { method: 'POST' });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toStrictEqual({ detail: 'Not Found' });
   });
 
   it.each(['GET', 'POST'] as const)('%s /verify-connection answers exactly the documented JSON', async (method) => {
