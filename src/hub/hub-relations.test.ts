@@ -5,27 +5,10 @@ import { toConversationId, toMessageId, toUserId, type UserId } from '../core/mo
 import type { Relation } from '../core/model/relation.js';
 import type { AnySocketRoute } from '../protocols/protocol.js';
 import { createHub, type Hub } from './hub.js';
-import type { Outgoing, Transport } from './transport.js';
+import { FakeTransport } from '../../test/helpers/fakes/fake-transport.js';
 
 // Mutes and blocks at delivery (DESIGN.md "Hub"): each identified session's hidden authors are
 // read once when it identifies, kept up to date by relation.changed, and checked per delivery.
-class FakeTransport implements Transport {
-  readonly written: Outgoing[] = [];
-  readonly closes: { code: number | undefined; reason: string | undefined }[] = [];
-  bufferedAmount = 0;
-  isOpen = true;
-  write(message: Outgoing) {
-    this.written.push(message);
-  }
-  close(code?: number, reason?: string) {
-    if (!this.isOpen) return;
-    this.isOpen = false;
-    this.closes.push({ code, reason });
-  }
-  get texts() {
-    return this.written.map((m) => m.text);
-  }
-}
 
 const route = {
   protocol: 'connor',

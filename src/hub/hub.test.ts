@@ -4,27 +4,10 @@ import type { DomainEvent, EventAudience } from '../core/events.js';
 import { toConversationId, toMessageId, toUserId, type ConversationId } from '../core/model/ids.js';
 import type { AnySocketRoute, ProtocolName } from '../protocols/protocol.js';
 import { createHub, type Hub } from './hub.js';
-import type { Outgoing, Transport } from './transport.js';
+import { FakeTransport } from '../../test/helpers/fakes/fake-transport.js';
 
 // The hub against recording transports: who receives what, and what access changes do to live
 // sessions. Real sockets are exercised by the gateway and protocol suites.
-class FakeTransport implements Transport {
-  readonly written: Outgoing[] = [];
-  readonly closes: { code: number | undefined; reason: string | undefined }[] = [];
-  bufferedAmount = 0;
-  isOpen = true;
-  write(message: Outgoing) {
-    this.written.push(message);
-  }
-  close(code?: number, reason?: string) {
-    if (!this.isOpen) return;
-    this.isOpen = false;
-    this.closes.push({ code, reason });
-  }
-  get texts() {
-    return this.written.map((m) => m.text);
-  }
-}
 
 interface RouteOptions { protocol?: ProtocolName; inBand?: boolean; evicted?: ConversationId[]; encodeCount?: { n: number } }
 function route(options: RouteOptions = {}): AnySocketRoute {
