@@ -57,7 +57,7 @@ export interface BarertcSocketOptions {
   readonly pingIntervalMs: number;
   /** Users may block operators (settings BlockableAdmins). */
   readonly blockableAdmins: boolean;
-  /** What operator commands and reports need (§6.1, §6.3); absent: webhooks off, no reload, exit(1) on /shutdown. */
+  /** What operator commands and reports need (§6.1, §6.3); absent: webhooks off, no reload, /shutdown ignored. */
   readonly moderation?: BarertcModerationOptions;
 }
 
@@ -103,7 +103,8 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
   const channelIds = new Set(options.channels.map((c) => c.id));
   const moderation: BarertcModerationOptions = options.moderation ?? {
     webhooks: createWebhooks({ settings: () => [], adminApiKey: '', logger }),
-    exit: (code) => process.exit(code),
+    // Without a composition root's shutdown there is nothing safe to stop: refuse rather than kill the process.
+    exit: () => logger.warn('barertc /shutdown ignored: no shutdown hook configured'),
     reconfigure: null,
     landingPageUrl: null,
   };
