@@ -20,6 +20,9 @@ export const ANONYMOUS: Viewer = Object.freeze({ userId: null, generation: 0, fa
  * listens to, and the protocol's own typed state. Small on purpose (DESIGN.md budget: < 10 KB
  * per idle connection).
  */
+/** The last text sent through HubSession.send, with its frame once built (shared by every recipient of that text). */
+let lastSent: Outgoing | null = null;
+
 export class HubSession implements Connection {
   readonly id: number;
   readonly route: AnySocketRoute;
@@ -52,7 +55,9 @@ export class HubSession implements Connection {
   }
 
   send(text: string, options?: { readonly ephemeral?: boolean }): void {
-    this.deliver(outgoing(text), options?.ephemeral ?? false);
+    // The same text sent to many sessions in a row (a who list, a presence line) is framed once.
+    if (lastSent?.text !== text) lastSent = outgoing(text);
+    this.deliver(lastSent, options?.ephemeral ?? false);
   }
 
   /** Write a message (possibly shared with other recipients), applying the slow-consumer rules. */

@@ -157,7 +157,10 @@ export function createHub(options: HubOptions): Hub {
   function write(session: Session, out: Outgoing, event: DomainEvent, ephemeral: boolean): void {
     const route = session.route;
     if (route.frameFor) {
-      for (const own of route.frameFor(session as unknown as Connection<never>, out.text, event)) session.send(own, { ephemeral });
+      const frames = route.frameFor(session as unknown as Connection<never>, out.text, event);
+      // A protocol that passes the shared text on unchanged keeps the frame built once for everyone.
+      if (frames.length === 1 && frames[0] === out.text) return session.deliver(out, ephemeral);
+      for (const own of frames) session.send(own, { ephemeral });
     } else session.deliver(out, ephemeral);
   }
 

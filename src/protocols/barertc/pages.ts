@@ -21,7 +21,7 @@ function page(title: string, body: string, head = ''): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-code{background:#f2f2f2;padding:0 .25rem;border-radius:3px}table{border-collapse:collapse;width:100%}
+code{background:#f2f2f2;padding:0 .25rem;border-radius:3px;overflow-wrap:anywhere}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;vertical-align:top;padding:.4rem .5rem;border-bottom:1px solid #ddd}.note{padding:.5rem;border-left:4px solid #36c;background:#eef}</style>
 ${head}</head><body>
 ${body}
