@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, type ErrorCode } from '../src/core/errors.js';
+import { BARERTC_ERRORS } from '../src/protocols/barertc/errors.js';
 import { CHATCLI_ERRORS } from '../src/protocols/chatcli/errors.js';
 import { CONNOR_ERRORS } from '../src/protocols/connor/errors.js';
 import { TRUECONF_ERRORS } from '../src/protocols/trueconf/errors.js';
@@ -16,14 +17,16 @@ export function renderErrorDocs(): string {
     '',
     'ChatCLI routes override some of these per route (reference/chatcli.md §5); the column shows the default.',
     '',
-    '| code | retryable | meaning | connor | chatcli | trueconf errorCode |',
-    '|---|---|---|---|---|---|',
+    "BareRTC's web API answers `{\"OK\":false,\"Error\":<message>}` with the status shown; its chat socket (and `/poll`) sends the message as a ChatServer `error` notice. BareRTC's own notices (sign-in, bans, DM refusals, moderation rules, reports) are listed with their triggers in [src/protocols/barertc/README.md](../src/protocols/barertc/README.md#notices).",
+    '',
+    '| code | retryable | meaning | connor | chatcli | trueconf errorCode | barertc API |',
+    '|---|---|---|---|---|---|---|',
   ];
   for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
     const { retryable, description } = ERROR_CODES[code];
     const c = CONNOR_ERRORS[code];
     const cli = CHATCLI_ERRORS[code];
-    lines.push(`| \`${code}\` | ${retryable ? 'yes' : 'no'} | ${description} | ${c.status} \`${c.type}\` | ${cli.status}${cli.message ? ` "${cli.message}"` : ''} | ${TRUECONF_ERRORS[code]} |`);
+    lines.push(`| \`${code}\` | ${retryable ? 'yes' : 'no'} | ${description} | ${c.status} \`${c.type}\` | ${cli.status}${cli.message ? ` "${cli.message}"` : ''} | ${TRUECONF_ERRORS[code]} | ${BARERTC_ERRORS[code]} |`);
   }
   return lines.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toChatError } from '../../core/errors.js';
+import { BARERTC_ERRORS } from './errors.js';
 import { adminRoutes } from './api-admin.js';
 import { API_BODY_LIMIT, ApiFailure, Body, failure, jsonType, onlineEntries, sendAnswer, type ApiContext, type ApiHandler, type BarertcApiOptions } from './api-common.js';
 import { userRoutes } from './api-user.js';
@@ -37,7 +38,7 @@ async function run(ctx: ApiContext, handler: ApiHandler, req: FastifyRequest, re
       ctx.logger.error({ err: e }, 'barertc api request failed');
       return sendAnswer(reply, failure(500, 'Internal server error'));
     }
-    return sendAnswer(reply, failure(400, err.message));
+    return sendAnswer(reply, failure(BARERTC_ERRORS[err.code], err.message));
   }
 }
 

@@ -2,6 +2,7 @@ import type { AttachTransport } from '../../hub/attach.js';
 import { socketRoute, type ProtocolAdapter, type ProtocolContext } from '../protocol.js';
 import { barertcApiOptions, barertcApiRoutes, type BarertcAdmin } from './api.js';
 import { pollRoutes } from './poll.js';
+import { createChatLog } from './chat-log.js';
 import { createRoster } from './roster.js';
 import type { BarertcSettings } from './settings.js';
 import { ssoRoutes } from './sso.js';
@@ -39,6 +40,8 @@ export function createBarertcProtocol(ctx: ProtocolContext & { readonly options:
   // shutdown (a test node's is a no-op), never straight to process.exit.
   const webhooks = options.socket.moderation?.webhooks ?? createWebhooks({ settings: () => options.settings.WebhookURLs.map((w) => ({ name: w.Name, enabled: w.Enabled, url: w.URL })), adminApiKey: ctx.admin?.adminApiKey ?? '', logger });
   const moderation = options.socket.moderation ?? { webhooks, exit: () => ctx.admin?.shutdown(), reconfigure: null, landingPageUrl: options.settings.JWT.LandingPageURL || null };
+  // `[barertc.Logging]` text logs, fed by the core's message events (every door's lines).
+  const chatLog = createChatLog({ settings: () => options.settings.Logging, usernamesOf: async (ids) => new Map([...(await core.users.findMany(ids))].map(([id, u]) => [id, u.username])), logger });
   const route = barertcSocketRoute({ core, roster, logger, options: { ...options.socket, moderation } });
   const poll = pollRoutes({ route, attach: ctx.attach, logger, timeoutMs: options.pollTimeoutMs });
   return {
@@ -54,7 +57,10 @@ export function createBarertcProtocol(ctx: ProtocolContext & { readonly options:
       await app.register(ssoRoutes({ settings: () => options.settings, cachedBlocklist: (name) => core.blocklists.cached(name), locations: () => ({ chatcliUrl: ctx.chatcliUrl?.() ?? '' }) }));
     },
     sockets: [socketRoute(route)],
-    onEvent: (event) => roster.onEvent(event),
+    onEvent: (event) => {
+      roster.onEvent(event);
+      chatLog.onEvent(event);
+    },
     stop: () => {
       roster.stop();
       void poll.stop();
