@@ -9,6 +9,7 @@ import { createAccountService, type AccountService } from './services/account-se
 import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
 import { createBlocklistService, type BlocklistService } from './services/blocklist-service.js';
 import { createInviteService, type InviteService, type RegistrationMode } from './services/invite-service.js';
+import { createLinkSpamService, type LinkSpamService } from './services/link-spam-service.js';
 import { createAccess } from './services/access.js';
 import { createAccessEvents, type AccessEvents } from './services/access-events.js';
 import { createConversationService, type ConversationService } from './services/conversation-service.js';
@@ -52,6 +53,8 @@ export interface Core {
   readonly presence: PresenceService;
   /** Blocklists a website caches for a user before they join (BareRTC /api/blocklist). */
   readonly blocklists: BlocklistService;
+  /** BareRTC's DM link-spam counters, shared by every node. */
+  readonly linkSpam: LinkSpamService;
   /** Account and ban changes: the database feed each node polls, besides the bus. */
   readonly accessEvents: Pick<AccessEvents, 'poll'>;
   /** Subscribe to every domain event from every node (the gateway's fan-out entry point). */
@@ -80,6 +83,7 @@ export function createCore(deps: CoreDeps): Core {
     accessEvents,
     presence: createPresenceService(deps),
     blocklists: createBlocklistService(deps),
+    linkSpam: createLinkSpamService(deps),
     events: { subscribe: (handler) => deps.bus.subscribe(handler) },
   };
 }

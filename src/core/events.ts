@@ -1,7 +1,7 @@
 import type { Conversation, ConversationKind, MemberRole } from './model/conversation.js';
 import type { ConversationId, MessageId, UserId } from './model/ids.js';
 import type { Message } from './model/message.js';
-import type { RelationKind } from './model/relation.js';
+import type { OnlineSession, RelationKind, SessionState } from './model/relation.js';
 
 /** Author fields every protocol needs to render a message without another lookup. */
 export interface EventAuthor {
@@ -50,10 +50,11 @@ export type DomainEvent =
   | { readonly type: 'presence.changed'; readonly user: EventAuthor; readonly online: boolean }
   /**
    * The roster of live sessions with a public state changed (a session of `protocol` came, went or
-   * changed its state; null: any protocol, e.g. a node's sessions were swept). Carries nothing
-   * else: each node rebuilds what it shows from the shared registry, at its own pace.
+   * changed its state; null: any protocol, e.g. a node's sessions were swept). `delta` says what
+   * changed, so a node can keep its copy of the roster without reading the registry; an event
+   * with neither a delta nor a notice means "read the registry again".
    */
-  | { readonly type: 'roster.changed'; readonly protocol: string | null; readonly notice?: RosterNotice }
+  | { readonly type: 'roster.changed'; readonly protocol: string | null; readonly notice?: RosterNotice; readonly delta?: RosterDelta }
   /** A frame, already in `protocol`'s wire shape, for one user's sessions of that protocol (BareRTC's WebRTC signalling relay). */
   | { readonly type: 'session.signal'; readonly protocol: string; readonly userId: UserId; readonly payload: string }
   /** A frame, already in `protocol`'s wire shape, for every session of that protocol, from `authorId` (BareRTC's reactions). */
@@ -67,6 +68,12 @@ export type DomainEvent =
    */
   | { readonly type: 'relation.changed'; readonly ownerId: UserId; readonly targetId: UserId; readonly kind: RelationKind; readonly added: boolean }
   | AccessEvent;
+
+/** One change to a protocol's roster of sessions (roster.changed). */
+export type RosterDelta =
+  | { readonly kind: 'added'; readonly session: OnlineSession }
+  | { readonly kind: 'state'; readonly sessionId: string; readonly state: SessionState }
+  | { readonly kind: 'removed'; readonly sessionId: string };
 
 /**
  * Something to tell everyone on a roster about one of its users: a presence line (`kind`, or null

@@ -6,6 +6,7 @@ import { createBlocklistStore } from './blocklist-store.js';
 import { createConversationStore } from './conversation-store.js';
 import { createFileStore } from './file-store.js';
 import { createInviteStore } from './invite-store.js';
+import { createLinkSpamStore } from './link-spam-store.js';
 import { createMessageStore } from './message-store.js';
 import { createRelationStore } from './relation-store.js';
 import type { Database } from './schema.js';
@@ -29,6 +30,7 @@ export function createKyselyStore(db: Kysely<Database>): Store {
     relations: createRelationStore(db),
     sessions: createSessionStore(db),
     blocklists: createBlocklistStore(db),
+    linkSpam: createLinkSpamStore(db),
     tokens: createTokenStore(db),
     subscribers: createSubscriberStore(db),
     files: createFileStore(db),

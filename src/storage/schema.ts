@@ -164,6 +164,22 @@ export interface CachedBlocklistsTable {
   updated_at: number;
 }
 
+/** `link_spam_sends`: a link (digest) a user sent into a DM thread, and when (0019). */
+export interface LinkSpamSendsTable {
+  user_id: number;
+  link_hash: string;
+  /** The other party's username key. */
+  thread: string;
+  sent_at: number;
+}
+
+/** `link_spam_warnings`: when a user was warned (kicked) for spamming a link (0019). */
+export interface LinkSpamWarningsTable {
+  user_id: number;
+  link_hash: string;
+  warned_at: number;
+}
+
 /** `nodes`: each node's last heartbeat. */
 export interface NodesTable {
   id: string;
@@ -246,6 +262,8 @@ export interface Database {
   bans: BansTable;
   online_sessions: OnlineSessionsTable;
   cached_blocklists: CachedBlocklistsTable;
+  link_spam_sends: LinkSpamSendsTable;
+  link_spam_warnings: LinkSpamWarningsTable;
   nodes: NodesTable;
   files: FilesTable;
   hidden_messages: HiddenMessagesTable;

@@ -5,6 +5,7 @@ import type { Store } from '../../src/core/ports/store.js';
 import { draft, newUser, storeHelpers } from './store-fixtures.js';
 import { describeFileContract } from './store-files.contract.js';
 import { describeDirectContract } from './store-direct.contract.js';
+import { describeLinkSpamContract } from './store-link-spam.contract.js';
 import { describeMessageContract } from './store-messages.contract.js';
 
 /** Builds a fresh, empty, migrated store for one test; `cleanup` closes it and drops its data. */
@@ -201,6 +202,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
 
     describeMessageContract(() => store);
     describeDirectContract(() => store);
+    describeLinkSpamContract(() => store);
     describeFileContract(() => store);
 
     describe('relations and bans', () => {

@@ -27,7 +27,7 @@ describe.runIf(available)('PostgreSQL store', () => {
   const makeStore: StoreFactory = async () => {
     const db = await openDatabase({ databaseUrl: temp.url, sqliteFile: '' });
     await sql`truncate users, conversations, memberships, messages, relations, bans, online_sessions,
-      access_tokens, refresh_tokens, email_codes, reset_tokens, email_subscribers restart identity cascade`.execute(db);
+      access_tokens, refresh_tokens, email_codes, reset_tokens, email_subscribers, link_spam_sends, link_spam_warnings restart identity cascade`.execute(db);
     const store = createKyselyStore(db);
     return { store, cleanup: () => store.close() };
   };

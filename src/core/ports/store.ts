@@ -8,6 +8,7 @@ import type { BlocklistStore } from './blocklist-store.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { FileStore } from './file-store.js';
 import type { InviteStore } from './invite-store.js';
+import type { LinkSpamStore } from './link-spam-store.js';
 import type { SubscriberStore, TokenStore } from './token-store.js';
 
 /**
@@ -23,6 +24,8 @@ export interface Store {
   readonly relations: RelationStore;
   readonly sessions: SessionStore;
   readonly blocklists: BlocklistStore;
+  /** BareRTC's DM link-spam counters. */
+  readonly linkSpam: LinkSpamStore;
   readonly tokens: TokenStore;
   readonly subscribers: SubscriberStore;
   readonly files: FileStore;

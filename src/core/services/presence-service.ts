@@ -68,15 +68,16 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
     async connect(user, protocol, state) {
       const id = crypto.randomUUID();
       const wasOnline = await store.sessions.hasSessions(user.id);
-      await store.sessions.add({ id, userId: user.id, nodeId, protocol, connectedAt: clock.now(), state: state ?? null });
+      const session = { id, userId: user.id, nodeId, protocol, connectedAt: clock.now(), state: state ?? null };
+      await store.sessions.add(session);
       if (!wasOnline) await bus.publish({ type: 'presence.changed', user: toAuthor(user), online: true });
-      if (state) await bus.publish({ type: 'roster.changed', protocol });
+      if (state) await bus.publish({ type: 'roster.changed', protocol, delta: { kind: 'added', session } });
       return id;
     },
     async disconnect(sessionId, user, notice) {
       const removed = await store.sessions.remove(sessionId);
       await announceIfOffline(user);
-      if (removed?.state != null) await bus.publish({ type: 'roster.changed', protocol: removed.protocol, ...(notice ? { notice } : {}) });
+      if (removed?.state != null) await bus.publish({ type: 'roster.changed', protocol: removed.protocol, delta: { kind: 'removed', sessionId }, ...(notice ? { notice } : {}) });
     },
     announce: (protocol, notice) => bus.publish({ type: 'roster.changed', protocol, notice }),
     refresh: (protocol) => bus.publish({ type: 'roster.changed', protocol }),
@@ -84,7 +85,7 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
     broadcast: (protocol, authorId, payload) => bus.publish({ type: 'protocol.broadcast', protocol, authorId, payload }),
     async setState(sessionId, protocol, state) {
       if (!(await store.sessions.setState(sessionId, state))) return false;
-      await bus.publish({ type: 'roster.changed', protocol });
+      await bus.publish({ type: 'roster.changed', protocol, delta: { kind: 'state', sessionId, state } });
       return true;
     },
     roster: (protocol) => store.sessions.listByProtocol(protocol),

@@ -24,7 +24,8 @@ export interface FilterResult {
 
 /** Compiled filters: regexes are built once per settings (a reconfigure builds new ones). */
 export interface MessageFilters {
-  apply(html: string, exempt: boolean): FilterResult;
+  /** `mask` makes the replacement of a match of `n` UTF-8 bytes (default `n` asterisks). */
+  apply(html: string, exempt: boolean, mask?: (n: number) => string): FilterResult;
 }
 
 /**
@@ -47,7 +48,7 @@ export function compileFilters(filters: readonly MessageFilterOptions[], onInval
       }),
     }));
   return {
-    apply(html, exempt) {
+    apply(html, exempt, mask = (n) => '*'.repeat(n)) {
       if (exempt) return { html, matched: null };
       let out = html;
       for (const { filter, patterns } of compiled) {
@@ -58,7 +59,7 @@ export function compileFilters(filters: readonly MessageFilterOptions[], onInval
           for (const m of out.matchAll(re)) {
             if (m[0] === '') continue;
             matched = true;
-            if (filter.censorMessage) out = out.split(m[0]).join('*'.repeat(Buffer.byteLength(m[0])));
+            if (filter.censorMessage) out = out.split(m[0]).join(mask(Buffer.byteLength(m[0])));
           }
         }
         if (matched) return { html: out, matched: filter };

@@ -34,6 +34,7 @@ export function createBarertcProtocol(ctx: ProtocolContext & { readonly options:
     source: {
       sessions: () => core.presence.roster('barertc'),
       relationsAmong: (userIds) => core.moderation.among(userIds, ['mute', 'block']),
+      relationsOf: async (userId) => (await core.moderation.involving(userId)).filter((r): r is typeof r & { kind: 'mute' | 'block' } => r.kind === 'mute' || r.kind === 'block'),
     },
   });
   // One set of webhooks for reports and profiles; /shutdown goes through the composition root's

@@ -15,7 +15,7 @@ export function barertcOptions(settings: BarertcSettings): BarertcProtocolOption
     vipMutuallySecret: settings.VIP.MutuallySecret,
     pollTimeoutMs: timings.PollTimeoutSeconds * 1000,
     socket: {
-      channels: settings.PublicChannels.map((c) => ({ id: c.ID, name: c.Name, vip: c.VIP, welcomeMessages: c.WelcomeMessages, echoMessagesOnJoin: c.EchoMessagesOnJoin })),
+      channels: settings.PublicChannels.map((c) => ({ id: c.ID, name: c.Name, vip: c.VIP, welcomeMessages: c.WelcomeMessages, echoMessagesOnJoin: c.EchoMessagesOnJoin, permitPhotos: c.PermitPhotos })),
       jwtEnabled: jwt.Enabled,
       jwtStrict: jwt.Strict,
       verifyJwt: (token) => verifyBarertcJwt(jwt, token),
@@ -24,6 +24,10 @@ export function barertcOptions(settings: BarertcSettings): BarertcProtocolOption
       readLimit: settings.WebSocketReadLimit,
       blockableAdmins: settings.BlockableAdmins,
       pingIntervalMs: timings.PingIntervalSeconds * 1000,
+      images: { maxWidth: settings.MaxImageWidth, previewWidth: settings.PreviewImageWidth },
+      moderationRules: { rules: settings.ModerationRule, strings: settings.Strings },
+      messageFilters: settings.MessageFilters.map((m) => ({ enabled: m.Enabled, keywordPhrases: m.KeywordPhrases, censorMessage: m.CensorMessage, forwardMessage: m.ForwardMessage, reportMessage: m.ReportMessage, chatServerResponse: m.ChatServerResponse })),
+      dmLinkSpam: { enabled: settings.DMLinkSpamProtection.Enabled, maxThreads: settings.DMLinkSpamProtection.MaxThreads, timeLimit: settings.DMLinkSpamProtection.TimeLimit, banHours: settings.DMLinkSpamProtection.BanHours },
     },
   };
 }

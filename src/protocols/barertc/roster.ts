@@ -1,7 +1,8 @@
-import type { DomainEvent, RosterNotice } from '../../core/events.js';
+import type { DomainEvent, RosterDelta, RosterNotice } from '../../core/events.js';
 import type { UserId } from '../../core/model/ids.js';
 import type { OnlineSession } from '../../core/model/relation.js';
 import type { Logger } from '../../logger.js';
+import { cameraAccessOf, cameraRelations, whoEntryOf } from './camera.js';
 import { PRESENCE_TEXT, Video, chatServer, frame, type WhoEntry } from './wire.js';
 
 /** One relation between two users on the roster, as the who-list rules read it (§4.6). */
@@ -29,6 +30,8 @@ export interface RosterMember {
 export interface RosterSource {
   sessions(): Promise<readonly OnlineSession[]>;
   relationsAmong(userIds: readonly UserId[]): Promise<readonly RosterRelation[]>;
+  /** One user's mutes and blocks, either way, with anyone (a newcomer to the roster). */
+  relationsOf(userId: UserId): Promise<readonly RosterRelation[]>;
 }
 
 export interface RosterOptions {
@@ -50,6 +53,10 @@ export interface RosterOptions {
    * instead of ten times, and no recipient is sent more than ~one entry's bytes per ms of who lists.
    */
   readonly rebuildMsPerListedUser?: number;
+  /** This node's copy of the roster is read from the registry again this often (default 60 s), in case a delta was lost. */
+  readonly resyncIntervalMs?: number;
+  /** How long a login waits for its own session's delta before reading the registry (default 1 s). */
+  readonly arrivalTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -73,20 +80,19 @@ export interface Roster {
   stop(): void;
 }
 
-/** The who-list entry a session published (its public state in the registry). */
-export const entryOf = (s: OnlineSession): WhoEntry | null => {
-  const st = s.state as Partial<WhoEntry> | null | undefined;
-  return st && typeof st.username === 'string' ? (st as WhoEntry) : null;
-};
+/** The who-list entry a session published (its public state in the registry), without its private keys (camera.ts). */
+export const entryOf = (s: OnlineSession): WhoEntry | null => whoEntryOf(s.state);
 
 /** Per-recipient rules over the shared entries (§4.6). */
 interface RelationIndex {
   has(owner: UserId, target: UserId, kind: RosterRelation['kind']): boolean;
   /** Users that take part in any relation: everyone else sees the common list. */
   involved: ReadonlySet<UserId>;
+  /** Users who ran `/unmute-all`: an operator among them stays visible to those who block them. */
+  unblockable: ReadonlySet<UserId>;
 }
 
-function indexRelations(relations: readonly RosterRelation[]): RelationIndex {
+function indexRelations(relations: readonly RosterRelation[], unblockable: ReadonlySet<UserId> = new Set()): RelationIndex {
   const keys = new Set<string>();
   const involved = new Set<UserId>();
   for (const r of relations) {
@@ -94,8 +100,16 @@ function indexRelations(relations: readonly RosterRelation[]): RelationIndex {
     involved.add(r.ownerId);
     involved.add(r.targetId);
   }
-  return { has: (o, t, k) => keys.has(`${o}:${t}:${k}`), involved };
+  return { has: (o, t, k) => keys.has(`${o}:${t}:${k}`), involved, unblockable };
 }
+
+interface Snapshot {
+  readonly listed: readonly Listed[];
+  readonly relations: RelationIndex;
+  readonly names: Map<string, OnlineSession>;
+}
+
+const hasSession = (snap: Snapshot, sessionId: string): boolean => [...snap.names.values()].some((s) => s.id === sessionId);
 
 interface Listed {
   readonly userId: UserId;
@@ -124,17 +138,153 @@ export function createRoster(options: RosterOptions): Roster {
   const warmupTimer = whoWarmupLeft > 0 ? setTimeout(() => schedule(), whoWarmupLeft + 1) : null;
   warmupTimer?.unref();
 
-  async function snapshot(): Promise<{ listed: Listed[]; relations: RelationIndex; names: Map<string, OnlineSession> }> {
+  /**
+   * This node's copy of the shared roster: the sessions (in the registry's order, oldest first)
+   * and the mutes and blocks among their users. Read from the registry once, then kept from the
+   * deltas that roster.changed and relation.changed carry, so a join storm of n logins costs no
+   * registry reads at all (each login's delta is applied in memory). An event without a delta, a
+   * failed read, or the periodic resync drops it and it is read again.
+   */
+  interface View {
+    readonly sessions: Map<string, OnlineSession>;
+    /** Mutes and blocks, by `owner:target:kind`. */
+    readonly relations: Map<string, RosterRelation>;
+    /** Users whose relations are in `relations`. */
+    readonly users: Set<UserId>;
+  }
+  let view: View | null = null;
+  let loading: Promise<View> | null = null;
+  /** Deltas heard while the view is being read: applied, in order, once it is. */
+  let heardWhileLoading: RosterDelta[] = [];
+  /** Reads of one newcomer's relations, under way. */
+  const userLoads = new Map<UserId, Promise<void>>();
+  /** The snapshot built from the view, until the next change. */
+  let built: Snapshot | null = null;
+  /** Logins waiting for their own session's delta (whoFor). */
+  const arrivals = new Map<string, () => void>();
+  const resync = setInterval(() => invalidate(), options.resyncIntervalMs ?? 60_000);
+  resync.unref();
+
+  const relationKey = (r: { ownerId: UserId; targetId: UserId; kind: string }) => `${r.ownerId}:${r.targetId}:${r.kind}`;
+
+  function invalidate(): void {
+    view = null;
+    loading = null;
+    built = null;
+    heardWhileLoading = [];
+  }
+
+  async function load(): Promise<View> {
     const sessions = await options.source.sessions();
+    const users = new Set(sessions.map((s) => s.userId));
+    const relations = new Map<string, RosterRelation>();
+    for (const r of users.size > 1 ? await options.source.relationsAmong([...users]) : []) relations.set(relationKey(r), r);
+    return { sessions: new Map(sessions.map((s) => [s.id, s])), relations, users };
+  }
+
+  function loaded(): Promise<View> {
+    if (view) return Promise.resolve(view);
+    if (loading) return loading;
+    const p = load().then(
+      (v) => {
+        if (loading !== p) return loaded(); // dropped while reading: read again
+        loading = null;
+        view = v;
+        const heard = heardWhileLoading;
+        heardWhileLoading = [];
+        for (const d of heard) apply(v, d);
+        return view ?? loaded();
+      },
+      (err: unknown) => {
+        if (loading === p) loading = null;
+        throw err;
+      },
+    );
+    loading = p;
+    return p;
+  }
+
+  function apply(v: View, delta: RosterDelta): void {
+    built = null;
+    if (delta.kind === 'removed') return void v.sessions.delete(delta.sessionId);
+    if (delta.kind === 'state') {
+      const s = v.sessions.get(delta.sessionId);
+      if (s) v.sessions.set(s.id, { ...s, state: delta.state });
+      else invalidate(); // a session this copy never saw arrive: read the registry again
+      return;
+    }
+    const session = delta.session;
+    v.sessions.set(session.id, session);
+    if (v.users.has(session.userId) || userLoads.has(session.userId)) return;
+    // A newcomer: their mutes and blocks with anyone. Snapshots wait for the read (current()).
+    const read = options.source
+      .relationsOf(session.userId)
+      .then((rels) => {
+        if (view !== v) return;
+        for (const r of rels) v.relations.set(relationKey(r), r);
+        v.users.add(session.userId);
+        built = null;
+      })
+      .catch((err: unknown) => {
+        options.logger.warn({ err }, 'barertc roster relations read failed');
+        if (view === v) invalidate();
+      })
+      .finally(() => userLoads.delete(session.userId));
+    userLoads.set(session.userId, read);
+  }
+
+  /** Resolves when this session's arrival is applied, or after a while (then the registry is read again). */
+  function arrival(sessionId: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        arrivals.delete(sessionId);
+        invalidate();
+        resolve();
+      }, options.arrivalTimeoutMs ?? 1000);
+      timer.unref();
+      arrivals.set(sessionId, () => {
+        clearTimeout(timer);
+        arrivals.delete(sessionId);
+        resolve();
+      });
+    });
+  }
+
+  function relationChanged(e: { ownerId: UserId; targetId: UserId; kind: string; added: boolean }): void {
+    if (e.kind !== 'mute' && e.kind !== 'block') return;
+    // A newcomer's relations being read may or may not include this change: read everything again.
+    if (!view || userLoads.size > 0) return invalidate();
+    built = null;
+    const key = relationKey(e);
+    if (e.added) view.relations.set(key, { ownerId: e.ownerId, targetId: e.targetId, kind: e.kind });
+    else view.relations.delete(key);
+  }
+
+  /** The roster now: this node's copy, with every newcomer's relations read. */
+  async function current(): Promise<Snapshot> {
+    for (;;) {
+      const v = await loaded();
+      if (userLoads.size > 0) {
+        await Promise.all(userLoads.values());
+        continue;
+      }
+      if (view !== v) continue;
+      return (built ??= snapshotOf(v));
+    }
+  }
+
+  function snapshotOf(v: View): Snapshot {
     // One entry per username: the newest session holds the name (a take-over is in flight otherwise).
     const byName = new Map<string, OnlineSession>();
-    for (const s of sessions) {
+    for (const s of v.sessions.values()) {
       const entry = entryOf(s);
       if (entry) byName.set(entry.username, s);
     }
     const listed = [...byName.values()].map((s) => ({ userId: s.userId, entry: entryOf(s)! })).sort((a, b) => (a.entry.username < b.entry.username ? -1 : a.entry.username > b.entry.username ? 1 : 0));
-    const relations = indexRelations(listed.length > 1 ? await options.source.relationsAmong(listed.map((l) => l.userId)) : []);
-    return { listed, relations, names: byName };
+    // Mutes and blocks come from the core; boots and invites from the sessions' published states.
+    const among = listed.length > 1 ? [...v.relations.values(), ...cameraRelations(byName.values(), byName)] : [];
+    const unblockable = new Set([...byName.values()].filter((s) => cameraAccessOf(s.state).unblockable).map((s) => s.userId));
+    return { listed, relations: indexRelations(among, unblockable), names: byName };
   }
 
   /** The who list `viewer` sees (§4.6): blocks hide both ways, boots and mutes darken cameras, invites mark them. */
@@ -144,14 +294,15 @@ export function createRoster(options: RosterOptions): Roster {
       if (entry.status === 'hidden' && userId !== viewer.userId) continue;
       if (userId !== viewer.userId) {
         const blocked = rel.has(viewer.userId, userId, 'block') || rel.has(userId, viewer.userId, 'block');
-        // An operator cannot be blocked unless BlockableAdmins.
-        if (blocked && !(entry.op && !options.blockableAdmins) && !(viewer.op && !options.blockableAdmins)) continue;
+        // An operator cannot be blocked unless BlockableAdmins, nor then if they ran /unmute-all.
+        const exempt = (op: boolean, id: UserId) => op && (!options.blockableAdmins || rel.unblockable.has(id));
+        if (blocked && !exempt(entry.op, userId) && !exempt(viewer.op, viewer.userId)) continue;
       }
       let video = entry.video;
       if (userId !== viewer.userId && video !== 0) {
         const shutOut = rel.has(userId, viewer.userId, 'boot') || rel.has(userId, viewer.userId, 'mute');
         if (shutOut) video = viewer.op ? video ^ Video.MutualOpen : 0;
-        if (rel.has(userId, viewer.userId, 'invite')) video |= Video.Invited;
+        else if (rel.has(userId, viewer.userId, 'invite')) video |= Video.Invited;
         if ((video & Video.OnlyVIP) !== 0 && !viewer.vip && !rel.has(userId, viewer.userId, 'invite')) video = 0;
       }
       const showVip = entry.vip === true && (!options.vipMutuallySecret || viewer.vip);
@@ -163,7 +314,7 @@ export function createRoster(options: RosterOptions): Roster {
 
   async function rebuild(): Promise<void> {
     if (members.size === 0 || now() - startedAt < options.whoWarmupMs) return;
-    const { listed, relations } = await snapshot();
+    const { listed, relations } = await current();
     lastListed = listed.length;
     const hidden = new Set(listed.filter((l) => l.entry.status === 'hidden').map((l) => l.userId));
     // Members nobody relates to, with the same operator and VIP standing, see the same list: build and stringify it once.
@@ -234,22 +385,42 @@ export function createRoster(options: RosterOptions): Roster {
     add: (m) => void members.add(m),
     remove: (m) => void members.delete(m),
     async whoFor(member) {
-      const { listed, relations } = await snapshot();
+      // The login's own session must be on it: wait (briefly) for its delta to reach this node.
+      let snap = await current();
+      if (!hasSession(snap, member.sessionId)) {
+        await arrival(member.sessionId);
+        snap = await current();
+      }
+      const { listed, relations } = snap;
       return whoList({ userId: member.userId, op: member.isOperator(), vip: member.isVip() }, listed, relations);
     },
     async onlineNames() {
-      return (await snapshot()).names;
+      return (await current()).names;
     },
-    refresh: schedule,
+    refresh() {
+      built = null;
+      schedule();
+    },
     onEvent(event) {
       // A mute or block set on any node changes who lists on every node (§4.6).
-      if (event.type === 'relation.changed') return schedule();
+      if (event.type === 'relation.changed') {
+        relationChanged(event);
+        return schedule();
+      }
       if (event.type !== 'roster.changed' || (event.protocol !== null && event.protocol !== 'barertc')) return;
+      const delta = event.delta;
+      if (delta) {
+        if (view) apply(view, delta);
+        else if (loading) heardWhileLoading.push(delta);
+        // (with neither, the next read of the registry has it)
+        if (delta.kind === 'added') arrivals.get(delta.session.id)?.();
+      } else if (!event.notice) invalidate();
       if (event.notice) notify(event.notice);
       schedule();
     },
     stop() {
       stopped = true;
+      clearInterval(resync);
       if (timer) clearTimeout(timer);
       if (warmupTimer) clearTimeout(warmupTimer);
     },

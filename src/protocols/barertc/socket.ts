@@ -7,10 +7,17 @@ import type { Principal } from '../../core/model/principal.js';
 import type { User } from '../../core/model/user.js';
 import type { Logger } from '../../logger.js';
 import type { Connection, SocketHandler, SocketRoute } from '../protocol.js';
+import { applyCameraAction, bootedNotice, cameraAccessOf, emptyCameraLists, openRefusal, publishedState, watchNote, type CameraLists } from './camera.js';
 import { parseCommand, runCommand } from './commands.js';
 import { entryWithClaims, readControl, type Control } from './control.js';
+import { createDirectMessages, type LinkSpamSettings } from './dm.js';
+import { createFileAction, type ImageSender } from './file-action.js';
+import { compileFilters, type MessageFilterOptions } from './filters.js';
+import { broadcastChannelOf, type ImageSizes } from './images.js';
 import { rulesOf } from './jwt.js';
+import { createMessagePath, type Sender } from './message-path.js';
 import { entryOf, type Roster, type RosterMember } from './roster.js';
+import { cameraRuling, moderationFlags, type ModerationRuleOptions } from './rules.js';
 import { createWebhooks, type Webhooks } from './webhooks.js';
 import { chatServer, frame, Video, type ClientFrame, type WhoEntry } from './wire.js';
 
@@ -40,6 +47,8 @@ export interface ChannelSettings {
   readonly vip: boolean;
   readonly welcomeMessages: readonly string[];
   readonly echoMessagesOnJoin: number;
+  /** Images may be shared here (PermitPhotos; Parley enforces it, §10). */
+  readonly permitPhotos: boolean;
 }
 
 /** The settings and helpers the socket needs (built from `[barertc]` in index.ts). */
@@ -59,6 +68,14 @@ export interface BarertcSocketOptions {
   readonly blockableAdmins: boolean;
   /** What operator commands and reports need (§6.1, §6.3); absent: webhooks off, no reload, /shutdown ignored. */
   readonly moderation?: BarertcModerationOptions;
+  /** MaxImageWidth and PreviewImageWidth for shared images (images.ts). */
+  readonly images: ImageSizes;
+  /** `[[ModerationRule]]` and the `[Strings]` their refusals show (rules.ts). */
+  readonly moderationRules: ModerationRuleOptions;
+  /** `[[MessageFilters]]` (filters.ts); absent: none. */
+  readonly messageFilters?: readonly MessageFilterOptions[];
+  /** `[DMLinkSpamProtection]` (dm.ts); absent: off. */
+  readonly dmLinkSpam?: LinkSpamSettings;
 }
 
 /** The hooks operator commands and reports use, wired by the composition root. */
@@ -93,6 +110,10 @@ interface ChatSocket {
   onControl?: (control: Control) => void;
   /** Ran `/unmute-all`: stays visible to users who block them (§4.6). */
   unblockable?: boolean;
+  /** Names booted off and invited to this session's camera (camera.ts), published with its state. */
+  readonly camera: CameraLists;
+  /** Ids of the images this session shared, for their takeback (file-action.ts). */
+  readonly sentImages: Set<number>;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -101,6 +122,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: Logger; options: BarertcSocketOptions }): SocketRoute<ChatSocket> {
   const { core, roster, logger, options } = deps;
   const channelIds = new Set(options.channels.map((c) => c.id));
+  const vipChannels = new Set(options.channels.filter((c) => c.vip).map((c) => c.id));
+  const files = createFileAction({ core, roster, options: { channels: options.channels, images: options.images, moderationRules: options.moderationRules, blockableAdmins: options.blockableAdmins } });
   const moderation: BarertcModerationOptions = options.moderation ?? {
     webhooks: createWebhooks({ settings: () => [], adminApiKey: '', logger }),
     // Without a composition root's shutdown there is nothing safe to stop: refuse rather than kill the process.
@@ -108,6 +131,10 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
     reconfigure: null,
     landingPageUrl: null,
   };
+  // The message path after the command check: filters, public lines, reports (message-path.ts) and DMs (dm.ts).
+  const filters = compileFilters(options.messageFilters ?? [], (phrase) => logger.warn({ phrase }, 'barertc message filter is not a valid regular expression; skipped'));
+  const messagePath = createMessagePath({ core, roster, logger, webhooks: moderation.webhooks, render: options.render, filters, channelIds });
+  const directMessage = createDirectMessages({ core, roster, logger, webhooks: moderation.webhooks, render: options.render, path: messagePath, linkSpam: options.dmLinkSpam ?? { enabled: false, maxThreads: 5, timeLimit: 3600, banHours: 24 } });
 
   function session(conn: Connection<ChatSocket>): SocketHandler {
     const st = conn.state;
@@ -181,7 +208,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
         conn.subscribe(room.id);
       }
       for (const { conversation, other } of await core.conversations.directChats(user.id)) st.peers.set(conversation.id, other.username);
-      st.sessionId = await core.presence.connect(principal, 'barertc', entry as unknown as Record<string, unknown>);
+      st.sessionId = await core.presence.connect(principal, 'barertc', publishedState(entry, st.camera, st.unblockable === true));
       const member: RosterMember = {
         userId: user.id,
         username: user.username,
@@ -222,7 +249,8 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
     async function echoFor(): Promise<unknown> {
       const messages: unknown[] = [];
       for (const c of options.channels) {
-        if (c.echoMessagesOnJoin <= 0) continue;
+        // Parley leaves VIP channels out for others (BareRTC's echo leaks them, §4.8).
+        if (c.echoMessagesOnJoin <= 0 || (c.vip && !st.vip && !st.op)) continue;
         const room = await core.conversations.findRoom(c.id);
         if (!room) continue;
         const page = await core.messages.roomHistory(st.principal, room.id, c.echoMessagesOnJoin);
@@ -255,12 +283,20 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       const command = parseCommand(text, st.op);
       if (command) return runCommand(commandHost(principal), command.name, command.args);
       if (options.render(text) === null) return;
-      if (channel.startsWith('@')) return directMessage(principal, channel.slice(1), text);
+      if (channel.startsWith('@')) return directMessage(sender(principal, st.user), channel.slice(1), text);
       if (channel === '') return; // a channel-less line is only ever a command (BareBot's /unmute-all)
-      // BareRTC broadcast lines to unknown channel IDs too; Parley's channels are its configured rooms.
-      if (!channelIds.has(channel)) return notice(`There is no channel called ${channel} on this server.`);
-      const room = await core.conversations.openRoom(channel);
-      await core.messages.send(principal, { conversationId: room.id, text, format: 'markdown' });
+      return messagePath.channel(sender(principal, st.user), channel, text);
+    }
+
+    /** This session as the message path sees a sender (message-path.ts). */
+    function sender(principal: Principal, user: User): Sender {
+      return { principal, user, op: st.op, send, notice: (text) => notice(text), rememberPeer: (id, name) => st.peers.set(id, name) };
+    }
+
+    /** §4.3 report: to the website's report webhook (message-path.ts); the answer comes as a notice. */
+    async function report(f: ClientFrame): Promise<void> {
+      const self = loggedIn();
+      if (self) await messagePath.report(sender(self.principal, self.user), f);
     }
 
     /** What operator commands run with: this session, the core, and the server's hooks. */
@@ -271,7 +307,10 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
         webhooks: moderation.webhooks,
         principal,
         notice: (text: string) => notice(text),
-        markUnblockable: () => void (st.unblockable = true),
+        markUnblockable: () => {
+          st.unblockable = true;
+          void publish().catch((err: unknown) => logger.warn({ err }, 'barertc unblockable state failed'));
+        },
         exit: moderation.exit,
         reconfigure: moderation.reconfigure,
         landingPageUrl: moderation.landingPageUrl,
@@ -300,7 +339,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
         send({ action: 'me', username: user.username, video: st.entry.video });
       } else return;
       // The new state is published, so every node's who lists show it (roster.changed).
-      void core.presence.setState(sessionId, 'barertc', st.entry as unknown as Record<string, unknown>).catch((err: unknown) => logger.warn({ err }, 'barertc control state failed'));
+      void core.presence.setState(sessionId, 'barertc', publishedState(st.entry, st.camera, st.unblockable === true)).catch((err: unknown) => logger.warn({ err }, 'barertc control state failed'));
     }
     st.onControl = control;
 
@@ -322,17 +361,6 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       }
     }
 
-    /** §4.7: a DM to a user who is online (on any door), or a notice why it was not sent. */
-    async function directMessage(principal: Principal, name: string, text: string): Promise<void> {
-      const peer = await core.users.findByUsername(name);
-      if (!peer || !(await core.presence.isOnline(peer.id))) return notice(`Could not deliver your message: @${name} appears not to be online.`);
-      // A DM to yourself is allowed and echoes twice (BareBot's deadlock probe); it is kept in the
-      // user's own notes conversation (TrueConf's favorites), the core's one-member conversation.
-      const conversation = peer.id === principal.id ? await core.conversations.openFavorites(principal) : await core.conversations.openDirect(principal, peer.id);
-      st.peers.set(conversation.id, peer.username);
-      await core.messages.send(principal, { conversationId: conversation.id, text, format: 'markdown' });
-    }
-
     /** The logged-in user, or a notice and null. */
     function loggedIn(): { principal: Principal; user: User; entry: WhoEntry; sessionId: string } | null {
       const { principal, user, entry, sessionId } = st;
@@ -347,13 +375,18 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       if (!self) return;
       let status = str(f.status) ?? self.entry.status;
       if (status === 'hidden' && !st.op) status = 'away';
-      const video = typeof f.video === 'number' && Number.isSafeInteger(f.video) && f.video >= 0 ? f.video : self.entry.video;
+      const wanted = typeof f.video === 'number' && Number.isSafeInteger(f.video) && f.video >= 0 ? f.video : self.entry.video;
+      // §6.2 moderation rules on turning the camera on: cut it, or force it red (rules.ts).
+      const ruling = cameraRuling(ruleFlags(self.user), wanted, options.moderationRules.strings);
+      for (const out of ruling.frames) send(out);
+      const video = ruling.video;
       const dnd = typeof f.dnd === 'boolean' ? f.dnd : self.entry.dnd === true;
       const { dnd: _dnd, ...rest } = self.entry;
       const entry: WhoEntry = { ...rest, status, video, ...(dnd ? { dnd: true } : {}) };
       const wasHidden = self.entry.status === 'hidden';
       st.entry = entry;
-      await core.presence.setState(self.sessionId, 'barertc', entry as unknown as Record<string, unknown>);
+      await core.presence.setState(self.sessionId, 'barertc', publishedState(entry, st.camera, st.unblockable === true));
+      if (ruling.echoMe) send({ action: 'me', username: self.user.username, video });
       // An operator going hidden seems to leave; coming back seems to arrive.
       if (status === 'hidden' && !wasHidden) await core.presence.announce('barertc', { username: self.user.username, kind: 'left' });
       if (wasHidden && status !== 'hidden') await core.presence.announce('barertc', { username: self.user.username, kind: 'joined' });
@@ -363,16 +396,21 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
     async function openVideo(f: ClientFrame): Promise<void> {
       const self = loggedIn();
       if (!self) return;
+      if (ruleFlags(self.user).noVideo) return notice(options.moderationRules.strings.ModRuleErrorNoVideo);
       const name = str(f.username) ?? '';
       const fail = (why: string) => notice(`Could not open that video: ${why}`);
       const target = (await roster.onlineNames()).get(name);
       const entry = target ? entryOf(target) : null;
       if (!target || !entry) return fail(`${name} appears to be offline.`);
-      if ((entry.video & Video.Active) === 0) return fail('Their video is not currently enabled.');
-      const related = async (kind: 'mute' | 'block') => (await core.moderation.related(target.userId, kind)).includes(self.user.id);
-      if (!st.op && ((await related('mute')) || (await related('block')))) return fail('You do not have permission to view that camera.');
-      if ((entry.video & Video.MutualRequired) !== 0 && (self.entry.video & Video.Active) === 0) return fail(`${name} has requested that you should share your own camera too before opening theirs.`);
-      if ((entry.video & Video.OnlyVIP) !== 0 && !st.vip && !st.op) return fail('You do not have permission to view that camera.');
+      // §4.6: camera, mutual, VIP, then mute/boot/block (camera.ts); an operator let in past a boot or mute is told.
+      const related = async (owner: User['id'], kind: 'mute' | 'block', other: User['id']) => (await core.moderation.related(owner, kind)).includes(other);
+      const blocks = (await related(target.userId, 'block', self.user.id)) || (await related(self.user.id, 'block', target.userId));
+      const viewer = { username: self.user.username, video: self.entry.video, op: st.op, vip: st.vip };
+      const check = { name, target: entry, access: cameraAccessOf(target.state), viewer, mutes: await related(target.userId, 'mute', self.user.id), blocks, blockableAdmins: options.blockableAdmins };
+      const why = openRefusal(check);
+      if (why !== null) return fail(why);
+      const note = watchNote(check);
+      if (note !== null) notice(note);
       const openSecret = randomLetters(16);
       await core.presence.signal('barertc', target.userId, frame({ action: 'ring', username: self.user.username, openSecret }));
       send({ action: 'open', username: name, openSecret });
@@ -395,6 +433,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       const self = loggedIn();
       if (!self) return;
       const id = typeof f.msgID === 'number' && Number.isSafeInteger(f.msgID) ? f.msgID : 0;
+      if (await files.takeback(imageSender(self.user), id)) return; // an image (never stored)
       try {
         await core.messages.remove(self.principal, toMessageId(id));
       } catch (e) {
@@ -402,6 +441,22 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
         if (err.code === 'INTERNAL') throw e;
         notice('That is not your message to take back.');
       }
+    }
+
+    /** §4.3 file: an image shared in a channel or a DM (file-action.ts). */
+    async function shareFile(f: ClientFrame): Promise<void> {
+      const self = loggedIn();
+      if (self) await files.share(imageSender(self.user), f);
+    }
+
+    /** This session as file-action.ts sees a sender. */
+    function imageSender(user: User): ImageSender {
+      return { user, op: st.op, jwtRules: st.claims?.rules, sentImages: st.sentImages, send, notice: (text) => notice(text) };
+    }
+
+    /** The moderation rules in force for this user now (settings plus the JWT's `rules`, §6.2). */
+    function ruleFlags(user: User) {
+      return moderationFlags(options.moderationRules.rules, user.username, st.claims?.rules);
     }
 
     /** §4.3 react: an emoji on a message, broadcast to everyone. */
@@ -430,6 +485,25 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       roster.refresh();
     }
 
+    /** Publish this session's state: its who entry and camera lists, to every node's roster. */
+    async function publish(): Promise<void> {
+      const { entry, sessionId } = st;
+      if (entry && sessionId !== null) await core.presence.setState(sessionId, 'barertc', publishedState(entry, st.camera, st.unblockable === true));
+    }
+
+    /** §4.3 boot/unboot/video-invite: the sender's camera lists change; who lists follow (camera.ts). */
+    async function camera(f: ClientFrame): Promise<void> {
+      const self = loggedIn();
+      if (!self) return;
+      const booted = applyCameraAction(st.camera, String(f.action), f);
+      if (booted === null) return;
+      await publish();
+      for (const name of booted) {
+        const target = (await roster.onlineNames()).get(name);
+        if (target && entryOf(target)?.op === true) await core.presence.signal('barertc', target.userId, frame(chatServer(bootedNotice(self.user.username))));
+      }
+    }
+
     async function dispatch(f: ClientFrame): Promise<void> {
       switch (f.action) {
         case 'login':
@@ -451,12 +525,20 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
           return takeback(f);
         case 'react':
           return react(f);
+        case 'report':
+          return report(f);
+        case 'file':
+          return shareFile(f);
         case 'mute':
         case 'unmute':
         case 'block':
           return relate(f);
         case 'blocklist':
           return blocklist(f);
+        case 'boot':
+        case 'unboot':
+        case 'video-invite':
+          return camera(f);
         default:
           if (!st.user) return;
           return notice(`Unsupported message type: ${typeof f.action === 'string' ? f.action : ''}`);
@@ -507,11 +589,11 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       // §4.1: browsers may only connect from the same host (a missing Origin is a bot, and allowed).
       const origin = req.headers.origin;
       if (origin !== undefined && !sameHost(origin, req.headers.host)) return { reject: { status: 403, contentType: 'text/plain; charset=utf-8', body: 'Forbidden' } };
-      const state: ChatSocket = { user: null, principal: null, claims: null, sessionId: null, entry: null, op: false, vip: false, pendingBlocklist: [], peers: new Map(), member: null };
+      const state: ChatSocket = { user: null, principal: null, claims: null, sessionId: null, entry: null, op: false, vip: false, pendingBlocklist: [], peers: new Map(), member: null, camera: emptyCameraLists(), sentImages: new Set() };
       return { accept: { state, open: session } };
     },
     encode: (event) => encodeEvent(event, options.render),
-    frameFor: (conn, encoded, event) => framesFor(conn, encoded, event),
+    frameFor: (conn, encoded, event) => framesFor(conn, encoded, event, vipChannels),
   };
 }
 
@@ -542,7 +624,7 @@ export function encodeEvent(event: DomainEvent, render: (text: string) => string
   }
 }
 
-function framesFor(conn: Connection<ChatSocket>, encoded: string, event: DomainEvent): readonly string[] {
+function framesFor(conn: Connection<ChatSocket>, encoded: string, event: DomainEvent, vipChannels: ReadonlySet<string>): readonly string[] {
   if (!conn.state.user) return [];
   if (event.type === 'session.signal') {
     // A directed control is applied by the session, never forwarded (control.ts).
@@ -552,6 +634,10 @@ function framesFor(conn: Connection<ChatSocket>, encoded: string, event: DomainE
       return [];
     }
   }
+  // §4.8: a VIP channel's lines reach VIPs and operators only (a non-VIP sender gets no echo).
+  if (event.type === 'message.created' && event.audience.kind === 'room' && vipChannels.has(event.audience.title ?? '') && !conn.state.vip && !conn.state.op) return [];
+  // The same for an image shared there (file-action.ts broadcasts it).
+  if (event.type === 'protocol.broadcast' && !conn.state.vip && !conn.state.op && vipChannels.size > 0 && vipChannels.has(broadcastChannelOf(encoded) ?? '')) return [];
   if (event.type !== 'message.created' || event.audience.kind === 'room') return [encoded];
   if (event.audience.kind === 'favorites') {
     const own = `${MESSAGE_PREFIX}"channel":${JSON.stringify(`@${conn.state.user.username}`)},${encoded.slice(MESSAGE_PREFIX.length)}`;

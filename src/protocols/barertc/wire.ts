@@ -66,5 +66,19 @@ export const PRESENCE_TEXT = {
   timed_out: 'has timed out!',
 } as const;
 
+/** The last transientMessageId handed out (ids only grow, within the process). */
+let lastTransientId = 0;
+
+/**
+ * A `msgID` for a line that is shown but never stored (an image, a DM that is refused or dropped,
+ * a filtered line that is not forwarded): `Date.now() * 1000` plus a small random part, strictly
+ * increasing, far above the store's ids (images.ts isImageMessageId tells them apart) and below
+ * 2^53 until the year 2255.
+ */
+export function transientMessageId(now: number = Date.now()): number {
+  lastTransientId = Math.max(lastTransientId + 1, now * 1000 + Math.floor(Math.random() * 1000));
+  return lastTransientId;
+}
+
 /** Stringify once; frames are plain JSON text. */
 export const frame = (value: unknown): string => JSON.stringify(value);

@@ -16,6 +16,7 @@ import { sessionStateMigration } from './0015-session-state.js';
 import { userSourceMigration } from './0016-user-source.js';
 import { cachedBlocklistsMigration } from './0017-cached-blocklists.js';
 import { relationTargetsMigration } from './0018-relation-targets.js';
+import { linkSpamMigration } from './0019-link-spam.js';
 import { tokensMigration } from './0002-tokens.js';
 
 /**
@@ -41,6 +42,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0016-user-source': userSourceMigration,
   '0017-cached-blocklists': cachedBlocklistsMigration,
   '0018-relation-targets': relationTargetsMigration,
+  '0019-link-spam': linkSpamMigration,
 };
 
 /**
