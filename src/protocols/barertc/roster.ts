@@ -55,6 +55,8 @@ export interface RosterOptions {
   readonly rebuildMsPerListedUser?: number;
   /** This node's copy of the roster is read from the registry again this often (default 60 s), in case a delta was lost. */
   readonly resyncIntervalMs?: number;
+  /** Presence lines for other users are sent in batches this often (default 50 ms; 0 sends each at once). */
+  readonly presenceBatchMs?: number;
   /** How long a login waits for its own session's delta before reading the registry (default 1 s). */
   readonly arrivalTimeoutMs?: number;
   readonly now?: () => number;
@@ -368,11 +370,44 @@ export function createRoster(options: RosterOptions): Roster {
     }
   }
 
-  /** Presence line to everyone on this node first (the ended user included, as BareRTC does), then the endings. */
+  /**
+   * Presence lines for everyone but the user they are about wait here and go out together every
+   * `presenceBatchMs`: in a join storm each socket then gets one write per batch instead of one
+   * per login. The user concerned gets theirs at once, in its place in their login sequence or
+   * just before their ending.
+   */
+  let presenceQueue: { readonly text: string; readonly about: string; readonly seq: number }[] = [];
+  /** Order of members' arrivals and queued lines: a member is sent only lines queued after it arrived. */
+  let seq = 0;
+  const arrivedAt = new WeakMap<RosterMember, number>();
+  let presenceTimer: NodeJS.Timeout | null = null;
+  const presenceBatchMs = options.presenceBatchMs ?? 50;
+
+  function flushPresence(): void {
+    presenceTimer = null;
+    const texts = presenceQueue;
+    presenceQueue = [];
+    // Text by text, so each one is framed once for every member (HubSession.send); one member's
+    // lines in the same tick leave in one write.
+    for (const { text, about, seq: queuedAt } of texts) {
+      for (const m of members) if (m.username !== about && (arrivedAt.get(m) ?? 0) < queuedAt) m.send(text, { ephemeral: true });
+    }
+  }
+
+  /** Presence line to everyone on this node (the ended user included, as BareRTC does), then the endings. */
   function notify(notice: RosterNotice): void {
     if (notice.kind !== null && now() - startedAt >= options.presenceWarmupMs) {
       const text = frame({ action: 'presence', username: notice.username, message: PRESENCE_TEXT[notice.kind] });
-      for (const m of members) m.send(text, { ephemeral: true });
+      for (const m of members) if (m.username === notice.username) m.send(text, { ephemeral: true });
+      if (presenceBatchMs <= 0) {
+        for (const m of members) if (m.username !== notice.username) m.send(text, { ephemeral: true });
+      } else {
+        presenceQueue.push({ text, about: notice.username, seq: ++seq });
+        if (!presenceTimer) {
+          presenceTimer = setTimeout(flushPresence, presenceBatchMs);
+          presenceTimer.unref();
+        }
+      }
     }
     const end = notice.end;
     if (!end) return;
@@ -382,7 +417,10 @@ export function createRoster(options: RosterOptions): Roster {
   }
 
   return {
-    add: (m) => void members.add(m),
+    add(m) {
+      members.add(m);
+      arrivedAt.set(m, ++seq);
+    },
     remove: (m) => void members.delete(m),
     async whoFor(member) {
       // The login's own session must be on it: wait (briefly) for its delta to reach this node.
@@ -421,6 +459,7 @@ export function createRoster(options: RosterOptions): Roster {
     stop() {
       stopped = true;
       clearInterval(resync);
+      if (presenceTimer) clearTimeout(presenceTimer);
       if (timer) clearTimeout(timer);
       if (warmupTimer) clearTimeout(warmupTimer);
     },

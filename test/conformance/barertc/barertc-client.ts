@@ -52,6 +52,21 @@ export class BareClient {
     }
   }
 
+  /**
+   * Read until each predicate has matched a frame, in whatever order they come (who lists and
+   * batched presence lines are not ordered with each other); resolves with the matches in the
+   * predicates' order.
+   */
+  async eachOf(matches: readonly ((f: BareFrame) => boolean)[], timeoutMs = 5000): Promise<BareFrame[]> {
+    const found: (BareFrame | undefined)[] = matches.map(() => undefined);
+    while (found.some((f) => f === undefined)) {
+      const f = await this.next(() => true, timeoutMs);
+      const i = matches.findIndex((m, j) => found[j] === undefined && m(f));
+      if (i >= 0) found[i] = f;
+    }
+    return found as BareFrame[];
+  }
+
   /** The next `who` list (after the read position) that satisfies `ok`. */
   async whoUntil(ok: (list: Record<string, unknown>[]) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>[]> {
     for (;;) {
