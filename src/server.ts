@@ -23,6 +23,7 @@ import { createHub, type Hub } from './hub/hub.js';
 import { buildApp, notFoundAnswer } from './http/app.js';
 import { createBarertcProtocol } from './protocols/barertc/index.js';
 import { barertcOptions } from './protocols/barertc/options.js';
+import { reloadBarertcSettings } from './protocols/barertc/settings.js';
 import { createChatcliProtocol } from './protocols/chatcli/index.js';
 import { listenerAnswer as chatcliListenerAnswer } from './protocols/chatcli/pages.js';
 import { createConnorProtocol } from './protocols/connor/index.js';
@@ -144,6 +145,8 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
         uploadSpoolDir: `${config.server.dataDir}/upload-spool`,
       }),
       createBarertcProtocol({ core, logger, attach: attachTransport(hub, logger), options: barertcOptions(config.barertc), chatcliUrl: () => chatcliUrl,
+        // `/reconfigure`: this node's own settings file, read again (the environment does not touch [barertc]).
+        reloadSettings: () => reloadBarertcSettings(config.configPath, config.adminApiKey),
         admin: { adminApiKey: config.adminApiKey, equal: createNodeSecrets(config.secrets.tokenKey).equal, shutdown: overrides.shutdown ?? (() => exitSoon()) } }),
     ];
     const app = await buildApp({ protocols, logger });

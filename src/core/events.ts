@@ -59,6 +59,8 @@ export type DomainEvent =
   | { readonly type: 'session.signal'; readonly protocol: string; readonly userId: UserId; readonly payload: string }
   /** A frame, already in `protocol`'s wire shape, for every session of that protocol, from `authorId` (BareRTC's reactions). */
   | { readonly type: 'protocol.broadcast'; readonly protocol: string; readonly authorId: UserId; readonly payload: string }
+  /** Every node re-reads `protocol`'s settings from its own settings file (BareRTC's `/reconfigure`). Not shown to clients. */
+  | { readonly type: 'settings.reload'; readonly protocol: string }
   /** Ephemeral: not stored, dropped first for slow readers. */
   | { readonly type: 'typing.started'; readonly audience: EventAudience; readonly user: EventAuthor }
   /**
@@ -112,7 +114,7 @@ export type DomainEventType = DomainEvent['type'];
 /** The list of event types, for validating envelopes that arrive from other nodes. */
 export const DOMAIN_EVENT_TYPES = [
   'message.created', 'message.edited', 'message.deleted', 'member.joined', 'member.left', 'member.role_changed',
-  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'roster.changed', 'session.signal', 'protocol.broadcast', 'typing.started', 'relation.changed', ...ACCESS_EVENT_TYPES,
+  'conversation.renamed', 'conversation.avatar_changed', 'conversation.deleted', 'history.cleared', 'presence.changed', 'roster.changed', 'session.signal', 'protocol.broadcast', 'settings.reload', 'typing.started', 'relation.changed', ...ACCESS_EVENT_TYPES,
 ] as const satisfies readonly DomainEventType[];
 
 // Compile-time check that the list above names every event type: a new event that is not

@@ -26,11 +26,12 @@ interface WsInternals {
  * Write a frame built by frameText. Falls back to ws.send (framing again) when ws is busy with
  * its own queue (its sender not idle), so frames never interleave with ws's writes.
  */
-export function writeFramed(socketWs: WebSocket, frame: Buffer, text: string): void {
+export function writeFramed(socketWs: WebSocket, frame: Buffer, text: string, sent?: () => void): void {
   const internals = socketWs as unknown as WsInternals;
   const socket = internals._socket;
-  if (socket && internals._sender?._state === 0) socket.write(frame);
-  else socketWs.send(text);
+  // `sent` runs once the kernel has taken the frame (or the write failed), for queued-frame counts.
+  if (socket && internals._sender?._state === 0) socket.write(frame, sent);
+  else socketWs.send(text, sent);
 }
 
 /** The raw TCP socket under a ws connection, for write coalescing (cork/uncork). */

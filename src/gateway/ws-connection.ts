@@ -7,12 +7,15 @@ import { frameText, rawSocket, writeFramed } from './frame.js';
 const QUEUE_HIGH_WATER = 64;
 const QUEUE_LOW_WATER = 16;
 
-/** Sockets corked this tick; uncorked together so a burst of events leaves as one write each. */
-const corked = new Set<Socket>();
+/** Sockets corked this tick, with their connections; uncorked together so a burst of events leaves as one write each. */
+const corked = new Map<Socket, WsConnection>();
 let flushScheduled = false;
 function uncorkAll(): void {
   flushScheduled = false;
-  for (const s of corked) s.uncork();
+  for (const [s, conn] of corked) {
+    conn.endBurst();
+    s.uncork();
+  }
   corked.clear();
 }
 
@@ -31,6 +34,10 @@ export class WsConnection implements Transport {
   #paused = false;
   #abandoned = false;
   #closedByServer = false;
+  /** Frames written and not yet taken by the kernel. */
+  #unsent = 0;
+  /** Of those, the frames of this tick's corked burst: not a backlog yet. */
+  #burst = 0;
 
   constructor(ws: WebSocket) {
     this.ws = ws;
@@ -44,19 +51,31 @@ export class WsConnection implements Transport {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
+  /** Frames written before this tick that the kernel has not taken: the client is not reading them. */
+  get queuedFrames(): number {
+    return this.#unsent - this.#burst;
+  }
+
+  /** This tick's writes are being flushed (uncorkAll); from now on, unsent ones count as queued. */
+  endBurst(): void {
+    this.#burst = 0;
+  }
+
   /** Write the message's frame, built once for every ws recipient; writes are corked per tick. */
   write(message: Outgoing): void {
     const ws = this.ws;
     const socket = rawSocket(ws);
     if (socket && !corked.has(socket)) {
       socket.cork();
-      corked.add(socket);
+      corked.set(socket, this);
       if (!flushScheduled) {
         flushScheduled = true;
         process.nextTick(uncorkAll);
       }
     }
-    writeFramed(ws, (message.frame ??= frameText(message.text)), message.text);
+    this.#unsent++;
+    if (socket) this.#burst++;
+    writeFramed(ws, (message.frame ??= frameText(message.text)), message.text, () => void this.#unsent--);
   }
 
   /** The server closed it (not the client): frames still arriving, or queued, are not acted on. */

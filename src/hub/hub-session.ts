@@ -64,9 +64,10 @@ export class HubSession implements Connection {
   deliver(message: Outgoing, ephemeral: boolean): void {
     const transport = this.#transport;
     if (!transport.isOpen) return;
-    if (transport.bufferedAmount > this.#maxBuffered) {
+    const maxFrames = this.route.maxQueuedFrames;
+    if (transport.bufferedAmount > this.#maxBuffered || (maxFrames !== undefined && (transport.queuedFrames ?? 0) >= maxFrames)) {
       if (ephemeral) return; // ephemeral events are the first thing a slow reader loses
-      this.close(this.route.slowConsumerCloseCode, 'slow consumer');
+      this.close(this.route.slowConsumerCloseCode, this.route.slowConsumerCloseReason ?? 'slow consumer');
       return;
     }
     transport.write(message);

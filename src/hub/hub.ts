@@ -166,7 +166,7 @@ export function createHub(options: HubOptions): Hub {
 
   function hold(session: Session, loading: LoadingRelations, out: Outgoing, event: DomainEvent, ephemeral: boolean, author: UserId | null): void {
     if (loading.held.length >= MAX_HELD) {
-      if (!ephemeral) session.close(session.route.slowConsumerCloseCode, 'slow consumer');
+      if (!ephemeral) session.close(session.route.slowConsumerCloseCode, session.route.slowConsumerCloseReason ?? 'slow consumer');
       return;
     }
     loading.held.push(() => {

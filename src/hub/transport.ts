@@ -22,6 +22,8 @@ export interface Transport {
   close(code?: number, reason?: string): void;
   /** Bytes written but not yet sent, for the slow-consumer rule. */
   readonly bufferedAmount: number;
+  /** Frames written before this tick and not yet sent, for a route's maxQueuedFrames; absent: not counted. */
+  readonly queuedFrames?: number;
   /** False once closing or closed: nothing more is written. */
   readonly isOpen: boolean;
 }

@@ -90,6 +90,14 @@ export interface SocketRoute<S = unknown> {
   readonly frameFor?: (conn: Connection<S>, encoded: string, event: DomainEvent) => readonly string[];
   /** Close code used when a client reads too slowly (send buffer over the cap). */
   readonly slowConsumerCloseCode: number;
+  /** Close reason sent with it; default "slow consumer". */
+  readonly slowConsumerCloseReason?: string;
+  /**
+   * A client is also too slow once this many frames wait for its socket (written, not yet
+   * accepted by the kernel; the current tick's burst not counted), besides the byte cap. Read at
+   * every delivery, so a getter may change it live. Absent: the byte cap alone.
+   */
+  readonly maxQueuedFrames?: number;
   /**
    * The socket authenticates with its first frames (not at the upgrade): the hub closes it unless
    * it identifies within the authentication deadline (`gateway.auth_timeout_ms`).

@@ -22,6 +22,8 @@ export interface PresenceService {
   signal(protocol: string, userId: UserId, payload: string): Promise<void>;
   /** Send a frame of `protocol`'s to every session of it, on every node (protocol.broadcast). */
   broadcast(protocol: string, authorId: UserId, payload: string): Promise<void>;
+  /** Ask every node, this one included, to re-read `protocol`'s settings from its own file (settings.reload). */
+  reloadSettings(protocol: string): Promise<void>;
   /** Tell everyone on a protocol's roster, on every node (roster.changed with the notice). */
   announce(protocol: string, notice: RosterNotice): Promise<void>;
   /**
@@ -83,6 +85,7 @@ export function createPresenceService(deps: { store: Store; bus: Bus; clock: Clo
     refresh: (protocol) => bus.publish({ type: 'roster.changed', protocol }),
     signal: (protocol, userId, payload) => bus.publish({ type: 'session.signal', protocol, userId, payload }),
     broadcast: (protocol, authorId, payload) => bus.publish({ type: 'protocol.broadcast', protocol, authorId, payload }),
+    reloadSettings: (protocol) => bus.publish({ type: 'settings.reload', protocol }),
     async setState(sessionId, protocol, state) {
       if (!(await store.sessions.setState(sessionId, state))) return false;
       await bus.publish({ type: 'roster.changed', protocol, delta: { kind: 'state', sessionId, state } });

@@ -58,7 +58,6 @@ export interface FileAction {
 
 export function createFileAction(deps: { core: Core; roster: Roster; options: FileActionOptions }): FileAction {
   const { core, roster, options } = deps;
-  const channels = new Map(options.channels.map((c) => [c.id, c]));
   const nextId = createImageIds();
 
   const related = async (owner: UserId, kind: 'mute' | 'block', other: UserId) => (await core.moderation.related(owner, kind)).includes(other);
@@ -80,7 +79,7 @@ export function createFileAction(deps: { core: Core; roster: Roster; options: Fi
   }
 
   async function shareInChannel(sender: ImageSender, f: ClientFrame, channel: string, bytes: Buffer): Promise<void> {
-    const settings = channels.get(channel);
+    const settings = options.channels.find((c) => c.id === channel); // read now: `/reconfigure` may change them
     if (!settings) return sender.notice(`There is no channel called ${channel} on this server.`);
     if (!settings.permitPhotos) return sender.notice(PHOTOS_NOT_PERMITTED);
     const body = await html(sender, f, bytes);

@@ -37,7 +37,8 @@ export interface MessagePathDeps {
   readonly webhooks: Webhooks;
   readonly render: (text: string) => string | null;
   readonly filters: MessageFilters;
-  readonly channelIds: ReadonlySet<string>;
+  /** The public channel ids, asked at use (they change on `/reconfigure`). */
+  readonly channelIds: { has(id: string): boolean };
   readonly now?: () => number;
 }
 

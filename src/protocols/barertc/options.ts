@@ -27,6 +27,7 @@ export function barertcOptions(settings: BarertcSettings): BarertcProtocolOption
       images: { maxWidth: settings.MaxImageWidth, previewWidth: settings.PreviewImageWidth },
       moderationRules: { rules: settings.ModerationRule, strings: settings.Strings },
       messageFilters: settings.MessageFilters.map((m) => ({ enabled: m.Enabled, keywordPhrases: m.KeywordPhrases, censorMessage: m.CensorMessage, forwardMessage: m.ForwardMessage, reportMessage: m.ReportMessage, chatServerResponse: m.ChatServerResponse })),
+      sendQueueSize: timings.SendQueueSize,
       dmLinkSpam: { enabled: settings.DMLinkSpamProtection.Enabled, maxThreads: settings.DMLinkSpamProtection.MaxThreads, timeLimit: settings.DMLinkSpamProtection.TimeLimit, banHours: settings.DMLinkSpamProtection.BanHours },
     },
   };

@@ -12,8 +12,9 @@ import { parseCommand, runCommand } from './commands.js';
 import { entryWithClaims, readControl, type Control } from './control.js';
 import { createDirectMessages, type LinkSpamSettings } from './dm.js';
 import { createFileAction, type ImageSender } from './file-action.js';
-import { compileFilters, type MessageFilterOptions } from './filters.js';
+import type { MessageFilterOptions } from './filters.js';
 import { broadcastChannelOf, type ImageSizes } from './images.js';
+import { DEFAULT_SEND_QUEUE_SIZE, liveSocketParts } from './live.js';
 import { rulesOf } from './jwt.js';
 import { createMessagePath, type Sender } from './message-path.js';
 import { entryOf, type Roster, type RosterMember } from './roster.js';
@@ -23,6 +24,7 @@ import { chatServer, frame, Video, type ClientFrame, type WhoEntry } from './wir
 
 /** Close code when a client cannot keep up (§4.1: 1008 "connection too slow to keep up with messages"). */
 const TOO_SLOW = 1008;
+const TOO_SLOW_REASON = 'connection too slow to keep up with messages';
 
 /** What the older session of a website user is told when the user signs in again (§4.5 step 1). */
 const TAKEN_OVER = 'You have been signed out of chat because you logged in from another location.';
@@ -76,6 +78,8 @@ export interface BarertcSocketOptions {
   readonly messageFilters?: readonly MessageFilterOptions[];
   /** `[DMLinkSpamProtection]` (dm.ts); absent: off. */
   readonly dmLinkSpam?: LinkSpamSettings;
+  /** `[Timings].SendQueueSize`: frames a client may leave unread before it is closed (§4.1); absent: 32. */
+  readonly sendQueueSize?: number;
 }
 
 /** The hooks operator commands and reports use, wired by the composition root. */
@@ -121,9 +125,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /** GET /ws — BareRTC's chat protocol (reference/barertc.md §4). */
 export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: Logger; options: BarertcSocketOptions }): SocketRoute<ChatSocket> {
   const { core, roster, logger, options } = deps;
-  const channelIds = new Set(options.channels.map((c) => c.id));
-  const vipChannels = new Set(options.channels.filter((c) => c.vip).map((c) => c.id));
-  const files = createFileAction({ core, roster, options: { channels: options.channels, images: options.images, moderationRules: options.moderationRules, blockableAdmins: options.blockableAdmins } });
+  // `options` is live (`/reconfigure` assigns into it): read it at use, and derive from it through live.ts.
+  const live = liveSocketParts(options, logger);
+  const files = createFileAction({ core, roster, options });
   const moderation: BarertcModerationOptions = options.moderation ?? {
     webhooks: createWebhooks({ settings: () => [], adminApiKey: '', logger }),
     // Without a composition root's shutdown there is nothing safe to stop: refuse rather than kill the process.
@@ -132,9 +136,8 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
     landingPageUrl: null,
   };
   // The message path after the command check: filters, public lines, reports (message-path.ts) and DMs (dm.ts).
-  const filters = compileFilters(options.messageFilters ?? [], (phrase) => logger.warn({ phrase }, 'barertc message filter is not a valid regular expression; skipped'));
-  const messagePath = createMessagePath({ core, roster, logger, webhooks: moderation.webhooks, render: options.render, filters, channelIds });
-  const directMessage = createDirectMessages({ core, roster, logger, webhooks: moderation.webhooks, render: options.render, path: messagePath, linkSpam: options.dmLinkSpam ?? { enabled: false, maxThreads: 5, timeLimit: 3600, banHours: 24 } });
+  const messagePath = createMessagePath({ core, roster, logger, webhooks: moderation.webhooks, render: options.render, filters: live.filters, channelIds: live.channelIds });
+  const directMessage = createDirectMessages({ core, roster, logger, webhooks: moderation.webhooks, render: options.render, path: messagePath, linkSpam: live.linkSpam });
 
   function session(conn: Connection<ChatSocket>): SocketHandler {
     const st = conn.state;
@@ -582,8 +585,14 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
   return {
     protocol: 'barertc',
     match: (pathname) => (pathname === '/ws' ? {} : null),
-    maxPayload: options.readLimit,
+    get maxPayload() {
+      return options.readLimit;
+    },
     slowConsumerCloseCode: TOO_SLOW,
+    slowConsumerCloseReason: TOO_SLOW_REASON,
+    get maxQueuedFrames() {
+      return options.sendQueueSize ?? DEFAULT_SEND_QUEUE_SIZE;
+    },
     authenticatesInBand: true,
     async accept(req) {
       // §4.1: browsers may only connect from the same host (a missing Origin is a bot, and allowed).
@@ -593,7 +602,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       return { accept: { state, open: session } };
     },
     encode: (event) => encodeEvent(event, options.render),
-    frameFor: (conn, encoded, event) => framesFor(conn, encoded, event, vipChannels),
+    frameFor: (conn, encoded, event) => framesFor(conn, encoded, event, live.vipChannels()),
   };
 }
 
