@@ -53,6 +53,9 @@ export interface Hub {
 
 type Session = HubSession;
 
+/** Who an event goes to: iterated once by fanOut. */
+type Recipients = Iterable<Session> & { readonly size: number };
+
 /** A session's relations being read: relation changes and deliveries that arrived meanwhile, in order. */
 interface LoadingRelations {
   readonly changes: RelationChange[];
@@ -131,9 +134,7 @@ export function createHub(options: HubOptions): Hub {
     const encoded = new Map<ProtocolName, Outgoing | null>();
     const ephemeral = event.type === 'presence.changed' || event.type === 'typing.started';
     for (const session of targets) {
-      if (mayView !== null && !mayView(session.viewer)) continue;
-      // Mutes and blocks: a null check for sessions without any, which keep the shared frame.
-      if (hiddenFrom(session.hidden, author)) continue;
+      // What the session's protocol shows of the event first: many show nothing (a room's joins on BareRTC).
       const route = session.route;
       let out = encoded.get(route.protocol);
       if (out === undefined) {
@@ -142,6 +143,9 @@ export function createHub(options: HubOptions): Hub {
         encoded.set(route.protocol, out);
       }
       if (out === null) continue;
+      if (mayView !== null && !mayView(session.viewer)) continue;
+      // Mutes and blocks: a null check for sessions without any, which keep the shared frame.
+      if (hiddenFrom(session.hidden, author)) continue;
       if (loadingRelations.size !== 0) {
         // Identified a moment ago, its mutes and blocks still being read: held until they are known.
         const loading = loadingRelations.get(session);
@@ -174,16 +178,31 @@ export function createHub(options: HubOptions): Hub {
     });
   }
 
-  function recipients(event: DomainEvent): ReadonlySet<Session> {
+  /** Two disjoint sets read as one, without copying either. */
+  function union(a: ReadonlySet<Session>, b: ReadonlySet<Session>): Recipients {
+    return {
+      size: a.size + b.size,
+      *[Symbol.iterator]() {
+        yield* a;
+        yield* b;
+      },
+    };
+  }
+
+  function recipients(event: DomainEvent): Recipients {
     if (event.type === 'session.signal') return byUser.get(event.userId) ?? EMPTY;
     if (event.type === 'protocol.broadcast') return live;
     if (!('audience' in event)) return event.type === 'presence.changed' ? broadcastListeners : EMPTY;
     const { audience } = event;
-    const subscribers = byConversation.get(audience.conversationId);
-    if (audience.memberIds.length === 0) return subscribers ?? EMPTY;
-    const out = new Set(subscribers);
-    for (const id of audience.memberIds) for (const s of byUser.get(id) ?? []) if (s.watchesOwn) out.add(s);
-    return out;
+    const subscribers = byConversation.get(audience.conversationId) ?? EMPTY;
+    if (audience.memberIds.length === 0) return subscribers;
+    // Members' own sockets that are not subscribed yet: usually none, or a few, so a room's
+    // thousand subscribers are not copied for them.
+    let extra: Set<Session> | null = null;
+    for (const id of audience.memberIds) for (const s of byUser.get(id) ?? []) if (s.watchesOwn && !subscribers.has(s)) (extra ??= new Set()).add(s);
+    if (extra === null) return subscribers;
+    if (subscribers.size === 0) return extra;
+    return union(subscribers, extra);
   }
 
   /**

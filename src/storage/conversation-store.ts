@@ -137,6 +137,15 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
       return toMembership(await selectMember(conversationId, userId).executeTakeFirstOrThrow());
     },
 
+    async addMembers(conversationIds, userId, role, joinedAt) {
+      if (conversationIds.length === 0) return;
+      await db
+        .insertInto('memberships')
+        .values(conversationIds.map((id) => ({ conversation_id: id, user_id: userId, role, last_read_message_id: 0, joined_at: joinedAt })))
+        .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
+        .execute();
+    },
+
     async removeMember(conversationId, userId) {
       const result = await db
         .deleteFrom('memberships')

@@ -11,6 +11,18 @@ export function describeDirectContract(getStore: () => Store): void {
     });
     const { createUser, createRoom } = storeHelpers(() => store);
 
+    it('adds one user to several conversations at once, keeping memberships that exist', async () => {
+      const [u, other] = [await createUser('joiner'), await createUser('other')];
+      const [lobby, news, vip] = [await createRoom('lobby'), await createRoom('news'), await createRoom('vip')];
+      await store.conversations.addMember(news.id, u.id, 'owner', 1);
+      await store.conversations.addMembers([lobby.id, news.id, vip.id], u.id, 'member', 7);
+      expect((await store.conversations.getMember(lobby.id, u.id))?.joinedAt).toBe(7);
+      expect((await store.conversations.getMember(vip.id, u.id))?.role).toBe('member');
+      expect(await store.conversations.getMember(news.id, u.id)).toMatchObject({ role: 'owner', joinedAt: 1 });
+      expect(await store.conversations.getMember(lobby.id, other.id)).toBeNull();
+      await store.conversations.addMembers([], u.id, 'member', 8);
+    });
+
     it('counts the messages before an id, leaving out deleted, hidden and floored ones', async () => {
       const [a, b] = [await createUser('a'), await createUser('b')];
       const { conversation } = await store.conversations.ensureDirect(a.id, b.id, 1);

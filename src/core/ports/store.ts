@@ -95,6 +95,8 @@ export interface ConversationStore {
   delete(id: ConversationId): Promise<void>;
   /** Add a member; if already a member, keep the existing row and return it. */
   addMember(conversationId: ConversationId, userId: UserId, role: MemberRole, joinedAt: number): Promise<Membership>;
+  /** Add the user to each conversation (idempotent each), in one transaction: one durable commit for all. */
+  addMembers(conversationIds: readonly ConversationId[], userId: UserId, role: MemberRole, joinedAt: number): Promise<void>;
   /** Resolves true when a membership was removed. */
   removeMember(conversationId: ConversationId, userId: UserId): Promise<boolean>;
   getMember(conversationId: ConversationId, userId: UserId): Promise<Membership | null>;

@@ -25,6 +25,11 @@ export interface ConversationService {
    */
   join(conversationId: ConversationId, user: Principal): Promise<Membership>;
   /**
+   * Join several rooms at once (BareRTC's channels at login): as `join` for each, with the new
+   * memberships written together, one durable commit instead of one per room.
+   */
+  joinRooms(conversationIds: readonly ConversationId[], user: Principal): Promise<void>;
+  /**
    * Leave; resolves false when the user was not a member. A direct or group conversation whose
    * last member leaves is deleted with its messages.
    */
@@ -65,10 +70,16 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     const before = await store.conversations.getMember(conversation.id, user.id);
     if (before) return before;
     const membership = await store.conversations.addMember(conversation.id, user.id, role, clock.now());
+    await announceJoin(conversation, user, membership);
+    return membership;
+  }
+
+  /** Tell the conversation (and the newcomer) about a new membership. */
+  async function announceJoin(conversation: Conversation, user: Principal, membership: { readonly role: MemberRole; readonly joinedAt: number }): Promise<void> {
+    const role = membership.role;
     const audience = await audienceOf(store, clock, conversation, user.id);
     const lastMessage = await newestForNewMember(store, conversation.id, user.id);
     await bus.publish({ type: 'member.joined', audience, user: { id: user.id, username: user.username, displayName: user.displayName }, conversation, role, at: membership.joinedAt, ...(lastMessage ? { lastMessage } : {}) });
-    return membership;
   }
 
   /** The pair's direct conversation, made atomically on first use. Rejects INVALID_INPUT, USER_NOT_FOUND or BLOCKED. */
@@ -113,6 +124,20 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
       if (conversation.kind !== 'room') throw new ChatError('FORBIDDEN', 'Only rooms can be joined freely');
       await access.notBanned(user.id, conversationId);
       return addMember(conversation, user, 'member');
+    },
+
+    async joinRooms(conversationIds, user) {
+      const fresh: Conversation[] = [];
+      for (const id of conversationIds) {
+        const conversation = await access.conversation(id);
+        if (conversation.kind !== 'room') throw new ChatError('FORBIDDEN', 'Only rooms can be joined freely');
+        await access.notBanned(user.id, id);
+        if (!(await store.conversations.getMember(id, user.id))) fresh.push(conversation);
+      }
+      if (fresh.length === 0) return;
+      const joinedAt = clock.now();
+      await store.conversations.addMembers(fresh.map((c) => c.id), user.id, 'member', joinedAt);
+      for (const conversation of fresh) await announceJoin(conversation, user, { role: 'member', joinedAt });
     },
 
     async leave(conversationId, user) {

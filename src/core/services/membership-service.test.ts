@@ -128,4 +128,20 @@ describe('memberships', () => {
       expect(e && 'audience' in e ? e.audience.memberIds : []).toEqual([alice.id]);
     }
   });
+
+  it('joins several rooms at once, announcing only the new memberships, and refuses a room the user is banned from', async () => {
+    const [alice, mod] = [await f.user('alice'), await f.user('mod', { isOperator: true })];
+    const [lobby, news, quiet] = [await f.core.conversations.openRoom('lobby'), await f.core.conversations.openRoom('news'), await f.core.conversations.openRoom('quiet')];
+    await f.core.conversations.join(news.id, alice);
+    await f.settled();
+    const before = f.events.length;
+    await f.core.conversations.joinRooms([lobby.id, news.id], alice);
+    await f.settled();
+    expect(f.events.slice(before).filter((e) => e.type === 'member.joined').map((e) => ('conversation' in e ? e.conversation.name : null))).toEqual(['lobby']);
+    expect(await f.core.conversations.maySee(lobby.id, alice.id)).toBe(true);
+    await f.core.moderation.ban(mod, alice.id, quiet.id, 'no', null);
+    await expect(f.core.conversations.joinRooms([quiet.id], alice)).rejects.toMatchObject({ code: 'BANNED' });
+    const dm = await f.core.conversations.openDirect(alice, mod.id);
+    await expect(f.core.conversations.joinRooms([dm.id], alice)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
 });

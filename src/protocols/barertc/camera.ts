@@ -93,6 +93,8 @@ export function applyCameraAction(lists: CameraLists, action: string, frame: { r
 export function cameraRelations(sessions: Iterable<{ readonly userId: UserId; readonly state?: SessionState | null }>, byName: ReadonlyMap<string, OnlineSession>): RosterRelation[] {
   const out: RosterRelation[] = [];
   for (const s of sessions) {
+    // Most sessions booted and invited nobody: no lists to read.
+    if (!s.state || (s.state['booted'] === undefined && s.state['invited'] === undefined)) continue;
     const access = cameraAccessOf(s.state);
     for (const [set, kind] of [[access.booted, 'boot'], [access.invited, 'invite']] as const) {
       for (const name of set) {

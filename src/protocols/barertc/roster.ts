@@ -2,7 +2,7 @@ import type { DomainEvent, RosterDelta, RosterNotice } from '../../core/events.j
 import type { UserId } from '../../core/model/ids.js';
 import type { OnlineSession } from '../../core/model/relation.js';
 import type { Logger } from '../../logger.js';
-import { cameraAccessOf, cameraRelations, whoEntryOf } from './camera.js';
+import { cameraRelations, whoEntryOf } from './camera.js';
 import { PRESENCE_TEXT, Video, chatServer, frame, type WhoEntry } from './wire.js';
 
 /** One relation between two users on the roster, as the who-list rules read it (§4.6). */
@@ -285,7 +285,8 @@ export function createRoster(options: RosterOptions): Roster {
     const listed = [...byName.values()].map((s) => ({ userId: s.userId, entry: entryOf(s)! })).sort((a, b) => (a.entry.username < b.entry.username ? -1 : a.entry.username > b.entry.username ? 1 : 0));
     // Mutes and blocks come from the core; boots and invites from the sessions' published states.
     const among = listed.length > 1 ? [...v.relations.values(), ...cameraRelations(byName.values(), byName)] : [];
-    const unblockable = new Set([...byName.values()].filter((s) => cameraAccessOf(s.state).unblockable).map((s) => s.userId));
+    const unblockable = new Set<UserId>();
+    for (const s of byName.values()) if (s.state?.['unblockable'] === true) unblockable.add(s.userId);
     return { listed, relations: indexRelations(among, unblockable), names: byName };
   }
 
@@ -307,9 +308,14 @@ export function createRoster(options: RosterOptions): Roster {
         else if (rel.has(userId, viewer.userId, 'invite')) video |= Video.Invited;
         if ((video & Video.OnlyVIP) !== 0 && !viewer.vip && !rel.has(userId, viewer.userId, 'invite')) video = 0;
       }
-      const showVip = entry.vip === true && (!options.vipMutuallySecret || viewer.vip);
+      const hideVip = entry.vip === true && options.vipMutuallySecret && !viewer.vip;
+      // Most entries go out as published: the same object, no copy.
+      if (video === entry.video && !hideVip) {
+        out.push(entry);
+        continue;
+      }
       const { vip: _vip, ...rest } = entry;
-      out.push({ ...rest, video, ...(showVip ? { vip: true } : {}) });
+      out.push({ ...rest, video, ...(entry.vip === true && !hideVip ? { vip: true } : {}) });
     }
     return out;
   }

@@ -205,11 +205,10 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       conn.identify({ userId: user.id, generation: principal.generation ?? 0, familyId: null });
       conn.watchUser();
       // Every public channel is a core room the user belongs to (so other doors list it) and listens to.
-      for (const c of options.channels) {
-        const room = await core.conversations.openRoom(c.id);
-        await core.conversations.join(room.id, principal);
-        conn.subscribe(room.id);
-      }
+      const rooms = [];
+      for (const c of options.channels) rooms.push(await core.conversations.openRoom(c.id));
+      await core.conversations.joinRooms(rooms.map((r) => r.id), principal);
+      for (const room of rooms) conn.subscribe(room.id);
       for (const { conversation, other } of await core.conversations.directChats(user.id)) st.peers.set(conversation.id, other.username);
       st.sessionId = await core.presence.connect(principal, 'barertc', publishedState(entry, st.camera, st.unblockable === true));
       const member: RosterMember = {

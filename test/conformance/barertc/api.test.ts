@@ -1,9 +1,10 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_RATE_LIMITS, startNode, testSettings, type TestNode } from '../../helpers/start-node.js';
 import { eventually } from '../../helpers/wait.js';
+import { startWebsite, type Website } from '../../helpers/website.js';
 import { action, BareClient, BARERTC_TEST_SETTINGS, type BareFrame } from './barertc-client.js';
 
 // reference/barertc.md §2: BareRTC's admin and user web API, against real nodes on port 0.
@@ -12,7 +13,7 @@ const SECRET = 'api-test-secret-api-test-secret-api-test';
 
 /** The website's profile webhook: answers by the Username asked for, records what it was sent. */
 const hookCalls: Record<string, unknown>[] = [];
-let hook: Server;
+let hook: Website;
 let node: TestNode; // JWT on, DM history on, profile webhook on
 let noDb: TestNode; // JWT on, DM history off, profile webhook unreachable
 let plain: TestNode; // BareRTC's defaults: JWT off, no secret
@@ -24,23 +25,17 @@ const jwtOn = `\n[barertc.JWT]\nEnabled = true\nStrict = false\nSecretKey = "${S
 const webhook = (url: string) => `\n[[barertc.WebhookURLs]]\nName = "profile"\nEnabled = true\nURL = "${url}"\n`;
 
 beforeAll(async () => {
-  hook = createHttpServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const call = JSON.parse(body) as Record<string, unknown>;
-      hookCalls.push(call);
-      const answers: Record<string, string> = {
-        pat: JSON.stringify({ StatusCode: 200, Data: { OK: true, Error: '', Headline: 'Hello', ProfileFields: [{ Name: 'Age', Value: '30yo' }] } }),
-        denied: JSON.stringify({ StatusCode: 403, Data: { OK: false, Error: 'Not allowed' } }),
-        broken: JSON.stringify({ StatusCode: 200, Data: { OK: false, Error: 'No such user' } }),
-        html: '<html>oops</html>',
-      };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(answers[String(call['Username'])] ?? '{}');
-    });
+  hook = await startWebsite((call, res) => {
+    hookCalls.push(call);
+    const answers: Record<string, string> = {
+      pat: JSON.stringify({ StatusCode: 200, Data: { OK: true, Error: '', Headline: 'Hello', ProfileFields: [{ Name: 'Age', Value: '30yo' }] } }),
+      denied: JSON.stringify({ StatusCode: 403, Data: { OK: false, Error: 'Not allowed' } }),
+      broken: JSON.stringify({ StatusCode: 200, Data: { OK: false, Error: 'No such user' } }),
+      html: '<html>oops</html>',
+    };
+    res.writeHead(200, { 'content-type': 'application/json' }).end(answers[String(call['Username'])] ?? '{}');
   });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/profile`;
+  const hookUrl = `${hook.url}/profile`;
   // A port that was open a moment ago and is closed now: nothing answers there.
   const closed = createHttpServer();
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
@@ -55,7 +50,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await Promise.all([node?.stop(), noDb?.stop(), plain?.stop()]);
-  await new Promise<void>((resolve) => hook.close(() => resolve()));
+  await hook.close();
 });
 
 /** POST a JSON body (an object is stringified; a string is sent as is). */

@@ -1,11 +1,11 @@
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../../src/core/model/user.js';
 import { LINK_SPAM_BAN, LINK_SPAM_KICK } from '../../../src/protocols/barertc/link-spam.js';
 import { NO_RATE_LIMITS, startNode, testSettings, type TestNode } from '../../helpers/start-node.js';
 import { eventually } from '../../helpers/wait.js';
+import { startWebsite, type Website } from '../../helpers/website.js';
 import { action, BareClient, BARERTC_TEST_SETTINGS, type BareFrame } from './barertc-client.js';
 
 // reference/barertc.md §4.7 (DM order), §6.2 (message filters, DM link spam), §6.3 (reports),
@@ -15,7 +15,7 @@ const SECRET = 'dm-filters-secret-dm-filters-secret-dm';
 /** The website: records report webhooks; a report whose Comment is "hold" waits for release(), "fail" gets a 500. */
 const reports: Record<string, unknown>[] = [];
 const held: ServerResponse[] = [];
-let hook: Server;
+let hook: Website;
 let node: TestNode; // filters, report webhook, link spam (2 threads), JWT for operators
 let plain: TestNode; // BareRTC's defaults: the report webhook is off
 
@@ -25,20 +25,14 @@ const filters =
   '\n[[barertc.MessageFilters]]\nEnabled = true\nKeywordPhrases = ["\\\\bspamword\\\\b"]\nCensorMessage = false\nForwardMessage = false\nReportMessage = true\n';
 
 beforeAll(async () => {
-  hook = createHttpServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const call = JSON.parse(body) as Record<string, unknown>;
-      reports.push(call);
-      const comment = (call['Report'] as Record<string, unknown> | undefined)?.['Comment'];
-      if (comment === 'hold') return void held.push(res);
-      if (comment === 'fail') return void res.writeHead(500).end('{}');
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
+  hook = await startWebsite((call, res) => {
+    reports.push(call);
+    const comment = (call['Report'] as Record<string, unknown> | undefined)?.['Comment'];
+    if (comment === 'hold') return void held.push(res);
+    if (comment === 'fail') return void res.writeHead(500).end('{}');
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/report`;
+  const url = `${hook.url}/report`;
   node = await startNode({
     settings: testSettings(
       `${NO_RATE_LIMITS}\n[barertc]\n${BARERTC_TEST_SETTINGS}${lobbyOnly}${filters}` +
@@ -52,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const res of held) res.writeHead(200).end('{}');
   await Promise.all([node?.stop(), plain?.stop()]);
-  await new Promise((resolve) => hook.close(resolve));
+  await hook.close();
 });
 
 const guest = async (name: string, target = node) => (await BareClient.guest(target.wsUrl, name)).client;
