@@ -2,11 +2,11 @@ import { toUserId, type UserId } from '../../core/model/ids.js';
 import type { Principal } from '../../core/model/principal.js';
 import { ApiFailure, ok, onlineEntries, requireApiKey, type ApiHandler, type Body } from './api-common.js';
 import { controlPayload } from './control.js';
+import { SHUTDOWN_NOTICE } from './commands.js';
 import type { BarertcClaims } from './socket.js';
 import { chatServer, frame } from './wire.js';
 
 /** What every BareRTC session is told before the process goes down (§2.3 /api/shutdown). */
-export const SHUTDOWN_NOTICE = 'The chat server is going down for a reboot NOW!';
 
 /** Server notices have no author: nobody mutes user 0, so every session gets them. */
 const SERVER = toUserId(0);

@@ -183,8 +183,8 @@ export async function runCommand(host: CommandHost, name: CommandName, args: rea
       if (!session || !entry) return notice(`/nsfw: username not found: ${target}`);
       if ((entry.video & Video.Active) === 0) return notice(`/nsfw: ${target}'s camera was not currently enabled.`);
       if ((entry.video & Video.NSFW) !== 0) return notice(`/nsfw: ${target}'s camera was already marked as explicit.`);
-      // BareRTC words it "detected … marked for you" (no name) when the target had booted the
-      // operator; boots are not shared between nodes yet, so the operator is always named.
+      // BareRTC leaves the operator's name out when the target had booted them; Parley always
+      // names the operator (README: differences).
       const message =
         "Just a friendly reminder to mark your camera as 'Explicit' by using the button at the top of the page if you are going to be sexual on webcam.<br><br>" +
         `Your camera has been marked as Explicit for you by @${me}`;

@@ -1,17 +1,17 @@
 import type { Core } from '../../core/core.js';
 import type { UserId } from '../../core/model/ids.js';
 import type { User } from '../../core/model/user.js';
-import { bytesOf, BAD_BYTES, createImageIds, imageKindOf, isImageMessageId, processImage, UNSUPPORTED_TYPE, type ImageSizes } from './images.js';
+import { bytesOf, BAD_BYTES, imageKindOf, processImage, UNSUPPORTED_TYPE, type ImageSizes } from './images.js';
 import { entryOf, type Roster } from './roster.js';
 import { dndRefusal, moderationFlags, type ModerationRuleOptions } from './rules.js';
-import { frame, type ClientFrame } from './wire.js';
+import { frame, isTransientMessageId, transientMessageId, type ClientFrame } from './wire.js';
 
 /**
  * The `file` action (reference/barertc.md §4.3, §4.8, §6.2, §10): an image shared in a public
  * channel or a DM, delivered as an ordinary `message` frame whose body is the `<img>` HTML
  * (images.ts). Images are never stored: a public one is a BareRTC-only broadcast attributed to
  * its sender (so the core hides it from those who mute or block the sender, like reactions), a
- * DM one is signalled to both parties. Their `msgID`s come from createImageIds, and `takeback`
+ * DM one is signalled to both parties. Their `msgID`s come from transientMessageId, and `takeback`
  * of one is a broadcast too (takebackImage).
  */
 
@@ -58,7 +58,6 @@ export interface FileAction {
 
 export function createFileAction(deps: { core: Core; roster: Roster; options: FileActionOptions }): FileAction {
   const { core, roster, options } = deps;
-  const nextId = createImageIds();
 
   const related = async (owner: UserId, kind: 'mute' | 'block', other: UserId) => (await core.moderation.related(owner, kind)).includes(other);
 
@@ -84,7 +83,7 @@ export function createFileAction(deps: { core: Core; roster: Roster; options: Fi
     if (!settings.permitPhotos) return sender.notice(PHOTOS_NOT_PERMITTED);
     const body = await html(sender, f, bytes);
     if (body === null) return;
-    const msgID = nextId();
+    const msgID = transientMessageId();
     remember(sender, msgID);
     await core.presence.broadcast('barertc', sender.user.id, frame({ action: 'message', channel, username: sender.user.username, message: body, msgID }));
   }
@@ -98,7 +97,7 @@ export function createFileAction(deps: { core: Core; roster: Roster; options: Fi
     if (refusal !== null) return sender.notice(refusal);
     const body = await html(sender, f, bytes);
     if (body === null) return;
-    const msgID = nextId();
+    const msgID = transientMessageId();
     remember(sender, msgID);
     const message = (channel: string) => frame({ action: 'message', channel, username: sender.user.username, message: body, msgID });
     // The sender's own sessions always get the echo first (§4.7 step 1); a DM to yourself echoes twice.
@@ -124,7 +123,7 @@ export function createFileAction(deps: { core: Core; roster: Roster; options: Fi
       return shareInChannel(sender, f, channel, bytes);
     },
     async takeback(sender, msgID) {
-      if (!isImageMessageId(msgID) || !(sender.sentImages.has(msgID) || sender.op)) return false;
+      if (!isTransientMessageId(msgID) || !(sender.sentImages.has(msgID) || sender.op)) return false;
       sender.sentImages.delete(msgID);
       await core.presence.broadcast('barertc', sender.user.id, frame({ action: 'takeback', msgID }));
       return true;

@@ -69,35 +69,3 @@ export function compileFilters(filters: readonly MessageFilterOptions[], onInval
   };
 }
 
-/** Lines of context a report carries (BareRTC: 30 per channel or DM pair). */
-export const CONTEXT_LINES = 30;
-
-/**
- * Recent lines per channel or DM pair, for reports (§6.2, §6.3). Kept on the node that received
- * the lines, as BareRTC keeps them in its one process: a report carries the context its node saw.
- */
-export class MessageContext {
-  readonly #lines = new Map<string, string[]>();
-  constructor(private readonly now: () => Date = () => new Date()) {}
-
-  /** The key of a DM pair, whatever its direction (`@a:@b`, sorted). */
-  static dmKey(a: string, b: string): string {
-    return `@${[a, b].sort().join(':')}`;
-  }
-
-  push(key: string, username: string, text: string): void {
-    const d = this.now();
-    const pad = (n: number) => String(n).padStart(2, '0');
-    const stamp = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-    const lines = this.#lines.get(key) ?? [];
-    lines.push(`${stamp} [${username}] ${text.trim()}`);
-    if (lines.length > CONTEXT_LINES) lines.splice(0, lines.length - CONTEXT_LINES);
-    this.#lines.set(key, lines);
-  }
-
-  /** The context as BareRTC prints it, lines separated by blank lines. */
-  get(key: string): string {
-    const lines = this.#lines.get(key);
-    return lines ? lines.join('\n\n') : '(No recent message history in this channel)';
-  }
-}

@@ -112,28 +112,6 @@ function imgHtml(mime: string, data: Buffer, size: { width: number; height: numb
 }
 
 /**
- * Message ids for images, which are never stored: far above any stored id (the store's ids count
- * up from 1), so `takeback` can tell them apart (isImageMessageId), unique within a process
- * (strictly increasing) and, through the random start, very unlikely to meet another node's in the
- * same millisecond. `Date.now() * 1000` stays below 2^53 until the year 2255.
- */
-export function createImageIds(now: () => number = Date.now): () => number {
-  let last = 0;
-  let counter = randomInt(1000);
-  return () => {
-    counter = (counter + 1) % 1000;
-    last = Math.max(last + 1, now() * 1000 + counter);
-    return last;
-  };
-}
-
-/** Ids from createImageIds are at least this (the year 2001 in milliseconds × 1000). */
-const IMAGE_ID_FLOOR = 1_000_000_000_000_000;
-
-/** Whether a `msgID` is one of an image (never a stored message's). */
-export const isImageMessageId = (id: number): boolean => Number.isSafeInteger(id) && id >= IMAGE_ID_FLOOR;
-
-/**
  * The channel an encoded image broadcast is for, so VIP channels can be kept to VIPs (framesFor).
  * Read from the frame's head only: the image makes the whole frame megabytes long, and this runs
  * once per recipient.

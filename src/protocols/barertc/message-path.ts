@@ -6,7 +6,6 @@ import type { Principal } from '../../core/model/principal.js';
 import type { User } from '../../core/model/user.js';
 import type { Logger } from '../../logger.js';
 import type { MessageFilters } from './filters.js';
-import type { Roster } from './roster.js';
 import type { Webhooks } from './webhooks.js';
 import { transientMessageId, type ClientFrame } from './wire.js';
 
@@ -32,7 +31,6 @@ export interface Sender {
 /** What the path is built from (once per socket route). */
 export interface MessagePathDeps {
   readonly core: Core;
-  readonly roster: Roster;
   readonly logger: Logger;
   readonly webhooks: Webhooks;
   readonly render: (text: string) => string | null;

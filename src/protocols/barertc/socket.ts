@@ -136,7 +136,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
     landingPageUrl: null,
   };
   // The message path after the command check: filters, public lines, reports (message-path.ts) and DMs (dm.ts).
-  const messagePath = createMessagePath({ core, roster, logger, webhooks: moderation.webhooks, render: options.render, filters: live.filters, channelIds: live.channelIds });
+  const messagePath = createMessagePath({ core, logger, webhooks: moderation.webhooks, render: options.render, filters: live.filters, channelIds: live.channelIds });
   const directMessage = createDirectMessages({ core, roster, logger, webhooks: moderation.webhooks, render: options.render, path: messagePath, linkSpam: live.linkSpam });
 
   function session(conn: Connection<ChatSocket>): SocketHandler {

@@ -72,13 +72,19 @@ let lastTransientId = 0;
 /**
  * A `msgID` for a line that is shown but never stored (an image, a DM that is refused or dropped,
  * a filtered line that is not forwarded): `Date.now() * 1000` plus a small random part, strictly
- * increasing, far above the store's ids (images.ts isImageMessageId tells them apart) and below
+ * increasing, far above the store's ids (isTransientMessageId tells them apart) and below
  * 2^53 until the year 2255.
  */
 export function transientMessageId(now: number = Date.now()): number {
   lastTransientId = Math.max(lastTransientId + 1, now * 1000 + Math.floor(Math.random() * 1000));
   return lastTransientId;
 }
+
+/** transientMessageId's ids are at least this (the year 2001 in milliseconds × 1000). */
+const TRANSIENT_ID_FLOOR = 1_000_000_000_000_000;
+
+/** Whether a `msgID` is a transientMessageId (never a stored message's). */
+export const isTransientMessageId = (id: number): boolean => Number.isSafeInteger(id) && id >= TRANSIENT_ID_FLOOR;
 
 /** Stringify once; frames are plain JSON text. */
 export const frame = (value: unknown): string => JSON.stringify(value);
