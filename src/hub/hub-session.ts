@@ -60,6 +60,10 @@ export class HubSession implements Connection {
     this.deliver(lastSent, options?.ephemeral ?? false);
   }
 
+  get backlog(): number {
+    return this.#transport.bufferedAmount;
+  }
+
   /** Write a message (possibly shared with other recipients), applying the slow-consumer rules. */
   deliver(message: Outgoing, ephemeral: boolean): void {
     const transport = this.#transport;

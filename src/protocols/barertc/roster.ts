@@ -22,6 +22,8 @@ export interface RosterMember {
   isOperator(): boolean;
   isVip(): boolean;
   send(text: string, options?: { readonly ephemeral?: boolean }): void;
+  /** Bytes sent to it and not taken yet: a member still reading an earlier who list is sent the newest one later. */
+  backlog(): number;
   /** End this session (take-over, kick, ban, admin disconnect): tell it `message`, then `disconnect`. */
   signOut(message?: string): void;
 }
@@ -118,6 +120,13 @@ interface Listed {
   readonly entry: WhoEntry;
 }
 
+/**
+ * A member with more than this still unread gets no new who list in a rebuild, but the newest one
+ * at a later rebuild: who lists are latest-wins, and queueing each in full behind the last would
+ * hold chat lines behind megabytes of lists a slow or busy client has not read yet.
+ */
+const WHO_BACKLOG_LIMIT = 64 * 1024;
+
 /** Who lists written between two yields to the event loop during a rebuild. */
 const SEND_SLICE = 64;
 
@@ -160,6 +169,8 @@ export function createRoster(options: RosterOptions): Roster {
   let heardWhileLoading: RosterDelta[] = [];
   /** Reads of one newcomer's relations, under way. */
   const userLoads = new Map<UserId, Promise<void>>();
+  /** The snapshot each member's last who list was built from (a rebuild skips members already shown it). */
+  const sentSnapshot = new WeakMap<RosterMember, Snapshot>();
   /** The snapshot built from the view, until the next change. */
   let built: Snapshot | null = null;
   /** Logins waiting for their own session's delta (whoFor). */
@@ -322,8 +333,10 @@ export function createRoster(options: RosterOptions): Roster {
 
   async function rebuild(): Promise<void> {
     if (members.size === 0 || now() - startedAt < options.whoWarmupMs) return;
-    const { listed, relations } = await current();
+    const snap = await current();
+    const { listed, relations } = snap;
     lastListed = listed.length;
+    let behind = false;
     const hidden = new Set(listed.filter((l) => l.entry.status === 'hidden').map((l) => l.userId));
     // Members nobody relates to, with the same operator and VIP standing, see the same list: build and stringify it once.
     const shared = new Map<string, string>();
@@ -334,7 +347,12 @@ export function createRoster(options: RosterOptions): Roster {
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (stopped) return;
       }
-      if (!members.has(m)) continue;
+      if (!members.has(m) || sentSnapshot.get(m) === snap) continue;
+      if (m.backlog() > WHO_BACKLOG_LIMIT) {
+        behind = true;
+        continue;
+      }
+      sentSnapshot.set(m, snap);
       const viewer = { userId: m.userId, op: m.isOperator(), vip: m.isVip() };
       if (relations.involved.has(m.userId) || viewer.op || hidden.has(m.userId)) {
         m.send(frame({ action: 'who', whoList: whoList(viewer, listed, relations) }));
@@ -350,6 +368,8 @@ export function createRoster(options: RosterOptions): Roster {
       }
       m.send(text);
     }
+    // Members still reading an earlier list get this one (or a newer) at the next rebuild.
+    if (behind) schedule();
   }
 
   function schedule(): void {

@@ -218,6 +218,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
         isOperator: () => st.op,
         isVip: () => st.vip,
         send: (text, o) => conn.send(text, o),
+        backlog: () => conn.backlog,
         signOut: (message) => {
           if (message !== undefined) notice(message);
           send({ action: 'disconnect' });
