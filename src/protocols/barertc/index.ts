@@ -5,6 +5,7 @@ import { pollRoutes } from './poll.js';
 import { createChatLog } from './chat-log.js';
 import { barertcOptions } from './options.js';
 import { createLiveBarertcSettings, type ReloadBarertcSettings } from './reconfigure.js';
+import { createChannelRooms } from './rooms.js';
 import { createRoster } from './roster.js';
 import type { BarertcSettings } from './settings.js';
 import { ssoRoutes } from './sso.js';
@@ -62,7 +63,8 @@ export function createBarertcProtocol(ctx: ProtocolContext & { readonly options:
   const live = createLiveBarertcSettings({ initial: options, socket: socketOptions, build: barertcOptions, ...(ctx.reloadSettings ? { reload: ctx.reloadSettings } : {}), core, logger, applied: () => roster.refresh() });
   // `[barertc.Logging]` text logs, fed by the core's message events (every door's lines).
   const chatLog = createChatLog({ settings: () => live.settings().Logging, usernamesOf: async (ids) => new Map([...(await core.users.findMany(ids))].map(([id, u]) => [id, u.username])), logger });
-  const route = barertcSocketRoute({ core, roster, logger, options: socketOptions });
+  const rooms = createChannelRooms(core);
+  const route = barertcSocketRoute({ core, roster, rooms, logger, options: socketOptions });
   const poll = pollRoutes({ route, attach: ctx.attach, logger, timeoutMs: options.pollTimeoutMs });
   return {
     name: 'barertc',
@@ -80,6 +82,7 @@ export function createBarertcProtocol(ctx: ProtocolContext & { readonly options:
     onEvent: (event) => {
       live.onEvent(event);
       roster.onEvent(event);
+      rooms.onEvent(event);
       chatLog.onEvent(event);
     },
     stop: () => {

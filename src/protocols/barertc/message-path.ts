@@ -8,6 +8,7 @@ import type { Logger } from '../../logger.js';
 import type { MessageFilters } from './filters.js';
 import type { Webhooks } from './webhooks.js';
 import { transientMessageId, type ClientFrame } from './wire.js';
+import type { ChannelRooms } from './rooms.js';
 
 /**
  * The message path of BareRTC's `/ws` after the command check (reference/barertc.md §4.3, §6.2,
@@ -31,6 +32,8 @@ export interface Sender {
 /** What the path is built from (once per socket route). */
 export interface MessagePathDeps {
   readonly core: Core;
+  /** The channels' rooms, looked up once. */
+  readonly rooms: ChannelRooms;
   readonly logger: Logger;
   readonly webhooks: Webhooks;
   readonly render: (text: string) => string | null;
@@ -98,7 +101,7 @@ export function createMessagePath(deps: MessagePathDeps): MessagePath {
   }
 
   async function channelContext(reader: Principal, channel: string, extra: string): Promise<string> {
-    const room = await core.conversations.findRoom(channel);
+    const room = await deps.rooms.find(channel);
     const lines = room ? await linesOf((await core.messages.roomHistory(reader, room.id, CONTEXT_LINES)).messages) : [];
     lines.push(contextLine(now(), reader.username, extra));
     return joined(lines);
@@ -147,7 +150,7 @@ export function createMessagePath(deps: MessagePathDeps): MessagePath {
       if (html === null) return;
       const screened = await path.screen(sender, channel, text, html, false, null);
       if (!screened) return;
-      const room = await core.conversations.openRoom(channel);
+      const room = await deps.rooms.open(channel);
       await core.messages.send(sender.principal, { conversationId: room.id, text: screened.text, format: 'markdown' });
     },
 

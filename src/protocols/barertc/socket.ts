@@ -17,6 +17,7 @@ import { broadcastChannelOf, type ImageSizes } from './images.js';
 import { DEFAULT_SEND_QUEUE_SIZE, liveSocketParts } from './live.js';
 import { rulesOf } from './jwt.js';
 import { createMessagePath, type Sender } from './message-path.js';
+import type { ChannelRooms } from './rooms.js';
 import { entryOf, type Roster, type RosterMember } from './roster.js';
 import { cameraRuling, moderationFlags, type ModerationRuleOptions } from './rules.js';
 import { createWebhooks, type Webhooks } from './webhooks.js';
@@ -123,8 +124,8 @@ interface ChatSocket {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** GET /ws — BareRTC's chat protocol (reference/barertc.md §4). */
-export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: Logger; options: BarertcSocketOptions }): SocketRoute<ChatSocket> {
-  const { core, roster, logger, options } = deps;
+export function barertcSocketRoute(deps: { core: Core; roster: Roster; rooms: ChannelRooms; logger: Logger; options: BarertcSocketOptions }): SocketRoute<ChatSocket> {
+  const { core, roster, logger, options, rooms: channelRooms } = deps;
   // `options` is live (`/reconfigure` assigns into it): read it at use, and derive from it through live.ts.
   const live = liveSocketParts(options, logger);
   const files = createFileAction({ core, roster, options });
@@ -136,7 +137,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
     landingPageUrl: null,
   };
   // The message path after the command check: filters, public lines, reports (message-path.ts) and DMs (dm.ts).
-  const messagePath = createMessagePath({ core, logger, webhooks: moderation.webhooks, render: options.render, filters: live.filters, channelIds: live.channelIds });
+  const messagePath = createMessagePath({ core, rooms: channelRooms, logger, webhooks: moderation.webhooks, render: options.render, filters: live.filters, channelIds: live.channelIds });
   const directMessage = createDirectMessages({ core, roster, logger, webhooks: moderation.webhooks, render: options.render, path: messagePath, linkSpam: live.linkSpam });
 
   function session(conn: Connection<ChatSocket>): SocketHandler {
@@ -206,7 +207,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       conn.watchUser();
       // Every public channel is a core room the user belongs to (so other doors list it) and listens to.
       const rooms = [];
-      for (const c of options.channels) rooms.push(await core.conversations.openRoom(c.id));
+      for (const c of options.channels) rooms.push(await channelRooms.open(c.id));
       await core.conversations.joinRooms(rooms.map((r) => r.id), principal);
       for (const room of rooms) conn.subscribe(room.id);
       for (const { conversation, other } of await core.conversations.directChats(user.id)) st.peers.set(conversation.id, other.username);
@@ -254,7 +255,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; logger: L
       for (const c of options.channels) {
         // Parley leaves VIP channels out for others (BareRTC's echo leaks them, §4.8).
         if (c.echoMessagesOnJoin <= 0 || (c.vip && !st.vip && !st.op)) continue;
-        const room = await core.conversations.findRoom(c.id);
+        const room = await channelRooms.find(c.id);
         if (!room) continue;
         const page = await core.messages.roomHistory(st.principal, room.id, c.echoMessagesOnJoin);
         const authors = await core.users.findMany(page.messages.map((m) => m.authorId));
