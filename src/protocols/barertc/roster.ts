@@ -286,14 +286,21 @@ export function createRoster(options: RosterOptions): Roster {
     }
   }
 
+  /** Each session's who entry, read from its state once (a state change makes a new session object). */
+  const entryCache = new WeakMap<OnlineSession, WhoEntry | null>();
+
   function snapshotOf(v: View): Snapshot {
     // One entry per username: the newest session holds the name (a take-over is in flight otherwise).
     const byName = new Map<string, OnlineSession>();
+    const entries = new Map<string, Listed>();
     for (const s of v.sessions.values()) {
-      const entry = entryOf(s);
-      if (entry) byName.set(entry.username, s);
+      let entry = entryCache.get(s);
+      if (entry === undefined) entryCache.set(s, (entry = entryOf(s)));
+      if (!entry) continue;
+      byName.set(entry.username, s);
+      entries.set(entry.username, { userId: s.userId, entry });
     }
-    const listed = [...byName.values()].map((s) => ({ userId: s.userId, entry: entryOf(s)! })).sort((a, b) => (a.entry.username < b.entry.username ? -1 : a.entry.username > b.entry.username ? 1 : 0));
+    const listed = [...entries.values()].sort((a, b) => (a.entry.username < b.entry.username ? -1 : a.entry.username > b.entry.username ? 1 : 0));
     // Mutes and blocks come from the core; boots and invites from the sessions' published states.
     const among = listed.length > 1 ? [...v.relations.values(), ...cameraRelations(byName.values(), byName)] : [];
     const unblockable = new Set<UserId>();
@@ -303,21 +310,23 @@ export function createRoster(options: RosterOptions): Roster {
 
   /** The who list `viewer` sees (§4.6): blocks hide both ways, boots and mutes darken cameras, invites mark them. */
   function whoList(viewer: { userId: UserId; op: boolean; vip: boolean }, listed: readonly Listed[], rel: RelationIndex): WhoEntry[] {
+    const self = viewer.userId;
+    const viewerRelated = rel.involved.has(self);
+    // An operator cannot be blocked unless BlockableAdmins, nor then if they ran /unmute-all.
+    const exempt = (op: boolean, id: UserId) => op && (!options.blockableAdmins || rel.unblockable.has(id));
     const out: WhoEntry[] = [];
     for (const { userId, entry } of listed) {
-      if (entry.status === 'hidden' && userId !== viewer.userId) continue;
-      if (userId !== viewer.userId) {
-        const blocked = rel.has(viewer.userId, userId, 'block') || rel.has(userId, viewer.userId, 'block');
-        // An operator cannot be blocked unless BlockableAdmins, nor then if they ran /unmute-all.
-        const exempt = (op: boolean, id: UserId) => op && (!options.blockableAdmins || rel.unblockable.has(id));
-        if (blocked && !exempt(entry.op, userId) && !exempt(viewer.op, viewer.userId)) continue;
-      }
+      const other = userId !== self;
+      if (other && entry.status === 'hidden') continue;
+      // Relations only matter between two users who both take part in some (most pairs do not).
+      const related = other && viewerRelated && rel.involved.has(userId);
+      if (related && (rel.has(self, userId, 'block') || rel.has(userId, self, 'block')) && !exempt(entry.op, userId) && !exempt(viewer.op, self)) continue;
       let video = entry.video;
-      if (userId !== viewer.userId && video !== 0) {
-        const shutOut = rel.has(userId, viewer.userId, 'boot') || rel.has(userId, viewer.userId, 'mute');
-        if (shutOut) video = viewer.op ? video ^ Video.MutualOpen : 0;
-        else if (rel.has(userId, viewer.userId, 'invite')) video |= Video.Invited;
-        if ((video & Video.OnlyVIP) !== 0 && !viewer.vip && !rel.has(userId, viewer.userId, 'invite')) video = 0;
+      if (other && video !== 0) {
+        const invited = related && rel.has(userId, self, 'invite');
+        if (related && (rel.has(userId, self, 'boot') || rel.has(userId, self, 'mute'))) video = viewer.op ? video ^ Video.MutualOpen : 0;
+        else if (invited) video |= Video.Invited;
+        if ((video & Video.OnlyVIP) !== 0 && !viewer.vip && !invited) video = 0;
       }
       const hideVip = entry.vip === true && options.vipMutuallySecret && !viewer.vip;
       // Most entries go out as published: the same object, no copy.
@@ -330,6 +339,7 @@ export function createRoster(options: RosterOptions): Roster {
     }
     return out;
   }
+
 
   async function rebuild(): Promise<void> {
     if (members.size === 0 || now() - startedAt < options.whoWarmupMs) return;
