@@ -57,7 +57,7 @@ export interface RosterOptions {
   readonly rebuildMsPerListedUser?: number;
   /** This node's copy of the roster is read from the registry again this often (default 60 s), in case a delta was lost. */
   readonly resyncIntervalMs?: number;
-  /** Presence lines for other users are sent in batches this often (default 50 ms; 0 sends each at once). */
+  /** Presence lines for other users are sent in batches this often (default 100 ms; 0 sends each at once). */
   readonly presenceBatchMs?: number;
   /** How long a login waits for its own session's delta before reading the registry (default 1 s). */
   readonly arrivalTimeoutMs?: number;
@@ -417,7 +417,7 @@ export function createRoster(options: RosterOptions): Roster {
   let seq = 0;
   const arrivedAt = new WeakMap<RosterMember, number>();
   let presenceTimer: NodeJS.Timeout | null = null;
-  const presenceBatchMs = options.presenceBatchMs ?? 50;
+  const presenceBatchMs = options.presenceBatchMs ?? 100;
 
   function flushPresence(): void {
     presenceTimer = null;
