@@ -26,8 +26,6 @@ export interface FileActionOptions {
   readonly channels: readonly { readonly id: string; readonly permitPhotos: boolean }[];
   readonly images: ImageSizes;
   readonly moderationRules: ModerationRuleOptions;
-  /** Settings BlockableAdmins: when false, a block involving an operator does not stop a DM (BareRTC). */
-  readonly blockableAdmins: boolean;
 }
 
 /** The sending session, as socket.ts knows it. */
@@ -107,8 +105,8 @@ export function createFileAction(deps: { core: Core; roster: Roster; options: Fi
     if (!sender.op && peerId !== sender.user.id && (await related(sender.user.id, 'mute', peerId))) {
       return sender.notice(`You have muted ${entry.username} and so your message has not been sent.`);
     }
-    const blockExempt = !options.blockableAdmins && (sender.op || entry.op === true);
-    if (!blockExempt && ((await related(peerId, 'block', sender.user.id)) || (await related(sender.user.id, 'block', peerId)))) return;
+    // A block stops images as it stops text DMs, operators included (the core refuses DMs across a block).
+    if ((await related(peerId, 'block', sender.user.id)) || (await related(sender.user.id, 'block', peerId))) return;
     await core.presence.signal('barertc', peerId, message(`@${sender.user.username}`));
   }
 

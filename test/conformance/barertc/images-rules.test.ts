@@ -210,6 +210,24 @@ describe('file: images in DMs', () => {
     await Promise.all([quin.close(), rita.close()]);
   });
 
+  it("drops an image DM across a block, an operator's too, as text DMs are", async () => {
+    const sia = await guest('ir-sia');
+    const op = await website('ir-op2', { op: true });
+    // (users may not block an operator here, BlockableAdmins being off; the operator blocks them)
+    // (a socket's frames are handled in order: the block is set before the image is looked at)
+    op.send({ action: 'block', username: 'ir-sia' });
+    op.send({ action: 'file', channel: '@ir-sia', message: 'x.gif', bytes: [...gif] });
+    expect(await op.next(isImage)).toMatchObject({ channel: '@ir-sia', username: 'ir-op2' }); // the echo, as always
+    // The operator's next line is handled after the image; once the operator has its echo, a line
+    // sia sends comes after anything the image could have sent her.
+    op.send({ action: 'message', channel: 'lobby', message: 'after the image' });
+    await op.next((f) => f.action === 'message' && String(f['message']).includes('after the image'));
+    sia.send({ action: 'message', channel: 'lobby', message: 'marker' });
+    await sia.next((f) => f.action === 'message' && String(f['message']).includes('marker'));
+    expect(sia.all().filter(isImage)).toEqual([]);
+    await Promise.all([sia.close(), op.close()]);
+  });
+
   it('refuses a DM to a user with DND on, unless the sender is an operator', async () => {
     const max = await guest('ir-max');
     const ned = await guest('ir-ned');
