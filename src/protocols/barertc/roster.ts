@@ -50,9 +50,11 @@ export interface RosterOptions {
   /** Shortest time between two rebuilds of the who lists on this node: a join storm is coalesced. */
   readonly minRebuildIntervalMs?: number;
   /**
-   * More time between two rebuilds per user listed (default 1 ms): every recipient gets the whole
-   * list, so a rebuild costs (users × list size); at 1,000 users lists go out about once a second
-   * instead of ten times, and no recipient is sent more than ~one entry's bytes per ms of who lists.
+   * More time between two rebuilds per user listed (default 4 ms): every recipient gets the whole
+   * list, so a rebuild costs (users × list size); at 1,000 users lists go out every 4 s (at 25 users
+   * every 100 ms), and no recipient is sent more than ~one entry's bytes per 4 ms of who lists.
+   * Chat lines queue behind who lists on the same socket: at 1 ms per user a 1,000-login storm's
+   * lobby p99 was 243–643 ms, at 4 ms 70–145 ms (bench/README.md).
    */
   readonly rebuildMsPerListedUser?: number;
   /** This node's copy of the roster is read from the registry again this often (default 60 s), in case a delta was lost. */
@@ -134,7 +136,7 @@ export function createRoster(options: RosterOptions): Roster {
   const now = options.now ?? Date.now;
   const startedAt = now();
   const minInterval = options.minRebuildIntervalMs ?? 100;
-  const msPerListed = options.rebuildMsPerListedUser ?? 1;
+  const msPerListed = options.rebuildMsPerListedUser ?? 4;
   /** Users on the last rebuild's list (scales the interval to the next one). */
   let lastListed = 0;
   const members = new Set<RosterMember>();
