@@ -54,7 +54,7 @@ export interface RosterOptions {
    * list, so a rebuild costs (users × list size); at 1,000 users lists go out every 4 s (at 25 users
    * every 100 ms), and no recipient is sent more than ~one entry's bytes per 4 ms of who lists.
    * Chat lines queue behind who lists on the same socket: at 1 ms per user a 1,000-login storm's
-   * lobby p99 was 243–643 ms, at 4 ms 70–145 ms (bench/README.md).
+   * lobby p99 was 243–643 ms, at 4 ms 70 and 145 ms (bench/README.md).
    */
   readonly rebuildMsPerListedUser?: number;
   /** This node's copy of the roster is read from the registry again this often (default 60 s), in case a delta was lost. */
