@@ -55,6 +55,8 @@ interface Storm {
   readonly msgP50: number;
   readonly msgP99: number;
   readonly serverCpuS: number;
+  /** Client workers' CPU over the storm, in % of one core (they share one core with the publisher). */
+  readonly clientCpuPct: number;
   readonly otherCpuPct: number;
 }
 
@@ -135,6 +137,7 @@ async function runBarertc(pin: ReturnType<typeof placement>): Promise<Run> {
       msgP50: msgHist.percentileMs(50),
       msgP99: msgHist.percentileMs(99),
       serverCpuS: (m1.server - m0.server) / 1e6,
+      clientCpuPct: ((m1.clients - m0.clients) / (m1.at - m0.at)) * 100,
       otherCpuPct: otherLoadPct(m0, m1),
     };
     console.log(`  barertc: ${storm.loggedIn}/${USERS} logged in by ${fmt(storm.loginsDoneS, 1)} s, who lists complete ${storm.whoComplete}/${storm.whoSockets}${Number.isNaN(storm.whoDoneS) ? '' : ` by ${fmt(storm.whoDoneS, 1)} s`}; storm p99 ${fmt(storm.msgP99, 1)} ms`);
@@ -175,6 +178,7 @@ function printStorm(st: Storm): void {
     ['lobby deliveries during storm', fmt(st.msgs)],
     ['lobby p50 / p99 ms during storm', `${fmt(st.msgP50, 1)} / ${fmt(st.msgP99, 1)}`],
     ['server CPU during storm, s', fmt(st.serverCpuS, 2)],
+    ['client workers CPU during storm', `${fmt(st.clientCpuPct)} % of a core`],
     ['other load', `${fmt(st.otherCpuPct)} %`],
   ]);
 }

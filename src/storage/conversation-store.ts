@@ -4,6 +4,7 @@ import { toConversationId, toMessageId, toUserId, type ConversationId } from '..
 import type { ConversationStore } from '../core/ports/store.js';
 import { findMemberAccess } from './member-access.js';
 import { SERVER_WIDE } from './relation-store.js';
+import { withLazyFlush } from './lazy-flush.js';
 import type { ConversationsTable, Database, MembershipsTable } from './schema.js';
 
 /** Map a `conversations` row to the model. */
@@ -139,11 +140,12 @@ export function createConversationStore(db: Kysely<Database>): ConversationStore
 
     async addMembers(conversationIds, userId, role, joinedAt) {
       if (conversationIds.length === 0) return;
-      await db
+      // The rooms a login joins, joined again at the next login if a power loss forgets them (lazy-flush.ts).
+      await withLazyFlush(db, (d) => d
         .insertInto('memberships')
         .values(conversationIds.map((id) => ({ conversation_id: id, user_id: userId, role, last_read_message_id: 0, joined_at: joinedAt })))
         .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doNothing())
-        .execute();
+        .execute());
     },
 
     async removeMember(conversationId, userId) {

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { toUserId } from '../core/model/ids.js';
 import type { OnlineSession, SessionState } from '../core/model/relation.js';
 import type { SessionStore } from '../core/ports/store.js';
+import { withLazyFlush } from './lazy-flush.js';
 import type { Database, OnlineSessionsTable } from './schema.js';
 
 /** Map an `online_sessions` row to the model. */
@@ -18,7 +19,7 @@ export function toOnlineSession(row: Selectable<OnlineSessionsTable>): OnlineSes
 
 const distinctUserIds = (rows: readonly { user_id: number }[]) => [...new Set(rows.map((r) => r.user_id))].sort((a, b) => a - b).map(toUserId);
 
-/** The live-connection registry part of the Kysely store. */
+/** The live-connection registry part of the Kysely store. Its rows live as long as a connection: written without waiting for the disk (lazy-flush.ts). */
 export function createSessionStore(db: Kysely<Database>): SessionStore {
   return {
     async add(session) {
@@ -32,11 +33,11 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
       };
       // Re-adding a session id (a reconnect that reuses it) replaces the row instead of failing.
       const { id: _id, ...changes } = row;
-      await db.insertInto('online_sessions').values(row).onConflict((oc) => oc.column('id').doUpdateSet(changes)).execute();
+      await withLazyFlush(db, (d) => d.insertInto('online_sessions').values(row).onConflict((oc) => oc.column('id').doUpdateSet(changes)).execute());
     },
 
     async remove(id) {
-      const row = await db.deleteFrom('online_sessions').where('id', '=', id).returningAll().executeTakeFirst();
+      const row = await withLazyFlush(db, (d) => d.deleteFrom('online_sessions').where('id', '=', id).returningAll().executeTakeFirst());
       return row === undefined ? null : toOnlineSession(row);
     },
 
@@ -77,7 +78,7 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
     },
 
     async setState(id, state) {
-      const result = await db.updateTable('online_sessions').set({ state_json: JSON.stringify(state) }).where('id', '=', id).executeTakeFirst();
+      const result = await withLazyFlush(db, (d) => d.updateTable('online_sessions').set({ state_json: JSON.stringify(state) }).where('id', '=', id).executeTakeFirst());
       return Number(result.numUpdatedRows) > 0;
     },
 

@@ -6,6 +6,7 @@ import type { StoredUser, UserSource } from '../core/model/user.js';
 // JavaScript and never in SQL, so that both SQL dialects and the rate limits agree on it.
 import { toUsernameKey } from '../core/model/username.js';
 import type { UserPatch, UserStore } from '../core/ports/store.js';
+import { withLazyFlush } from './lazy-flush.js';
 import type { Database, UsersTable } from './schema.js';
 import { isUniqueViolation } from './sql-errors.js';
 
@@ -40,7 +41,8 @@ export function createUserStore(db: Kysely<Database>): UserStore {
   return {
     async create(user) {
       try {
-        const row = await db
+        // A guest is made again by its next login if a power loss forgets it (lazy-flush.ts).
+        const insert = (d: Kysely<Database>) => d
           .insertInto('users')
           .values({
             username: user.username,
@@ -57,6 +59,7 @@ export function createUserStore(db: Kysely<Database>): UserStore {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
+        const row = user.source === 'guest' ? await withLazyFlush(db, insert) : await insert(db);
         return toStoredUser(row);
       } catch (e) {
         // username_key is the only unique column a caller controls.

@@ -53,7 +53,10 @@ export interface UserPatch {
 
 /** Accounts. */
 export interface UserStore {
-  /** Insert a user. Rejects with ChatError USERNAME_TAKEN when the username exists case-insensitively. */
+  /**
+   * Insert a user. Rejects with ChatError USERNAME_TAKEN when the username exists case-insensitively.
+   * A guest (source `guest`, made again at its next login) is committed without waiting for the disk.
+   */
   create(user: NewUser): Promise<StoredUser>;
   findById(id: UserId): Promise<StoredUser | null>;
   /** Case-insensitive lookup. */
@@ -95,7 +98,11 @@ export interface ConversationStore {
   delete(id: ConversationId): Promise<void>;
   /** Add a member; if already a member, keep the existing row and return it. */
   addMember(conversationId: ConversationId, userId: UserId, role: MemberRole, joinedAt: number): Promise<Membership>;
-  /** Add the user to each conversation (idempotent each), in one transaction: one durable commit for all. */
+  /**
+   * Add the user to each conversation (idempotent each), in one transaction: the rooms a login
+   * joins, joined again at every login, so the commit does not wait for the disk (a power loss
+   * can forget it until the next ordinary commit).
+   */
   addMembers(conversationIds: readonly ConversationId[], userId: UserId, role: MemberRole, joinedAt: number): Promise<void>;
   /** Resolves true when a membership was removed. */
   removeMember(conversationId: ConversationId, userId: UserId): Promise<boolean>;
@@ -235,7 +242,7 @@ export interface RelationStore {
   findActiveBan(userId: UserId, conversationId: ConversationId | null, now: number): Promise<Ban | null>;
 }
 
-/** The registry of live connections, shared by every node through the store. */
+/** The registry of live connections, shared by every node through the store; its writes do not wait for the disk. */
 export interface SessionStore {
   add(session: OnlineSession): Promise<void>;
   /** Resolves to the removed session, or null when it was already gone. */
