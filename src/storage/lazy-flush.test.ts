@@ -9,7 +9,7 @@ import { openDatabase } from './open-store.js';
 import type { Database } from './schema.js';
 
 /** A scratch table the schema does not know. */
-interface Scratch { scratch: { id: number } }
+type Scratch = { scratch: { id: number } };
 
 const syncLevel = async (db: Kysely<Database>): Promise<number> => (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]!.synchronous;
 const commitMode = async (db: Kysely<Database>): Promise<string> => (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(db)).rows[0]!.synchronous_commit;
