@@ -8,6 +8,8 @@ import { describeDatabaseError, type DatabaseSubject } from './open-errors.js';
 import type { Database } from './schema.js';
 import { createPostgresDialect } from './sql-dialects/postgres.js';
 import { createSqliteDialect } from './sql-dialects/sqlite.js';
+import { keepLiveTablesInMemory } from './sql-dialects/sqlite-live-tables.js';
+import { sqlDialectOf } from './sql-dialects/sql-dialect-of.js';
 
 /** Where the data lives (the composition root passes its `config.storage` slice). */
 export interface DatabaseOptions {
@@ -18,7 +20,10 @@ export interface DatabaseOptions {
   readonly databaseUrl: string;
   /** SQLite database file, used when `databaseUrl` is empty. `:memory:` for tests. */
   readonly sqliteFile: string;
-  /** Reports errors of idle PostgreSQL connections (e.g. a server restart), which pg raises outside any query. */
+  /**
+   * Reports errors raised outside any query: idle PostgreSQL connections (e.g. a server restart),
+   * SQLite's checkpoint worker failing (the connection then checkpoints itself).
+   */
   readonly onIdleError?: (error: unknown) => void;
   /** `databaseUrl` as error messages may show it, credentials hidden (config's `redactUrl`). Default: not shown. */
   readonly displayUrl?: string;
@@ -43,7 +48,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Kysely<Dat
     try {
       // The database holds password hashes and addresses: only the server's own user may read it.
       mkdirSync(dirname(options.sqliteFile), { recursive: true, mode: 0o700 });
-      const dialect = createSqliteDialect(options.sqliteFile);
+      const dialect = createSqliteDialect(options.sqliteFile, options.onIdleError);
       chmodSync(options.sqliteFile, 0o600); // SQLite gives its -wal and -shm files the same mode
       return new Kysely<Database>({ dialect });
     } catch (e) {
@@ -67,6 +72,7 @@ async function openMigrated(options: DatabaseOptions): Promise<Kysely<Database>>
   const db = await openDatabase(options);
   try {
     await migrateToLatest(db);
+    if (sqlDialectOf(db) === 'sqlite') await keepLiveTablesInMemory(db);
   } catch (e) {
     await db.destroy().catch(() => undefined); // the original error is the one to report
     throw describeDatabaseError(e, subjectOf(options));

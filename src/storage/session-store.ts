@@ -3,6 +3,7 @@ import { toUserId } from '../core/model/ids.js';
 import type { OnlineSession, SessionState } from '../core/model/relation.js';
 import type { SessionStore } from '../core/ports/store.js';
 import { withLazyFlush } from './lazy-flush.js';
+import { sqlDialectOf } from './sql-dialects/sql-dialect-of.js';
 import type { Database, OnlineSessionsTable } from './schema.js';
 
 /** Map an `online_sessions` row to the model. */
@@ -19,8 +20,13 @@ export function toOnlineSession(row: Selectable<OnlineSessionsTable>): OnlineSes
 
 const distinctUserIds = (rows: readonly { user_id: number }[]) => [...new Set(rows.map((r) => r.user_id))].sort((a, b) => a - b).map(toUserId);
 
-/** The live-connection registry part of the Kysely store. Its rows live as long as a connection: written without waiting for the disk (lazy-flush.ts). */
+/**
+ * The live-connection registry part of the Kysely store. Its rows live as long as a connection:
+ * on PostgreSQL they are written without waiting for the disk (lazy-flush.ts); on SQLite they are
+ * in memory anyway (sqlite-live-tables.ts).
+ */
 export function createSessionStore(db: Kysely<Database>): SessionStore {
+  const write = <T>(w: (d: Kysely<Database>) => Promise<T>): Promise<T> => (sqlDialectOf(db) === 'postgres' ? withLazyFlush(db, w) : w(db));
   return {
     async add(session) {
       const row = {
@@ -33,11 +39,11 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
       };
       // Re-adding a session id (a reconnect that reuses it) replaces the row instead of failing.
       const { id: _id, ...changes } = row;
-      await withLazyFlush(db, (d) => d.insertInto('online_sessions').values(row).onConflict((oc) => oc.column('id').doUpdateSet(changes)).execute());
+      await write((d) => d.insertInto('online_sessions').values(row).onConflict((oc) => oc.column('id').doUpdateSet(changes)).execute());
     },
 
     async remove(id) {
-      const row = await withLazyFlush(db, (d) => d.deleteFrom('online_sessions').where('id', '=', id).returningAll().executeTakeFirst());
+      const row = await write((d) => d.deleteFrom('online_sessions').where('id', '=', id).returningAll().executeTakeFirst());
       return row === undefined ? null : toOnlineSession(row);
     },
 
@@ -78,7 +84,7 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
     },
 
     async setState(id, state) {
-      const result = await withLazyFlush(db, (d) => d.updateTable('online_sessions').set({ state_json: JSON.stringify(state) }).where('id', '=', id).executeTakeFirst());
+      const result = await write((d) => d.updateTable('online_sessions').set({ state_json: JSON.stringify(state) }).where('id', '=', id).executeTakeFirst());
       return Number(result.numUpdatedRows) > 0;
     },
 

@@ -242,7 +242,7 @@ export interface RelationStore {
   findActiveBan(userId: UserId, conversationId: ConversationId | null, now: number): Promise<Ban | null>;
 }
 
-/** The registry of live connections, shared by every node through the store; its writes do not wait for the disk. */
+/** The registry of live connections, shared by every node through the store (on SQLite, one node: kept in memory); its writes do not wait for the disk. */
 export interface SessionStore {
   add(session: OnlineSession): Promise<void>;
   /** Resolves to the removed session, or null when it was already gone. */

@@ -129,10 +129,12 @@ export function createConversationService(deps: { store: Store; bus: Bus; clock:
     async joinRooms(conversationIds, user) {
       const fresh: Conversation[] = [];
       for (const id of conversationIds) {
-        const conversation = await access.conversation(id);
-        if (conversation.kind !== 'room') throw new ChatError('FORBIDDEN', 'Only rooms can be joined freely');
-        await access.notBanned(user.id, id);
-        if (!(await store.conversations.getMember(id, user.id))) fresh.push(conversation);
+        // One read per room for the room, the membership and the bans (a login joins several).
+        const found = await store.conversations.memberAccess(id, user.id, clock.now());
+        if (!found) throw new ChatError('CONVERSATION_NOT_FOUND', 'Conversation not found');
+        if (found.conversation.kind !== 'room') throw new ChatError('FORBIDDEN', 'Only rooms can be joined freely');
+        if (found.banReason !== null) throw new ChatError('BANNED', found.banReason || 'User banned');
+        if (!found.membership) fresh.push(found.conversation);
       }
       if (fresh.length === 0) return;
       const joinedAt = clock.now();

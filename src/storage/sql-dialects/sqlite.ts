@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig, type SqliteStatement } from 'kysely';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 
 /** Prepared statements kept per connection; Kysely re-prepares every query otherwise. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -7,9 +8,11 @@ const STATEMENT_CACHE_SIZE = 500;
 /**
  * A Kysely dialect over one better-sqlite3 connection to `file` (`:memory:` for tests).
  * Throws when the file cannot be opened. All queries share that connection, which is why message
- * inserts are group-committed (storage/group-commit.ts).
+ * inserts are group-committed (storage/group-commit.ts). A file database's log is checkpointed by
+ * a worker thread (sqlite-checkpointer.ts); `onError` hears if that worker fails, after which
+ * this connection checkpoints again itself.
  */
-export function createSqliteDialect(file: string): SqliteDialect {
+export function createSqliteDialect(file: string, onError?: (error: unknown) => void): SqliteDialect {
   const database = new BetterSqlite3(file);
   // WAL lets readers proceed while a writer commits; FULL keeps each commit durable across power
   // loss (group commit amortises the fsync); foreign keys are off by default in SQLite; the busy
@@ -18,7 +21,15 @@ export function createSqliteDialect(file: string): SqliteDialect {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new FifoSqliteDialect({ database: withStatementCache(database) });
+  let checkpointer: Checkpointer | null = null;
+  if (file !== ':memory:' && file !== '') {
+    database.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(file, (error) => {
+      if (database.open) database.pragma('wal_autocheckpoint = 1000'); // SQLite's default
+      onError?.(error);
+    });
+  }
+  return new FifoSqliteDialect({ database: withStatementCache(database) }, checkpointer);
 }
 
 /** Reuse prepared statements by SQL text (least recently used dropped first). */
@@ -53,18 +64,32 @@ function withStatementCache(db: BetterSqlite3.Database): SqliteDatabase {
  */
 class FifoSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
-  constructor(config: SqliteDialectConfig) {
+  readonly #checkpointer: Checkpointer | null;
+  constructor(config: SqliteDialectConfig, checkpointer: Checkpointer | null) {
     super(config);
     this.#config = config;
+    this.#checkpointer = checkpointer;
   }
   override createDriver(): Driver {
-    return new FifoSqliteDriver(this.#config);
+    return new FifoSqliteDriver(this.#config, this.#checkpointer);
   }
 }
 
 class FifoSqliteDriver extends SqliteDriver {
   #locked = false;
   readonly #waiters: (() => void)[] = [];
+  readonly #checkpointer: Checkpointer | null;
+
+  constructor(config: SqliteDialectConfig, checkpointer: Checkpointer | null) {
+    super(config);
+    this.#checkpointer = checkpointer;
+  }
+
+  /** The worker stops first; closing this connection then checkpoints what is left and removes the log. */
+  override async destroy(): Promise<void> {
+    await this.#checkpointer?.stop();
+    await super.destroy();
+  }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     await new Promise<void>((resolve) => setImmediate(resolve)); // let I/O in (see above)
