@@ -31,6 +31,12 @@ const STORM_STEP = 1;
  * start): the storm begins once both are over, so it meets the steady-state who and presence path.
  */
 const WARMUP_MS = Math.max(BARERTC_DEFAULTS.Timings.PresenceWarmupSeconds, BARERTC_DEFAULTS.Timings.WhoWarmupSeconds) * 1000 + 500;
+/**
+ * Guests that log in and out one after another during those warm-ups, so the storm meets a server
+ * whose login path V8 has already compiled (as the fan-out steps get a warm-up step). BENCH_COLD=1
+ * skips it: the storm's first seconds then also measure the compiler (README.md).
+ */
+const WARM_LOGINS = process.env['BENCH_COLD'] === '1' ? 0 : 300;
 /** BENCH_TARGETS=barertc,connor,bare (the default): which servers to run. */
 const TARGETS = new Set((process.env['BENCH_TARGETS'] ?? 'barertc,connor,bare').split(',').map((t) => t.trim()));
 
@@ -76,6 +82,19 @@ async function barertcPublisher(wsUrl: string): Promise<{ ws: WebSocket; who: ()
   return { ws, who: () => who };
 }
 
+/** Log `n` guests in (to the end of their login sequence) and out again, one after another. */
+async function warmLogins(wsUrl: string, n: number): Promise<void> {
+  for (let k = 1; k <= n; k++) {
+    const ws = await openSocket(wsUrl);
+    const echoed = new Promise<void>((resolve) => ws.on('message', (data: Buffer) => { if (data.toString('utf8').startsWith('{"action":"echo"')) resolve(); }));
+    ws.send(JSON.stringify({ action: 'login', username: `warm${String(k).padStart(4, '0')}` }));
+    await echoed;
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    ws.close();
+    await closed;
+  }
+}
+
 /** Why the publisher's final who list is not `expected`, or null. */
 function publisherWhoProblem(who: string | null, expected: readonly string[]): string | null {
   if (who === null) return 'no who list';
@@ -94,6 +113,11 @@ async function runBarertc(pin: ReturnType<typeof placement>): Promise<Run> {
     const names = Array.from({ length: USERS }, (_, k) => `guest${String(k + 1).padStart(4, '0')}`);
     const expected = [...names, PUBLISHER];
 
+    if (WARM_LOGINS > 0) {
+      const t0 = Date.now();
+      await warmLogins(wsUrl, WARM_LOGINS);
+      console.log(`  barertc: ${WARM_LOGINS} warm-up logins and logouts in ${fmt((Date.now() - t0) / 1000, 1)} s (before the storm, not measured)`);
+    }
     const warm = readyAt + WARMUP_MS - Date.now();
     if (warm > 0) {
       console.log(`  barertc: waiting ${fmt(warm / 1000, 1)} s for the presence and who warm-ups to end`);

@@ -16,6 +16,12 @@ export function frameText(text: string): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
+/** The frames of a message and of its `more` texts, back to back in one buffer. */
+export function frameAll(text: string, more: readonly string[] | undefined): Buffer {
+  if (!more || more.length === 0) return frameText(text);
+  return Buffer.concat([frameText(text), ...more.map(frameText)]);
+}
+
 /** The internals of a ws connection that a pre-framed write relies on. */
 interface WsInternals {
   _socket?: import('node:net').Socket | null;
@@ -23,15 +29,16 @@ interface WsInternals {
 }
 
 /**
- * Write a frame built by frameText. Falls back to ws.send (framing again) when ws is busy with
- * its own queue (its sender not idle), so frames never interleave with ws's writes.
+ * Write frames built by frameText or frameAll (`texts` are what they hold). Falls back to ws.send
+ * (framing again, text by text) when ws is busy with its own queue (its sender not idle), so
+ * frames never interleave with ws's writes.
  */
-export function writeFramed(socketWs: WebSocket, frame: Buffer, text: string, sent?: () => void): void {
+export function writeFramed(socketWs: WebSocket, frame: Buffer, texts: readonly string[], sent?: () => void): void {
   const internals = socketWs as unknown as WsInternals;
   const socket = internals._socket;
-  // `sent` runs once the kernel has taken the frame (or the write failed), for queued-frame counts.
+  // `sent` runs once the kernel has taken the frames (or the write failed), for queued-frame counts.
   if (socket && internals._sender?._state === 0) socket.write(frame, sent);
-  else socketWs.send(text, sent);
+  else texts.forEach((t, i) => socketWs.send(t, i === texts.length - 1 ? sent : undefined));
 }
 
 /** The raw TCP socket under a ws connection, for write coalescing (cork/uncork). */

@@ -50,6 +50,17 @@ describe('WsConnection.queuedFrames', () => {
     await nextTick();
     expect(conn.queuedFrames).toBe(6);
   });
+
+  it('counts a batch (Outgoing.more) as each of its frames, written in one go', async () => {
+    const socket = new SlowSocket();
+    const conn = new WsConnection(wsOver(socket));
+    conn.write({ text: 'a', more: ['b', 'c'], frame: null });
+    await nextTick();
+    expect(socket.pending).toHaveLength(1); // one write
+    expect(conn.queuedFrames).toBe(3);
+    socket.take(1);
+    expect(conn.queuedFrames).toBe(0);
+  });
 });
 
 describe('hub: maxQueuedFrames', () => {

@@ -102,3 +102,28 @@ describe('frameText', () => {
     }
   });
 });
+
+describe('a batch of frames over a real socket', () => {
+  it('reaches the client as separate text frames, in order, whether pre-framed or sent by ws itself', async () => {
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    const serverSide = new Promise<WebSocket>((resolve) => wss.once('connection', (ws) => resolve(ws)));
+    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
+    const got: string[] = [];
+    const all = new Promise<void>((resolve) => client.on('message', (d) => { got.push(String(d)); if (got.length === 6) resolve(); }));
+    const conn = new WsConnection(await serverSide);
+    conn.write({ text: 'one', more: ['two', 'three'], frame: null });
+    // ws busy with its own queue (as while it sends a close or a ping): the fallback sends text by text.
+    const sender = (conn.ws as unknown as { _sender: { _state: number } })._sender;
+    sender._state = 1;
+    const send = conn.ws.send.bind(conn.ws);
+    (conn.ws as unknown as { send: typeof send }).send = ((data: string, cb?: () => void) => { sender._state = 0; send(data, cb); sender._state = 1; }) as typeof send;
+    conn.write({ text: 'four', more: ['five', 'six'], frame: null });
+    sender._state = 0;
+    await all;
+    expect(got).toEqual(['one', 'two', 'three', 'four', 'five', 'six']);
+    client.close();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+});

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Outgoing, Transport } from '../hub/transport.js';
-import { frameText, rawSocket, writeFramed } from './frame.js';
+import { frameAll, rawSocket, writeFramed } from './frame.js';
 
 /** Queued inbound steps at which a connection stops reading, and at which it reads again. */
 const QUEUE_HIGH_WATER = 64;
@@ -61,7 +61,7 @@ export class WsConnection implements Transport {
     this.#burst = 0;
   }
 
-  /** Write the message's frame, built once for every ws recipient; writes are corked per tick. */
+  /** Write the message's frame (or batch of frames), built once for every ws recipient; writes are corked per tick. */
   write(message: Outgoing): void {
     const ws = this.ws;
     const socket = rawSocket(ws);
@@ -73,9 +73,12 @@ export class WsConnection implements Transport {
         process.nextTick(uncorkAll);
       }
     }
-    this.#unsent++;
-    if (socket) this.#burst++;
-    writeFramed(ws, (message.frame ??= frameText(message.text)), message.text, () => void this.#unsent--);
+    const more = message.more;
+    const count = 1 + (more?.length ?? 0);
+    this.#unsent += count;
+    if (socket) this.#burst += count;
+    const frame = (message.frame ??= frameAll(message.text, more));
+    writeFramed(ws, frame, more ? [message.text, ...more] : [message.text], () => void (this.#unsent -= count));
   }
 
   /** The server closed it (not the client): frames still arriving, or queued, are not acted on. */

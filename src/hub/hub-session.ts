@@ -22,6 +22,8 @@ export const ANONYMOUS: Viewer = Object.freeze({ userId: null, generation: 0, fa
  */
 /** The last text sent through HubSession.send, with its frame once built (shared by every recipient of that text). */
 let lastSent: Outgoing | null = null;
+/** The same for HubSession.sendAll, by the array sent. */
+let lastBatch: { readonly texts: readonly string[]; readonly out: Outgoing } | null = null;
 
 export class HubSession implements Connection {
   readonly id: number;
@@ -58,6 +60,12 @@ export class HubSession implements Connection {
     // The same text sent to many sessions in a row (a who list, a presence line) is framed once.
     if (lastSent?.text !== text) lastSent = outgoing(text);
     this.deliver(lastSent, options?.ephemeral ?? false);
+  }
+
+  sendAll(texts: readonly string[], options?: { readonly ephemeral?: boolean }): void {
+    if (texts.length === 0) return;
+    if (lastBatch?.texts !== texts) lastBatch = { texts, out: { text: texts[0]!, more: texts.slice(1), frame: null } };
+    this.deliver(lastBatch.out, options?.ephemeral ?? false);
   }
 
   get backlog(): number {

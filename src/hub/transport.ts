@@ -4,6 +4,9 @@
  */
 export interface Outgoing {
   readonly text: string;
+  /** Texts sent right after `text`, each its own frame: a batch written (and framed) as one. */
+  readonly more?: readonly string[];
+  /** The frame (or, with `more`, the frames back to back) once built: shared by every recipient. */
   frame: Buffer | null;
 }
 

@@ -143,6 +143,11 @@ export interface Connection<S = unknown> {
   readonly state: S;
   /** Send one text frame. Ephemeral frames (typing, presence) are dropped first when the client is slow. */
   send(text: string, options?: { readonly ephemeral?: boolean }): void;
+  /**
+   * Send several text frames in one write. The same array sent to many sessions in a row (a batch
+   * of presence lines) is framed once for all of them.
+   */
+  sendAll(texts: readonly string[], options?: { readonly ephemeral?: boolean }): void;
   /** Bytes sent to this client that it has not taken yet (a latest-wins sender may wait for it to drain). */
   readonly backlog: number;
   /** Close with a code and reason; no code sends a close frame without a status. */

@@ -16,8 +16,10 @@ class PollQueue implements Transport {
   constructor(private readonly onClose: () => void) {}
   write(message: Outgoing): void {
     if (!this.#open) return;
-    this.#frames.push(message.text);
-    this.#bytes += message.text.length;
+    for (const text of message.more ? [message.text, ...message.more] : [message.text]) {
+      this.#frames.push(text);
+      this.#bytes += text.length;
+    }
   }
   close(): void {
     if (!this.#open) return;

@@ -52,7 +52,7 @@ function fixture(initial: OnlineSession[], relations: RosterRelation[] = []) {
   };
 }
 
-const member = (id: number, name: string): RosterMember => ({ userId: toUserId(id), username: name, sessionId: `s${id}`, isOperator: () => false, isVip: () => false, send: () => {}, backlog: () => 0, signOut: () => {} });
+const member = (id: number, name: string): RosterMember => ({ userId: toUserId(id), username: name, sessionId: `s${id}`, isOperator: () => false, isVip: () => false, send: () => {}, sendAll: () => {}, backlog: () => 0, signOut: () => {} });
 const names = async (f: { roster: ReturnType<typeof createRoster> }, m: RosterMember) => (await f.roster.whoFor(m)).map((e) => e.username);
 
 describe('BareRTC roster copy', () => {

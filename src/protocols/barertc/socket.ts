@@ -219,6 +219,7 @@ export function barertcSocketRoute(deps: { core: Core; roster: Roster; rooms: Ch
         isOperator: () => st.op,
         isVip: () => st.vip,
         send: (text, o) => conn.send(text, o),
+        sendAll: (texts, o) => conn.sendAll(texts, o),
         backlog: () => conn.backlog,
         signOut: (message) => {
           if (message !== undefined) notice(message);

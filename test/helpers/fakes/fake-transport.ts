@@ -15,6 +15,6 @@ export class FakeTransport implements Transport {
     this.closes.push({ code, reason });
   }
   get texts() {
-    return this.written.map((m) => m.text);
+    return this.written.flatMap((m) => [m.text, ...(m.more ?? [])]);
   }
 }
