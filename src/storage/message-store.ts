@@ -4,6 +4,7 @@ import { toConversationId, toMessageId, toUserId, type MessageId } from '../core
 import type { Message, MessageFormat, NewMessage, Survey } from '../core/model/message.js';
 import type { MessageStore } from '../core/ports/store.js';
 import { createGroupCommit } from './group-commit.js';
+import { commitSyncedOffLoop } from './sql-dialects/sqlite-wal-sync.js';
 import type { Database, MessagesTable } from './schema.js';
 import { isUniqueViolation } from './sql-errors.js';
 
@@ -134,10 +135,11 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
   let closed = false;
   const inserts = createGroupCommit<NewMessage, Message>({
     maxBatch: MAX_BATCH,
-    commitBatch: (drafts) => db.transaction().execute((trx) => insertBatch(trx, drafts)),
+    // Flushed off the event loop (sqlite-wal-sync.ts): a slow disk delays these messages, not every socket.
+    commitBatch: (drafts) => commitSyncedOffLoop(db, (d) => d.transaction().execute((trx) => insertBatch(trx, drafts))),
     async commitOne(draft) {
       try {
-        const [message] = await db.transaction().execute((trx) => insertBatch(trx, [draft]));
+        const [message] = await commitSyncedOffLoop(db, (d) => d.transaction().execute((trx) => insertBatch(trx, [draft])));
         return message as Message;
       } catch (e) {
         // Another node committed the same (author, clientId) between our check and our insert.
