@@ -22,11 +22,12 @@ function walFileOf(db: Kysely<Database>): Promise<string> {
 /**
  * Commit `write` durably without holding the event loop for the flush. On SQLite the commit runs
  * with `synchronous = NORMAL` (lazy-flush.ts: no fsync inside the commit, which better-sqlite3
- * would run on the main thread), then the log file is fsynced through libuv's thread pool before
- * this resolves — what `synchronous = FULL` does at commit, done off the loop: the commit is
- * durable once this resolves, and nothing is acknowledged before. A flush stuck behind other disk
- * writes (a checkpoint) then delays only the writes waiting for it, not every socket. On
- * PostgreSQL the commit is an ordinary one (its flush never blocks this process).
+ * would run on the main thread), then the log file is fdatasync'ed (as SQLite itself does)
+ * through libuv's thread pool before this resolves: what `synchronous = FULL` does at commit,
+ * done off the loop. The commit is durable once this resolves, and nothing is acknowledged
+ * before. A flush stuck behind other disk writes (a checkpoint) then delays only the writes
+ * waiting for it, not every socket. On PostgreSQL the commit is an ordinary one (its flush never
+ * blocks this process).
  */
 export async function commitSyncedOffLoop<T>(db: Kysely<Database>, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   if (sqlDialectOf(db) === 'postgres') return write(db);
@@ -35,7 +36,7 @@ export async function commitSyncedOffLoop<T>(db: Kysely<Database>, write: (db: K
   const result = await withLazyFlush(db, write);
   const handle = await open(wal, 'r');
   try {
-    await handle.sync();
+    await handle.datasync();
   } finally {
     await handle.close();
   }
