@@ -11,7 +11,7 @@ import { sqlDialectOf } from './sql-dialects/sql-dialect-of.js';
  * the channels a BareRTC login joins. Such a commit survives a crash of the process; a power loss
  * can forget it only until a later ordinary commit, which flushes the log up to and including it
  * (so no durable row ever refers to a forgotten one). What it saves is an fsync on the event
- * loop: three per BareRTC login, where a login storm spent ~30 % of its time (bench/README.md).
+ * loop: two per BareRTC login, where a login storm spent ~30 % of its time (bench/README.md).
  */
 export async function withLazyFlush<T>(db: Kysely<Database>, write: (db: Kysely<Database>) => Promise<T>): Promise<T> {
   if (sqlDialectOf(db) === 'postgres') {

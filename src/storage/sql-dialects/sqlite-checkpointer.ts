@@ -86,6 +86,7 @@ export function startCheckpointer(file: string, onFailure: (error: Error) => voi
     stop() {
       if (failed === null) {
         failed = new Error('SQLite checkpoint worker stopped');
+        worker.ref(); // whoever awaits the stop keeps the process alive until the worker is done
         worker.postMessage('stop');
       }
       return exited;
