@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink } from '../../helpers/smtp-sink.js';
 import { NO_RATE_LIMITS, startNode, testSettings, type TestNode } from '../../helpers/start-node.js';
@@ -9,14 +9,23 @@ import { NO_RATE_LIMITS, startNode, testSettings, type TestNode } from '../../he
 // invite up then.
 let port: number;
 let node: TestNode;
+
+/** A random port in 20000–32767 that nothing listens on now. */
+async function freePortBelowEphemeral(): Promise<number> {
+  for (;;) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_768);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(candidate, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return candidate;
+  }
+}
 beforeAll(async () => {
   // A port that was free a moment ago: nothing listens there until the sink is started on it.
-  port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const p = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(p));
-    });
-  });
+  // Below Linux's ephemeral range (32768+), so no other test's outgoing connection takes it meanwhile.
+  port = await freePortBelowEphemeral();
   node = await startNode({ env: { PARLEY_SMTP_URL: `smtp://127.0.0.1:${port}` }, settings: testSettings(`[server]\nregistration = "invite"\n${NO_RATE_LIMITS}`) });
 });
 afterAll(() => node?.stop());
