@@ -1,5 +1,6 @@
 import * as ws from 'ws';
 import type WebSocket from 'ws';
+import { textsOf, type Outgoing } from '../hub/transport.js';
 
 /** ws's framing helper: its public `Sender.frame`, which @types/ws does not declare. */
 type FrameFn = (data: Buffer, options: { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean }) => Buffer[];
@@ -16,10 +17,9 @@ export function frameText(text: string): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** The frames of a message and of its `more` texts, back to back in one buffer. */
-export function frameAll(text: string, more: readonly string[] | undefined): Buffer {
-  if (!more || more.length === 0) return frameText(text);
-  return Buffer.concat([frameText(text), ...more.map(frameText)]);
+/** The frame of a message, or with `more` the frames of all its texts back to back in one buffer. */
+export function frameOf(message: Outgoing): Buffer {
+  return message.more && message.more.length > 0 ? Buffer.concat(textsOf(message).map(frameText)) : frameText(message.text);
 }
 
 /** The internals of a ws connection that a pre-framed write relies on. */
@@ -29,16 +29,19 @@ interface WsInternals {
 }
 
 /**
- * Write frames built by frameText or frameAll (`texts` are what they hold). Falls back to ws.send
+ * Write a message's frames, built once by frameOf (`message.frame`). Falls back to ws.send
  * (framing again, text by text) when ws is busy with its own queue (its sender not idle), so
  * frames never interleave with ws's writes.
  */
-export function writeFramed(socketWs: WebSocket, frame: Buffer, texts: readonly string[], sent?: () => void): void {
+export function writeFramed(socketWs: WebSocket, message: Outgoing, sent?: () => void): void {
   const internals = socketWs as unknown as WsInternals;
   const socket = internals._socket;
   // `sent` runs once the kernel has taken the frames (or the write failed), for queued-frame counts.
-  if (socket && internals._sender?._state === 0) socket.write(frame, sent);
-  else texts.forEach((t, i) => socketWs.send(t, i === texts.length - 1 ? sent : undefined));
+  if (socket && internals._sender?._state === 0) socket.write((message.frame ??= frameOf(message)), sent);
+  else {
+    const texts = textsOf(message);
+    texts.forEach((t, i) => socketWs.send(t, i === texts.length - 1 ? sent : undefined));
+  }
 }
 
 /** The raw TCP socket under a ws connection, for write coalescing (cork/uncork). */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Outgoing, Transport } from '../hub/transport.js';
-import { frameAll, rawSocket, writeFramed } from './frame.js';
+import { rawSocket, writeFramed } from './frame.js';
 
 /** Queued inbound steps at which a connection stops reading, and at which it reads again. */
 const QUEUE_HIGH_WATER = 64;
@@ -73,12 +73,10 @@ export class WsConnection implements Transport {
         process.nextTick(uncorkAll);
       }
     }
-    const more = message.more;
-    const count = 1 + (more?.length ?? 0);
+    const count = 1 + (message.more?.length ?? 0);
     this.#unsent += count;
     if (socket) this.#burst += count;
-    const frame = (message.frame ??= frameAll(message.text, more));
-    writeFramed(ws, frame, more ? [message.text, ...more] : [message.text], () => void (this.#unsent -= count));
+    writeFramed(ws, message, () => void (this.#unsent -= count));
   }
 
   /** The server closed it (not the client): frames still arriving, or queued, are not acted on. */

@@ -10,6 +10,9 @@ export interface Outgoing {
   frame: Buffer | null;
 }
 
+/** Every text a message holds, in order (its `text`, then its `more`). */
+export const textsOf = (message: Outgoing): readonly string[] => (message.more ? [message.text, ...message.more] : [message.text]);
+
 /** A fresh outgoing message for one recipient (replies, per-connection frames). */
 export const outgoing = (text: string): Outgoing => ({ text, frame: null });
 

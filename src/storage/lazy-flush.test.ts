@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTempDatabase, PG_BASE_URL, serviceAvailable } from '../../test/helpers/services.js';
+import { sqliteSyncLevel as syncLevel, useTempDir } from '../../test/helpers/sqlite-files.js';
 import { withLazyFlush } from './lazy-flush.js';
 import { openDatabase } from './open-store.js';
 import type { Database } from './schema.js';
@@ -11,21 +9,16 @@ import type { Database } from './schema.js';
 /** A scratch table the schema does not know. */
 type Scratch = { scratch: { id: number } };
 
-const syncLevel = async (db: Kysely<Database>): Promise<number> => (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]!.synchronous;
 const commitMode = async (db: Kysely<Database>): Promise<string> => (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(db)).rows[0]!.synchronous_commit;
 
 describe('withLazyFlush on SQLite', () => {
-  let dir: string;
+  const dir = useTempDir('lazy');
   let db: Kysely<Database>;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'parley-lazy-'));
-    db = await openDatabase({ databaseUrl: '', sqliteFile: path.join(dir, 'db.sqlite') });
+  beforeEach(async () => {
+    db = await openDatabase({ databaseUrl: '', sqliteFile: dir.file('db.sqlite') });
     await sql`create table scratch (id integer primary key)`.execute(db);
   });
-  afterAll(async () => {
-    await db.destroy();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => db.destroy());
 
   it('commits the write with synchronous NORMAL, and every other query keeps FULL', async () => {
     expect(await syncLevel(db)).toBe(2);
@@ -42,6 +35,7 @@ describe('withLazyFlush on SQLite', () => {
   });
 
   it('restores FULL when the write fails, and the failure reaches the caller', async () => {
+    await db.withTables<Scratch>().insertInto('scratch').values({ id: 1 }).execute();
     await expect(withLazyFlush(db, (d) => d.withTables<Scratch>().insertInto('scratch').values({ id: 1 }).execute())).rejects.toThrow(/UNIQUE/);
     expect(await syncLevel(db)).toBe(2);
   });

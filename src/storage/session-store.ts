@@ -26,7 +26,8 @@ const distinctUserIds = (rows: readonly { user_id: number }[]) => [...new Set(ro
  * in memory anyway (sqlite-live-tables.ts).
  */
 export function createSessionStore(db: Kysely<Database>): SessionStore {
-  const write = <T>(w: (d: Kysely<Database>) => Promise<T>): Promise<T> => (sqlDialectOf(db) === 'postgres' ? withLazyFlush(db, w) : w(db));
+  const lazy = sqlDialectOf(db) === 'postgres';
+  const write = <T>(w: (d: Kysely<Database>) => Promise<T>): Promise<T> => (lazy ? withLazyFlush(db, w) : w(db));
   return {
     async add(session) {
       const row = {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AttachedSession, AttachTransport } from '../../hub/attach.js';
-import type { Outgoing, Transport } from '../../hub/transport.js';
+import { textsOf, type Outgoing, type Transport } from '../../hub/transport.js';
 import type { Logger } from '../../logger.js';
 import { socketRoute, type SocketRoute } from '../protocol.js';
 import { chatServer, frame } from './wire.js';
@@ -16,7 +16,7 @@ class PollQueue implements Transport {
   constructor(private readonly onClose: () => void) {}
   write(message: Outgoing): void {
     if (!this.#open) return;
-    for (const text of message.more ? [message.text, ...message.more] : [message.text]) {
+    for (const text of textsOf(message)) {
       this.#frames.push(text);
       this.#bytes += text.length;
     }

@@ -1,34 +1,27 @@
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../../../test/helpers/sqlite-files.js';
 import type { Database } from '../schema.js';
 import { createSqliteDialect } from './sqlite.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 
 describe('SQLite checkpoints in a worker thread', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'parley-ckpt-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const dir = useTempDir('ckpt');
 
   it('the serving connection never checkpoints; the worker copies the whole log into the file', async () => {
-    const file = path.join(dir, 'db.sqlite');
+    const file = dir.file('db.sqlite');
     const db = new Kysely<Database>({ dialect: createSqliteDialect(file) });
     expect((await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db)).rows[0]!.wal_autocheckpoint).toBe(0);
     await sql`create table t (id integer primary key, v text)`.execute(db);
-    for (let i = 0; i < 1500; i++) await sql`insert into t (v) values (${'x'.repeat(100)})`.execute(db); // > 1,000 pages of log
-    // SQLite's own checkpoint would have run at 1,000 pages and restarted the log: it did not.
-    expect(statSync(`${file}-wal`).size).toBeGreaterThan(1000 * 4096);
+    for (let i = 0; i < 200; i++) await sql`insert into t (v) values (${'x'.repeat(100)})`.execute(db);
 
-    // A second checkpointer on the same file (as a second process would be) sees it all copied soon.
+    // A second checkpointer on the same file (as a second process would be) copies the whole log.
     const probe = startCheckpointer(file, (e) => { throw e; }, 60_000);
     let result = await probe.checkpoint();
-    expect(result.log).toBeGreaterThan(1000);
+    expect(result.log).toBeGreaterThan(0);
     expect(result.checkpointed).toBe(result.log);
     await probe.stop();
 
@@ -43,15 +36,15 @@ describe('SQLite checkpoints in a worker thread', () => {
     // Closed cleanly: the last connection folded the log in and removed it; the rows are there.
     expect(existsSync(`${file}-wal`)).toBe(false);
     const check = new BetterSqlite3(file, { readonly: true });
-    expect(check.prepare('select count(*) as n from t').get()).toEqual({ n: 1501 });
+    expect(check.prepare('select count(*) as n from t').get()).toEqual({ n: 201 });
     check.close();
   });
 
   it('a checkpointer whose worker fails reports it once, and checkpoint() rejects', async () => {
     const failures: Error[] = [];
     // Not a database: the worker cannot open it.
-    const file = path.join(dir, 'not-a-db');
-    await import('node:fs/promises').then((fs) => fs.writeFile(file, 'plain text, not SQLite'.repeat(100)));
+    const file = dir.file('not-a-db');
+    await writeFile(file, 'plain text, not SQLite'.repeat(100));
     const c = startCheckpointer(file, (e) => failures.push(e), 60_000);
     await expect(c.checkpoint()).rejects.toThrow();
     expect(failures).toHaveLength(1);

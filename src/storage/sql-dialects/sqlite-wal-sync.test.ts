@@ -1,24 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { sql, type Kysely } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { sqliteSyncLevel as syncLevel, useTempDir } from '../../../test/helpers/sqlite-files.js';
 import { openDatabase, openStore } from '../open-store.js';
-import type { Database } from '../schema.js';
 import { commitSyncedOffLoop } from './sqlite-wal-sync.js';
 
-const syncLevel = async (db: Kysely<Database>): Promise<number> => (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0]!.synchronous;
-
 describe('commits flushed off the event loop (SQLite)', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'parley-walsync-'));
-  });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const dir = useTempDir('walsync');
 
   it('runs the transaction without a flush of its own, resolves after it is committed, and leaves the connection at FULL', async () => {
-    const db = await openDatabase({ databaseUrl: '', sqliteFile: path.join(dir, 'db.sqlite') });
+    const db = await openDatabase({ databaseUrl: '', sqliteFile: dir.file('db.sqlite') });
     await sql`create table t (id integer primary key)`.execute(db);
     let inside = -1;
     await commitSyncedOffLoop(db, (d) => d.transaction().execute(async (trx) => {
@@ -28,7 +19,7 @@ describe('commits flushed off the event loop (SQLite)', () => {
     expect(inside).toBe(1);
     expect(await syncLevel(db)).toBe(2);
     // Committed: another connection (another process) reads it.
-    const other = new BetterSqlite3(path.join(dir, 'db.sqlite'), { readonly: true });
+    const other = new BetterSqlite3(dir.file('db.sqlite'), { readonly: true });
     expect(other.prepare('select id from t').all()).toEqual([{ id: 1 }]);
     other.close();
     await expect(commitSyncedOffLoop(db, (d) => d.transaction().execute((trx) => sql`insert into t (id) values (1)`.execute(trx)))).rejects.toThrow(/UNIQUE/);
@@ -37,7 +28,7 @@ describe('commits flushed off the event loop (SQLite)', () => {
   });
 
   it('group-committed messages of a file store are all stored, in order', async () => {
-    const file = path.join(dir, 'store.sqlite');
+    const file = dir.file('store.sqlite');
     const store = await openStore({ databaseUrl: '', sqliteFile: file });
     const user = await store.users.create({ username: 'ann', displayName: 'ann', email: null, emailVerified: false, passwordHash: null, isOperator: false, isBot: false, createdAt: 1 });
     const room = await store.conversations.ensureRoom('lobby', 1);

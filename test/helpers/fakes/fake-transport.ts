@@ -1,4 +1,4 @@
-import type { Outgoing, Transport } from '../../../src/hub/transport.js';
+import { textsOf, type Outgoing, type Transport } from '../../../src/hub/transport.js';
 
 /** A hub transport that records what was written and how it was closed (hub unit tests). */
 export class FakeTransport implements Transport {
@@ -15,6 +15,6 @@ export class FakeTransport implements Transport {
     this.closes.push({ code, reason });
   }
   get texts() {
-    return this.written.flatMap((m) => [m.text, ...(m.more ?? [])]);
+    return this.written.flatMap(textsOf);
   }
 }
