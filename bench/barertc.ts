@@ -133,9 +133,9 @@ async function runBarertc(pin: ReturnType<typeof placement>): Promise<Run> {
     }));
     const wait = (startUs - nowUs()) / 1000;
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const [loginReplies] = await Promise.all([logins, offer(pub.ws, STORM_STEP, STORM_RATE, STORM_MS, barertcFrame)]);
+    const [loginReplies, lines] = await Promise.all([logins, offer(pub.ws, STORM_STEP, STORM_RATE, STORM_MS, barertcFrame)]);
     console.log(`  barertc: login replies after ${fmt((nowUs() - startUs) / 1e6, 1)} s: ${loginReplies.map((r) => `${r.loggedIn} logged in${r.error ? ` (${r.error})` : ''}`).join(', ')}`);
-    const whoReplies = await Promise.all(workers.map((w) => w.request({ type: 'who-check', expected, timeoutMs: WHO_TIMEOUT_MS }, 'who', WHO_TIMEOUT_MS + 30_000)));
+    const whoReplies = await Promise.all(workers.map((w) => w.request({ type: 'who-check', expected, lastLineUs: lines.lastUs, timeoutMs: WHO_TIMEOUT_MS }, 'who', WHO_TIMEOUT_MS + 30_000)));
     const msgReplies = await Promise.all(workers.map((w) => w.request({ type: 'collect', step: STORM_STEP, perSocket: 0, timeoutMs: 0 }, 'stats', 30_000)));
     const m1 = await cpuMark(child, workers);
 

@@ -5,7 +5,7 @@
  * BareRTC sockets (`barertc-logins`) count their `message` frames the same way and keep their
  * latest `who` list unparsed until a `who-check` asks for it.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToFrames, setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { Histogram } from './histogram.js';
 import { nowUs, type WorkerReply, type WorkerRequest } from './ipc.js';
@@ -25,8 +25,8 @@ function onFrame(data: Buffer): void {
   if (i >= 0) record(data, i + MARK.length, nowUs());
 }
 
-/** Count one delivery whose `<step>:<sendTimeUs>` text starts at byte `i`. */
-function record(data: Buffer, i: number, now: number): void {
+/** Count one delivery whose `<step>:<sendTimeUs>` text starts at byte `i`; returns its send time. */
+function record(data: Buffer, i: number, now: number): number {
   let step = 0;
   for (let c = data[i]; c !== undefined && c !== COLON; c = data[++i]) step = step * 10 + c - 48;
   let sent = 0;
@@ -37,6 +37,7 @@ function record(data: Buffer, i: number, now: number): void {
   s.count += 1;
   s.lastArrivalUs = now;
   s.hist.record(now - sent);
+  return sent;
 }
 
 function open(url: string, protocol: string | null): Promise<void> {
@@ -71,7 +72,7 @@ async function connect(msg: Extract<WorkerRequest, { type: 'connect' }>): Promis
 }
 
 /** One BareRTC session: its latest `who` list (raw) and since when the same list has been its latest. */
-interface BareSession { readonly name: string; me: string | null; who: Buffer | null; whoSinceUs: number; loginSentUs: number; echoUs: number }
+interface BareSession { readonly name: string; me: string | null; who: Buffer | null; whoSinceUs: number; loginSentUs: number; echoUs: number; lastLineUs: number }
 
 const bareSessions: BareSession[] = [];
 let whoFrames = 0;
@@ -89,7 +90,7 @@ function onBarertcFrame(s: BareSession, data: Buffer): void {
     i += B_TEXT.length;
     // The text arrives rendered (`<p>1:123</p>`): skip the opening tag.
     for (let n = 0; n < 16 && data[i] !== undefined && (data[i]! < 0x30 || data[i]! > 0x39); n++) i++;
-    record(data, i, now);
+    s.lastLineUs = Math.max(s.lastLineUs, record(data, i, now));
   } else if (data.subarray(0, B_WHO.length).equals(B_WHO)) {
     whoFrames += 1;
     // A rebuild that repeats the list does not move the time the list became what it is.
@@ -104,7 +105,7 @@ function onBarertcFrame(s: BareSession, data: Buffer): void {
 
 function openBarertc(url: string, name: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const s: BareSession = { name, me: null, who: null, whoSinceUs: 0, loginSentUs: 0, echoUs: 0 };
+    const s: BareSession = { name, me: null, who: null, whoSinceUs: 0, loginSentUs: 0, echoUs: 0, lastLineUs: 0 };
     const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
     ws.on('message', (data: Buffer) => onBarertcFrame(s, data));
     ws.once('open', () => {
@@ -167,12 +168,19 @@ async function whoCheck(msg: Extract<WorkerRequest, { type: 'who-check' }>): Pro
   // Only lists that changed since the last pass are parsed again.
   const checked = new Map<BareSession, Buffer | null>();
   const ok = new Set<BareSession>();
+  // Parsing 500 lists of 1,000 users holds this process's core for ~0.5 s: the lobby lines still
+  // on their way would be timed late by the check itself. First wait for the last line to reach
+  // every socket that had logged in before it was sent.
+  const waiting = (s: BareSession): boolean => s.echoUs > 0 && s.echoUs < msg.lastLineUs && s.lastLineUs < msg.lastLineUs;
+  while (bareSessions.some(waiting) && Date.now() < deadline) await sleep(5);
   for (;;) {
     for (const s of bareSessions) {
       if (checked.has(s) && checked.get(s) === s.who) continue;
       checked.set(s, s.who);
       if (whoProblem(s, expected) === null) ok.add(s);
       else ok.delete(s);
+      // ~1 ms per list: who lists still arriving are read (and timed) between two, not after all.
+      await yieldToFrames();
     }
     if (ok.size === bareSessions.length || Date.now() >= deadline) break;
     await sleep(50);

@@ -37,17 +37,21 @@ export const connorFrame: PublishFrame = (text) => `{"text":"${text}"}`;
 export const DRAIN_MS = 3000;
 
 /** Send `rate` messages/s for `ms`, each text `<step>:<sendTimeUs>`. */
-export async function offer(ws: WebSocket, step: number, rate: number, ms: number, publish: PublishFrame = connorFrame): Promise<{ sent: number; startUs: number }> {
+export async function offer(ws: WebSocket, step: number, rate: number, ms: number, publish: PublishFrame = connorFrame): Promise<{ sent: number; startUs: number; lastUs: number }> {
   const n = Math.round((rate * ms) / 1000);
   const startUs = nowUs();
   let sent = 0;
+  let lastUs = 0;
   while (sent < n) {
     const due = Math.min(n, Math.floor(((nowUs() - startUs) * rate) / 1e6) + 1);
-    for (; sent < due; sent++) ws.send(publish(`${step}:${nowUs()}`));
+    for (; sent < due; sent++) {
+      lastUs = nowUs();
+      ws.send(publish(`${step}:${lastUs}`));
+    }
     const nextDueUs = (sent * 1e6) / rate - (nowUs() - startUs);
     if (sent < n && nextDueUs > 0) await sleep(nextDueUs / 1000);
   }
-  return { sent: n, startUs };
+  return { sent: n, startUs, lastUs };
 }
 
 export const selfCpuUs = (): number => {

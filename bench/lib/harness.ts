@@ -83,10 +83,13 @@ export async function startServer(kind: ServerKind, options: ChildOptions = {}):
   return { child, url: ready.url };
 }
 
+/** BENCH_WORKER_FLAGS adds Node flags to the client workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/wprof". */
+const workerFlags = (process.env['BENCH_WORKER_FLAGS'] ?? '').split(' ').filter(Boolean);
+
 /** Start `n` client workers. */
 export function startWorkers(n: number, options: ChildOptions = {}): WorkerChild[] {
   return Array.from({ length: n }, () => {
-    const w: WorkerChild = new Child('./client-worker.ts', options);
+    const w: WorkerChild = new Child('./client-worker.ts', { ...options, nodeFlags: [...(options.nodeFlags ?? []), ...workerFlags] });
     onCleanup(() => w.stop({ type: 'close' }, 10_000));
     return w;
   });

@@ -32,8 +32,12 @@ export type WorkerRequest =
    * open; reply once every login sequence has ended with its `echo`, or after `timeoutMs`.
    */
   | { readonly type: 'barertc-logins'; readonly url: string; readonly names: readonly string[]; readonly atUs: readonly number[]; readonly timeoutMs: number }
-  /** Compare every BareRTC socket's latest `who` list with `expected` (usernames); wait until all match or `timeoutMs`. */
-  | { readonly type: 'who-check'; readonly expected: readonly string[]; readonly timeoutMs: number }
+  /**
+   * Compare every BareRTC socket's latest `who` list with `expected` (usernames); wait until all
+   * match or `timeoutMs`. Starts once the lobby line sent at `lastLineUs` has reached every socket
+   * logged in before then (or at the timeout).
+   */
+  | { readonly type: 'who-check'; readonly expected: readonly string[]; readonly lastLineUs: number; readonly timeoutMs: number }
   | { readonly type: 'close' };
 
 /** Per-step delivery figures of one worker; `hist` is sparse [bucket, count] pairs (histogram.ts). */

@@ -135,11 +135,13 @@ const WHO_BACKLOG_LIMIT = 64 * 1024;
  * A rebuild writes at most this many bytes of who lists, then pauses `WHO_PAUSE_MS`: at 1,000
  * users one rebuild is ~85 MB, which written at once queues every chat line behind it — in the
  * socket buffers, on the wire, in the clients (a 2-core bench machine spent ~100 ms reading each
- * one, the storm's p99). Paced, it goes out at up to ~250 MB/s over a few hundred ms of the
- * rebuild interval (4 s at that size), and chat lines pass between the slices.
+ * one, the storm's p99). Paced, it goes out at up to ~125 MB/s (a gigabit link) over ~0.7 s of
+ * the rebuild interval (4 s at that size), and chat lines pass between the slices. At twice that
+ * rate the bench's clients fell behind by up to ~400 ms at the end of a rebuild, and the lobby
+ * lines with them (a chat line waits in each socket behind that socket's who list).
  */
 const WHO_SLICE_BYTES = 1024 * 1024;
-const WHO_PAUSE_MS = 4;
+const WHO_PAUSE_MS = 8;
 
 export function createRoster(options: RosterOptions): Roster {
   const now = options.now ?? Date.now;
