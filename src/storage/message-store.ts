@@ -4,7 +4,7 @@ import { toConversationId, toMessageId, toUserId, type MessageId } from '../core
 import type { Message, MessageFormat, NewMessage, Survey } from '../core/model/message.js';
 import type { MessageStore } from '../core/ports/store.js';
 import { createGroupCommit } from './group-commit.js';
-import { commitSyncedOffLoop } from './sql-dialects/sqlite-wal-sync.js';
+import { commitSyncedOffLoop, commitThenSync } from './sql-dialects/sqlite-wal-sync.js';
 import type { Database, MessagesTable } from './schema.js';
 import { isUniqueViolation } from './sql-errors.js';
 
@@ -136,7 +136,10 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
   const inserts = createGroupCommit<NewMessage, Message>({
     maxBatch: MAX_BATCH,
     // Flushed off the event loop (sqlite-wal-sync.ts): a slow disk delays these messages, not every socket.
-    commitBatch: (drafts) => commitSyncedOffLoop(db, (d) => d.transaction().execute((trx) => insertBatch(trx, drafts))),
+    commitBatch: async (drafts) => {
+      const { value, durable } = await commitThenSync(db, (d) => d.transaction().execute((trx) => insertBatch(trx, drafts)));
+      return { results: value, durable };
+    },
     async commitOne(draft) {
       try {
         const [message] = await commitSyncedOffLoop(db, (d) => d.transaction().execute((trx) => insertBatch(trx, [draft])));
