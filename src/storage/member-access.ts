@@ -1,16 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { ConversationId, UserId } from '../core/model/ids.js';
 import type { MemberAccess } from '../core/ports/store.js';
+import { compiledOnce } from './compiled-once.js';
 import { toConversation, toMembership } from './conversation-store.js';
 import { SERVER_WIDE } from './relation-store.js';
 import type { Database } from './schema.js';
 
-/**
- * ConversationStore.memberAccess: one indexed read on the hot path of every send, instead of
- * one query each for the conversation, the membership, the account and the bans.
- */
-export async function findMemberAccess(db: Kysely<Database>, conversationId: ConversationId, userId: UserId, now: number): Promise<MemberAccess | null> {
-  const row = await db
+/** The conversation, the user's membership, account flag and ban, in one indexed read. */
+const memberAccessRow = compiledOnce((db, conversationId: ConversationId, userId: UserId, now: number) =>
+  db
     .selectFrom('conversations as c')
     .leftJoin('memberships as m', (j) => j.onRef('m.conversation_id', '=', 'c.id').on('m.user_id', '=', userId))
     .leftJoin('users as u', (j) => j.on('u.id', '=', userId))
@@ -26,8 +24,16 @@ export async function findMemberAccess(db: Kysely<Database>, conversationId: Con
         .limit(1)
         .as('ban_reason'),
     )
-    .where('c.id', '=', conversationId)
-    .executeTakeFirst();
+    .where('c.id', '=', conversationId),
+);
+
+/**
+ * ConversationStore.memberAccess: one indexed read on the hot path of every send, instead of
+ * one query each for the conversation, the membership, the account and the bans; its SQL is
+ * compiled once.
+ */
+export async function findMemberAccess(db: Kysely<Database>, conversationId: ConversationId, userId: UserId, now: number): Promise<MemberAccess | null> {
+  const [row] = await memberAccessRow(db, conversationId, userId, now);
   if (row === undefined) return null;
   return {
     conversation: toConversation({ id: row.id, kind: row.kind, name: row.name, title: row.title, created_at: row.created_at, direct_key: row.direct_key, avatar_file_id: row.avatar_file_id }),

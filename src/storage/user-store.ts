@@ -6,6 +6,7 @@ import type { StoredUser, UserSource } from '../core/model/user.js';
 // JavaScript and never in SQL, so that both SQL dialects and the rate limits agree on it.
 import { toUsernameKey } from '../core/model/username.js';
 import type { UserPatch, UserStore } from '../core/ports/store.js';
+import { compiledOnce } from './compiled-once.js';
 import { withLazyFlush } from './lazy-flush.js';
 import type { Database, UsersTable } from './schema.js';
 import { isUniqueViolation } from './sql-errors.js';
@@ -30,11 +31,14 @@ export function toStoredUser(row: Selectable<UsersTable>): StoredUser {
 
 const flag = (b: boolean): number => (b ? 1 : 0);
 
+/** A user by id: on every connect and send, so compiled once. */
+const userById = compiledOnce((db, id: UserId) => db.selectFrom('users').selectAll().where('id', '=', id));
+
 /** The user part of the Kysely store. */
 export function createUserStore(db: Kysely<Database>): UserStore {
   const selectUsers = () => db.selectFrom('users').selectAll();
   const findById = async (id: UserId): Promise<StoredUser | null> => {
-    const row = await selectUsers().where('id', '=', id).executeTakeFirst();
+    const [row] = await userById(db, id);
     return row === undefined ? null : toStoredUser(row);
   };
 
