@@ -17,6 +17,20 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: 
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
 
+/** A group commit whose k-th batch is durable when `flushes[k]` settles; `written` lists the batches written. */
+function flushedBy(flushes: readonly ReturnType<typeof deferred>[]) {
+  const written: number[][] = [];
+  const gc = createGroupCommit<number, number>({
+    commitBatch: async (drafts) => {
+      written.push([...drafts]);
+      return { results: drafts, durable: flushes[written.length - 1]!.promise };
+    },
+    commitOne: async (d) => d,
+    maxBatch: 10,
+  });
+  return { gc, written };
+}
+
 describe('group commit', () => {
   it('commits what arrives in one turn as one batch, and resolves each caller with its own result', async () => {
     const batches: number[][] = [];
@@ -55,15 +69,7 @@ describe('group commit', () => {
 
   it('writes the next batch while the one before is still being made durable, and answers callers in order once each is durable', async () => {
     const flushes = [deferred(), deferred()];
-    const written: number[][] = [];
-    const gc = createGroupCommit<number, number>({
-      commitBatch: async (drafts) => {
-        written.push([...drafts]);
-        return { results: drafts, durable: flushes[written.length - 1]!.promise };
-      },
-      commitOne: async (d) => d,
-      maxBatch: 10,
-    });
+    const { gc, written } = flushedBy(flushes);
     const answered: number[] = [];
     const track = (p: Promise<number>) => p.then((r) => void answered.push(r));
     const first = track(gc.submit(1));
@@ -85,15 +91,7 @@ describe('group commit', () => {
 
   it('holds a third batch until the first is durable: one flush waits while the next batch is written', async () => {
     const flushes = [deferred(), deferred(), deferred()];
-    const written: number[][] = [];
-    const gc = createGroupCommit<number, number>({
-      commitBatch: async (drafts) => {
-        written.push([...drafts]);
-        return { results: drafts, durable: flushes[written.length - 1]!.promise };
-      },
-      commitOne: async (d) => d,
-      maxBatch: 10,
-    });
+    const { gc, written } = flushedBy(flushes);
     const all = [gc.submit(1)];
     await turn();
     all.push(gc.submit(2));
