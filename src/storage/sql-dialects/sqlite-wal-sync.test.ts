@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { sqliteSyncLevel as syncLevel, useTempDir } from '../../../test/helpers/sqlite-files.js';
 import { openDatabase, openStore } from '../open-store.js';
-import { commitSyncedOffLoop } from './sqlite-wal-sync.js';
+import { commitSyncedOffLoop, commitThenSync } from './sqlite-wal-sync.js';
 
 describe('commits flushed off the event loop (SQLite)', () => {
   const dir = useTempDir('walsync');
@@ -24,6 +24,23 @@ describe('commits flushed off the event loop (SQLite)', () => {
     other.close();
     await expect(commitSyncedOffLoop(db, (d) => d.transaction().execute((trx) => sql`insert into t (id) values (1)`.execute(trx)))).rejects.toThrow(/UNIQUE/);
     expect(await syncLevel(db)).toBe(2);
+    await db.destroy();
+  });
+
+  it('commitThenSync answers once committed, with the flush of the log still to come', async () => {
+    const file = dir.file('then.sqlite');
+    const db = await openDatabase({ databaseUrl: '', sqliteFile: file });
+    await sql`create table t (id integer primary key)`.execute(db);
+    const { value, durable } = await commitThenSync(db, (d) => d.transaction().execute(async (trx) => {
+      await sql`insert into t (id) values (7)`.execute(trx);
+      return 'done';
+    }));
+    expect(value).toBe('done');
+    // Committed already: another connection reads it before the flush has been awaited.
+    const other = new BetterSqlite3(file, { readonly: true });
+    expect(other.prepare('select id from t').all()).toEqual([{ id: 7 }]);
+    other.close();
+    await expect(durable).resolves.toBeUndefined();
     await db.destroy();
   });
 
