@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Conversation, ConversationKind, Membership, MemberRole } from '../core/model/conversation.js';
 import { toConversationId, toMessageId, toUserId, type ConversationId } from '../core/model/ids.js';
 import type { ConversationStore } from '../core/ports/store.js';
+import { compiledOnce } from './compiled-once.js';
 import { findMemberAccess } from './member-access.js';
 import { SERVER_WIDE } from './relation-store.js';
 import { withLazyFlush } from './lazy-flush.js';
@@ -34,10 +35,13 @@ export function toMembership(row: Selectable<MembershipsTable>): Membership {
 /** The unique key of a pair's direct conversation, the same whichever way round the pair is named. */
 const directKey = (a: number, b: number): string => (a <= b ? `${a}:${b}` : `${b}:${a}`);
 
+/** A conversation by id: on every connect and many sends. */
+const conversationById = compiledOnce((db, id: ConversationId) => db.selectFrom('conversations').selectAll().where('id', '=', id));
+
 /** The conversation and membership part of the Kysely store. */
 export function createConversationStore(db: Kysely<Database>): ConversationStore {
   const findById = async (id: ConversationId): Promise<Conversation | null> => {
-    const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await conversationById(db, id);
     return row === undefined ? null : toConversation(row);
   };
   const findRoomByName = async (name: string): Promise<Conversation | null> => {

@@ -1,8 +1,9 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { ChatError } from '../core/errors.js';
-import { toConversationId, toMessageId, toUserId, type MessageId } from '../core/model/ids.js';
+import { toConversationId, toMessageId, toUserId, type ConversationId, type MessageId } from '../core/model/ids.js';
 import type { Message, MessageFormat, NewMessage, Survey } from '../core/model/message.js';
-import type { MessageStore } from '../core/ports/store.js';
+import type { HistoryQuery, MessageStore } from '../core/ports/store.js';
+import { compiledOnce } from './compiled-once.js';
 import { createGroupCommit } from './group-commit.js';
 import { commitSyncedOffLoop, commitThenSync } from './sql-dialects/sqlite-wal-sync.js';
 import type { Database, MessagesTable } from './schema.js';
@@ -130,6 +131,43 @@ function toMessageRow(d: NewMessage) {
   };
 }
 
+/** Which of a history query's optional parts are present: each shape is compiled once. */
+const historyShape = (q: HistoryQuery): string =>
+  [q.beforeId, q.afterId, q.floorId, q.hiddenFor].map((v) => (v === undefined ? '-' : '+')).join('') + (q.skipDeleted === true ? 'D' : '') + (q.skipForwards === true ? 'F' : '');
+
+const historyQueries = new Map<string, (db: Kysely<Database>, ...args: unknown[]) => Promise<Selectable<MessagesTable>[]>>();
+
+/**
+ * A history page's rows (limit + 1 of them), by a query compiled once per shape (history pages,
+ * room joins and chat lists read it on every connect). Arguments in order: the conversation, the
+ * optional ids and user that are present, the limit.
+ */
+function historyRows(db: Kysely<Database>, conversationId: ConversationId, q: HistoryQuery): Promise<Selectable<MessagesTable>[]> {
+  const shape = historyShape(q);
+  let run = historyQueries.get(shape);
+  if (run === undefined) {
+    run = compiledOnce((d, ...args: unknown[]) => {
+      let i = 0;
+      const next = () => args[i++] as never;
+      let query = d.selectFrom('messages').selectAll().where('conversation_id', '=', next());
+      if (q.beforeId !== undefined) query = query.where('id', '<', next());
+      if (q.afterId !== undefined) query = query.where('id', '>', next());
+      if (q.floorId !== undefined) query = query.where('id', '>', next());
+      if (q.skipDeleted === true) query = query.where('deleted_at', 'is', null);
+      if (q.skipForwards === true) query = query.where('forward_of_id', 'is', null);
+      if (q.hiddenFor !== undefined) {
+        const hiddenFor = next();
+        query = query.where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('hidden_messages as h').select('h.message_id').whereRef('h.message_id', '=', 'messages.id').where('h.user_id', '=', hiddenFor))));
+      }
+      return query.orderBy('id', q.afterId === undefined ? 'desc' : 'asc').limit(next());
+    });
+    historyQueries.set(shape, run);
+  }
+  const present = [q.beforeId, q.afterId, q.floorId, q.hiddenFor].filter((v) => v !== undefined);
+  return run(db, conversationId, ...present, q.limit + 1);
+}
+
 /** The message part of the Kysely store; inserts go through a group commit (group-commit.ts). */
 export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
   let closed = false;
@@ -171,25 +209,13 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
 
     findById,
 
-    async history(conversationId, { beforeId, afterId, floorId, skipDeleted, skipForwards, hiddenFor, limit }) {
+    async history(conversationId, query) {
       // One extra row tells whether more exist beyond the page. Newest-first scans of the
       // (conversation_id, id) index serve the default and beforeId pages; afterId pages scan up.
       // hasMore means "older messages exist before the first returned" for default/beforeId
       // pages, and "newer messages exist after the last returned" for afterId pages.
-      let query = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
-      if (beforeId !== undefined) query = query.where('id', '<', beforeId);
-      if (afterId !== undefined) query = query.where('id', '>', afterId);
-      if (floorId !== undefined) query = query.where('id', '>', floorId);
-      if (skipDeleted) query = query.where('deleted_at', 'is', null);
-      if (skipForwards) query = query.where('forward_of_id', 'is', null);
-      if (hiddenFor !== undefined) {
-        query = query.where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('hidden_messages as h').select('h.message_id').whereRef('h.message_id', '=', 'messages.id').where('h.user_id', '=', hiddenFor))));
-      }
-      const rows = await query
-        .orderBy('id', afterId === undefined ? 'desc' : 'asc')
-        .limit(limit + 1)
-        .execute();
+      const { afterId, limit } = query;
+      const rows = await historyRows(db, conversationId, query);
       const page = rows.slice(0, limit);
       if (afterId === undefined) page.reverse();
       return { messages: page.map(toMessage), hasMore: rows.length > limit };

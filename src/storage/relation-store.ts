@@ -1,11 +1,26 @@
 import type { Kysely, Selectable } from 'kysely';
-import { toConversationId, toUserId, type ConversationId } from '../core/model/ids.js';
+import { toConversationId, toUserId, type ConversationId, type UserId } from '../core/model/ids.js';
 import type { Ban, Relation, RelationKind } from '../core/model/relation.js';
 import type { RelationStore } from '../core/ports/store.js';
+import { compiledOnce } from './compiled-once.js';
 import type { BansTable, Database } from './schema.js';
 
+/**
+ * The relations a user owns and the blocks aimed at it, on every login: two indexed lookups (the
+ * primary key by owner, relations_target by target) rather than one OR.
+ */
+const relationsInvolving = compiledOnce((db, userId: UserId) =>
+  db
+    .selectFrom('relations')
+    .select(['owner_id', 'target_id', 'kind'])
+    .where('owner_id', '=', userId)
+    .unionAll((qb) => qb.selectFrom('relations').select(['owner_id', 'target_id', 'kind']).where('target_id', '=', userId).where('kind', '=', 'block').where('owner_id', '<>', userId))
+    .orderBy('owner_id')
+    .orderBy('target_id')
+    .orderBy('kind'),
+);
+
 /** `bans.conversation_id` of a server-wide ban (see BansTable). */
-/** The `conversation_id` a server-wide ban is stored under. */
 export const SERVER_WIDE = 0;
 const toBanScope = (conversationId: ConversationId | null): number => conversationId ?? SERVER_WIDE;
 
@@ -95,17 +110,7 @@ export function createRelationStore(db: Kysely<Database>): RelationStore {
     },
 
     async involving(userId) {
-      // Two indexed lookups (the primary key by owner, relations_target by target) rather than one OR.
-      const rows = await db
-        .selectFrom('relations')
-        .select(['owner_id', 'target_id', 'kind'])
-        .where('owner_id', '=', userId)
-        .unionAll((qb) => qb.selectFrom('relations').select(['owner_id', 'target_id', 'kind']).where('target_id', '=', userId).where('kind', '=', 'block').where('owner_id', '<>', userId))
-        .orderBy('owner_id')
-        .orderBy('target_id')
-        .orderBy('kind')
-        .execute();
-      return rows.map(toRelation);
+      return (await relationsInvolving(db, userId)).map(toRelation);
     },
 
     async ban({ userId, conversationId, reason, until }) {

@@ -1,10 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
-import { toUserId } from '../core/model/ids.js';
+import { toUserId, type UserId } from '../core/model/ids.js';
 import type { OnlineSession, SessionState } from '../core/model/relation.js';
 import type { SessionStore } from '../core/ports/store.js';
+import { compiledOnce } from './compiled-once.js';
 import { withLazyFlush } from './lazy-flush.js';
 import { sqlDialectOf } from './sql-dialects/sql-dialect-of.js';
 import type { Database, OnlineSessionsTable } from './schema.js';
+
+/** One live session of the user, if any: on every connect and disconnect. */
+const anySessionOf = compiledOnce((db, userId: UserId) => db.selectFrom('online_sessions').select('id').where('user_id', '=', userId).limit(1));
 
 /** Map an `online_sessions` row to the model. */
 export function toOnlineSession(row: Selectable<OnlineSessionsTable>): OnlineSession {
@@ -95,7 +99,7 @@ export function createSessionStore(db: Kysely<Database>): SessionStore {
     },
 
     async hasSessions(userId) {
-      const row = await db.selectFrom('online_sessions').select('id').where('user_id', '=', userId).limit(1).executeTakeFirst();
+      const [row] = await anySessionOf(db, userId);
       return row !== undefined;
     },
 

@@ -33,6 +33,8 @@ const flag = (b: boolean): number => (b ? 1 : 0);
 
 /** A user by id: on every connect and send, so compiled once. */
 const userById = compiledOnce((db, id: UserId) => db.selectFrom('users').selectAll().where('id', '=', id));
+/** A user by username key: on every login. */
+const userByKey = compiledOnce((db, key: string) => db.selectFrom('users').selectAll().where('username_key', '=', key));
 
 /** The user part of the Kysely store. */
 export function createUserStore(db: Kysely<Database>): UserStore {
@@ -75,7 +77,7 @@ export function createUserStore(db: Kysely<Database>): UserStore {
     findById,
 
     async findByUsername(username) {
-      const row = await selectUsers().where('username_key', '=', toUsernameKey(username)).executeTakeFirst();
+      const [row] = await userByKey(db, toUsernameKey(username));
       return row === undefined ? null : toStoredUser(row);
     },
 
