@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DomainEvent, RosterDelta } from '../../core/events.js';
 import { toUserId, type UserId } from '../../core/model/ids.js';
 import type { OnlineSession } from '../../core/model/relation.js';
@@ -101,5 +101,47 @@ describe('BareRTC roster copy', () => {
     f.silently(session(4, 'dave')); // its delta is lost
     expect(await names(f, member(4, 'dave'))).toEqual(['alice', 'dave']);
     expect(f.reads.sessions).toBe(2);
+  });
+});
+
+describe('BareRTC presence batches', () => {
+  it('sends each member the batch in one write, minus lines queued before it arrived and lines about itself (those it gets at once)', () => {
+    vi.useFakeTimers();
+    try {
+      const roster = createRoster({
+        logger: pino({ level: 'silent' }),
+        presenceWarmupMs: 0,
+        whoWarmupMs: 60_000,
+        blockableAdmins: false,
+        vipMutuallySecret: false,
+        presenceBatchMs: 100,
+        source: { sessions: async () => [], relationsAmong: async () => [], relationsOf: async () => [] },
+      });
+      const writes = new Map<string, string[][]>();
+      const recorder = (id: number, name: string): RosterMember => ({
+        ...member(id, name),
+        send: (text) => void writes.set(name, [...(writes.get(name) ?? []), [text]]),
+        sendAll: (texts) => void writes.set(name, [...(writes.get(name) ?? []), [...texts]]),
+      });
+      const line = (username: string, kind: 'joined' | 'left') => JSON.stringify({ action: 'presence', username, message: kind === 'joined' ? 'has joined the room!' : 'has exited the room!' });
+      const notice = (username: string, kind: 'joined' | 'left') => roster.onEvent({ type: 'roster.changed', protocol: 'barertc', notice: { username, kind } });
+
+      roster.add(recorder(1, 'alice'));
+      roster.add(recorder(3, 'carol'));
+      notice('carol', 'joined');
+      roster.add(recorder(4, 'dave'));
+      notice('dave', 'joined');
+      notice('eve', 'left');
+      expect(writes.get('alice')).toBeUndefined(); // batched
+      expect(writes.get('carol')).toEqual([[line('carol', 'joined')]]); // its own line at once
+
+      vi.advanceTimersByTime(100);
+      expect(writes.get('alice')).toEqual([[line('carol', 'joined'), line('dave', 'joined'), line('eve', 'left')]]);
+      expect(writes.get('carol')).toEqual([[line('carol', 'joined')], [line('dave', 'joined'), line('eve', 'left')]]);
+      expect(writes.get('dave')).toEqual([[line('dave', 'joined')], [line('eve', 'left')]]);
+      roster.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
