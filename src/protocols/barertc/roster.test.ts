@@ -11,16 +11,15 @@ function session(id: number, name: string): OnlineSession {
   return { id: `s${id}`, userId: toUserId(id), nodeId: 'n', protocol: 'barertc', connectedAt: id, state: { username: name, status: 'online', video: 0, loginAt: 1, op: false } };
 }
 
+/** A roster with no warm-ups and no VIP or admin rules. */
+const BASE_OPTIONS = { logger: pino({ level: 'silent' }), presenceWarmupMs: 0, whoWarmupMs: 0, blockableAdmins: false, vipMutuallySecret: false };
+
 function fixture(initial: OnlineSession[], relations: RosterRelation[] = []) {
   const registry = new Map(initial.map((s) => [s.id, s]));
   let rels = [...relations];
   const reads = { sessions: 0, among: 0, of: 0 };
   const roster = createRoster({
-    logger: pino({ level: 'silent' }),
-    presenceWarmupMs: 0,
-    whoWarmupMs: 0,
-    blockableAdmins: false,
-    vipMutuallySecret: false,
+    ...BASE_OPTIONS,
     arrivalTimeoutMs: 50,
     source: {
       sessions: async () => (reads.sessions++, [...registry.values()]),
@@ -109,11 +108,8 @@ describe('BareRTC presence batches', () => {
     vi.useFakeTimers();
     try {
       const roster = createRoster({
-        logger: pino({ level: 'silent' }),
-        presenceWarmupMs: 0,
-        whoWarmupMs: 60_000,
-        blockableAdmins: false,
-        vipMutuallySecret: false,
+        ...BASE_OPTIONS,
+        whoWarmupMs: 60_000, // who lists are not what this test reads
         presenceBatchMs: 100,
         source: { sessions: async () => [], relationsAmong: async () => [], relationsOf: async () => [] },
       });
