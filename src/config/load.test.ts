@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './load.js';
+import { ConfigError, loadConfig, loadSettings } from './load.js';
 import { DEFAULT_SETTINGS, ENV_OVERRIDES, SettingsSchema } from './schema.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -50,7 +50,7 @@ describe('loadConfig on first run', () => {
     expect(config).toEqual({
       configPath: file,
       adminApiKey: expect.stringMatching(UUID_V4),
-      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: '', domain: 'localhost', registration: 'open' },
+      server: { host: '127.0.0.1', port: 8080, dataDir: path.join(dir, 'data'), publicUrl: '', domain: 'localhost', registration: 'open', trustedProxies: [] },
       trueconf: { tokenTtlSeconds: 31_536_000, unreadCap: 1000, pingIntervalMs: 5000, pongTimeoutMs: 20_000 },
       files: { maxSize: 20_971_520, maxConcurrentUploads: 4, unsentRetentionHours: 24 },
       chatcli: { host: '127.0.0.1', port: 8765 },
@@ -61,13 +61,16 @@ describe('loadConfig on first run', () => {
         verify: { capacity: 10, perSeconds: 300 },
         reset: { capacity: 5, perSeconds: 3600 },
         refresh: { capacity: 30, perSeconds: 60 },
+        message: { capacity: 30, perSeconds: 10 },
       },
       database: { url: '', sqliteFile: path.join(dir, 'data', 'parley.sqlite') },
       redis: { url: '', channel: 'parley:events' },
       secrets: { connorJwt: expect.any(String), tokenKey: expect.any(String), trueconfJwt: expect.any(String) },
       gateway: { maxBufferedBytes: DEFAULT_SETTINGS.gateway.max_buffered_bytes, pingIntervalMs: DEFAULT_SETTINGS.gateway.ping_interval_ms, authTimeoutMs: 30_000, accessPollMs: 1000 },
-      log: { level: 'info' },
+      log: { level: 'info', format: 'auto', access: false },
+      metrics: { listen: null, token: '' },
       barertc: expect.objectContaining({ Title: 'BareRTC' }), // the defaults: protocols/barertc/settings.test.ts
+      barertcFromEnv: [],
     });
     expect(config.secrets.connorJwt.length).toBeGreaterThanOrEqual(32);
     expect(readFileSync(file, 'utf8')).toContain(config.adminApiKey);
@@ -117,7 +120,7 @@ describe('loadConfig overrides', () => {
       PARLEY_PUBLIC_URL: 'https://chat.example/',
       PARLEY_SMTP_URL: 'smtp://127.0.0.1:2525',
     });
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/parley-test', publicUrl: 'https://chat.example', domain: 'chat.example', registration: 'open' });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/parley-test', publicUrl: 'https://chat.example', domain: 'chat.example', registration: 'open', trustedProxies: [] });
     expect(config.chatcli).toEqual({ host: '::1', port: 0 });
     expect(config.mail.smtpUrl).toBe('smtp://127.0.0.1:2525');
     expect(config.database).toEqual({ url: 'postgres://u@db.example:5432/parley', sqliteFile: '/var/lib/parley-test/parley.sqlite' });
@@ -207,7 +210,7 @@ describe('loadConfig errors', () => {
   });
 
   it('refuses a section given as a plain value', () => {
-    writeEdited((t) => t.replace(/\[server\][^[]*/, '') .replace(/^AdminAPIKey = (.*)$/m, 'AdminAPIKey = $1\nserver = 5'));
+    writeEdited((t) => t.replace(/^\[server\]\n(?:(?!\[)[^\n]*\n)*/m, '').replace(/^AdminAPIKey = (.*)$/m, 'AdminAPIKey = $1\nserver = 5'));
     expect(configError().message).toMatch(/^server \(in .*\): .*got 5$/);
   });
 
@@ -269,9 +272,12 @@ describe('loadConfig errors', () => {
     expect(message).not.toContain('S3cretPw');
   });
 
-  it('names AdminAPIKey when an existing file lacks it', () => {
+  it('generates AdminAPIKey when an existing file lacks it, and writes it at the top', () => {
     writeEdited((t) => t.replace(/AdminAPIKey = .*/, ''));
-    expect(configError().message).toMatch(/^AdminAPIKey \(in .*\): /);
+    const config = load();
+    expect(config.adminApiKey).toMatch(UUID_V4);
+    expect(readFileSync(file, 'utf8').startsWith(`AdminAPIKey = "${config.adminApiKey}"\n`)).toBe(true);
+    expect(load().adminApiKey).toBe(config.adminApiKey);
   });
 
   it('reports malformed TOML in one line naming the file', () => {
@@ -334,5 +340,94 @@ describe('numeric settings', () => {
   it.each(['99999999999999999999/60', '10/99999999999999999999', '1000000/60', '10/10000000', '0/60', '10/0', '1.5/60', 'abc'])('rejects the rate limit %j with the expected form', (rate) => {
     setInFile('rate_limits', 'login', JSON.stringify(rate));
     expect(configError().message).toBe(`rate_limits.login (in ${file}): must be "<attempts>/<seconds>" with attempts 1-999999 and seconds 1-9999999, got ${JSON.stringify(rate)}`);
+  });
+});
+
+describe('loadConfig environment (PARLEY_<SECTION>_<KEY>)', () => {
+  it('reads every setting as PARLEY_<SECTION>_<KEY>, typed by the schema, lists comma-separated', () => {
+    const config = load({
+      PARLEY_SERVER_LISTEN: '0.0.0.0:9000',
+      PARLEY_SERVER_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8,,2001:db8::/32',
+      PARLEY_RATE_LIMITS_LOGIN: '3/60',
+      PARLEY_GATEWAY_PING_INTERVAL_MS: '1500',
+      PARLEY_LOG_ACCESS: 'true',
+      PARLEY_LOG_FORMAT: 'json',
+      PARLEY_METRICS_LISTEN: '127.0.0.1:9100',
+      PARLEY_BARERTC_TITLE: 'Our chat',
+      PARLEY_BARERTC_JWT_ENABLED: 'yes',
+      PARLEY_BARERTC_CORSHOSTS: 'https://a.example,https://b.example',
+    });
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 9000, trustedProxies: ['loopback', '10.0.0.0/8', '2001:db8::/32'] });
+    expect(config.rateLimits?.login).toEqual({ capacity: 3, perSeconds: 60 });
+    expect(config.gateway.pingIntervalMs).toBe(1500);
+    expect(config.log).toEqual({ level: 'info', format: 'json', access: true });
+    expect(config.metrics.listen).toEqual({ host: '127.0.0.1', port: 9100 });
+    expect(config.barertc.Title).toBe('Our chat');
+    expect(config.barertc.JWT.Enabled).toBe(true);
+    expect(config.barertc.CORSHosts).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('turns rate limits off with PARLEY_RATE_LIMITS_ENABLED=false', () => {
+    expect(load({ PARLEY_RATE_LIMITS_ENABLED: 'false' }).rateLimits).toBeNull();
+  });
+
+  it('reads a secret from the file a *_FILE variable names, and never writes it into settings.toml', () => {
+    const secretFile = path.join(dir, 'token_key');
+    writeFileSync(secretFile, 'from-a-file-from-a-file-from-a-file-0123\n');
+    writeFileSync(file, '[server]\nlisten = "127.0.0.1:0"\n');
+    const config = load({ PARLEY_SECRETS_TOKEN_KEY_FILE: secretFile, PARLEY_ADMIN_API_KEY: 'admin-key-admin-key-0000' });
+    expect(config.secrets.tokenKey).toBe('from-a-file-from-a-file-from-a-file-0123');
+    expect(config.adminApiKey).toBe('admin-key-admin-key-0000');
+    const written = readFileSync(file, 'utf8');
+    expect(written).not.toContain('token_key');
+    expect(written).not.toContain('AdminAPIKey');
+    // The secrets nobody gave were generated and kept.
+    expect(written).toContain(`connor_jwt = "${config.secrets.connorJwt}"`);
+  });
+
+  it('works with a settings file holding only the keys an operator changed', () => {
+    writeFileSync(file, '[server]\nregistration = "invite"\n');
+    const config = load();
+    expect(config.server.registration).toBe('invite');
+    expect(config.server.port).toBe(8080);
+    expect(config.adminApiKey).toMatch(UUID_V4);
+    expect(load().secrets).toEqual(config.secrets);
+  });
+
+  it('lets the current name win over an earlier version\'s name', () => {
+    expect(load({ PARLEY_LISTEN: '127.0.0.1:1', PARLEY_SERVER_LISTEN: '127.0.0.1:2' }).server.port).toBe(2);
+    expect(load({ PARLEY_SERVER_LISTEN: '127.0.0.1:2', PARLEY_LISTEN: '127.0.0.1:1' }).server.port).toBe(2);
+  });
+
+  it('reports a misspelt PARLEY_* variable with the name it is closest to, and ignores PARLEY_TEST_*', () => {
+    expect(configError({ PARLEY_SERVR_LISTEN: '127.0.0.1:1' }).message).toBe('PARLEY_SERVR_LISTEN: unknown environment variable (did you mean PARLEY_SERVER_LISTEN?)');
+    expect(configError({ PARLEY_WHATEVER: '1' }).message).toBe('PARLEY_WHATEVER: unknown environment variable');
+    expect(() => load({ PARLEY_TEST_LOG: 'debug', PARLEY_CONFIG: file })).not.toThrow();
+  });
+
+  it('names a *_FILE variable whose file cannot be read', () => {
+    expect(configError({ PARLEY_SECRETS_TOKEN_KEY_FILE: path.join(dir, 'missing') }).message).toBe(`PARLEY_SECRETS_TOKEN_KEY_FILE: cannot read ${path.join(dir, 'missing')}: ENOENT`);
+  });
+
+  it('lists every problem at once, one line each', () => {
+    writeEdited((t) => t.replace(/^max_size = .*$/m, 'max_size = 0'));
+    const e = configError({ PARLEY_LOG_LEVEL: 'loud', PARLEY_SERVER_TRUSTED_PROXIES: 'loopback,not-an-address', PARLEY_SERVR_LISTEN: 'x' });
+    expect(e.problems).toEqual([
+      'PARLEY_SERVR_LISTEN: unknown environment variable (did you mean PARLEY_SERVER_LISTEN?)',
+      `files.max_size (in ${file}): must be an integer between 1 and 536870912, got 0`,
+      'log.level (from PARLEY_LOG_LEVEL): must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ]);
+    expect(e.message).toBe(e.problems.join('\n'));
+    // Once those are fixed, the proxy list's own problem shows.
+    expect(configError({ PARLEY_SERVER_TRUSTED_PROXIES: 'loopback,not-an-address', PARLEY_FILES_MAX_SIZE: '1' }).message).toBe(
+      'server.trusted_proxies (from PARLEY_SERVER_TRUSTED_PROXIES): "not-an-address" is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal',
+    );
+  });
+
+  it('writes nothing when only checking (readOnly), and says which secrets a start would generate', () => {
+    const checked = loadSettings({ configPath: file, env: {}, readOnly: true });
+    expect(existsSync(file)).toBe(false);
+    expect(checked.generatedAtStart).toEqual(['AdminAPIKey', 'secrets.connor_jwt', 'secrets.token_key', 'secrets.trueconf_jwt']);
+    expect(checked.settings.server.listen).toBe('127.0.0.1:8080');
   });
 });

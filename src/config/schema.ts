@@ -31,6 +31,11 @@ export const SettingsSchema = Type.Object({
     registration: Type.Enum(['open', 'invite', 'closed']),
     /** The server's domain in user ids (`alice@<domain>`); empty = the host of the public URL. */
     domain: Type.String({ pattern: '^$|^[A-Za-z0-9.-]+$' }),
+    /**
+     * Peers whose X-Forwarded-For / X-Real-IP / Forwarded headers name the client: addresses, CIDR
+     * ranges, or "loopback", "linklocal", "uniquelocal". Empty trusts no proxy (load.ts checks each).
+     */
+    trusted_proxies: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 256 }),
   }, strict),
   files: Type.Object({
     /** Largest file a user may upload, in bytes. */
@@ -66,6 +71,8 @@ export const SettingsSchema = Type.Object({
     verify: rate(),
     reset: rate(),
     refresh: rate(),
+    /** Messages one user may send, on every protocol together (flood limit). */
+    message: rate(),
   }, strict),
   database: Type.Object({
     url: Type.String({ pattern: '^$|^postgres(ql)?://' }),
@@ -89,6 +96,16 @@ export const SettingsSchema = Type.Object({
   }, strict),
   log: Type.Object({
     level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    /** auto: pretty coloured lines on a terminal, JSON lines otherwise. */
+    format: Type.Enum(['auto', 'pretty', 'json']),
+    /** One line per HTTP request (method, path, status, time, client address). */
+    access: Type.Boolean(),
+  }, strict),
+  metrics: Type.Object({
+    /** '' serves /metrics on the main listener; host:port gives it a listener of its own. */
+    listen: Type.String({ pattern: `^$|${LISTEN}` }),
+    /** '' leaves /metrics open; otherwise scrapers send `Authorization: Bearer <token>`. */
+    token: Type.String({ pattern: '^$|^.{16,}$', description: 'empty or at least 16 characters' }),
   }, strict),
   /** BareRTC's own settings, in its spelling; optional, validated by protocols/barertc/settings.ts. */
   barertc: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -99,16 +116,17 @@ export type Settings = Static<typeof SettingsSchema>;
 
 /** Values written to a new settings.toml, apart from the random secrets. */
 export const DEFAULT_SETTINGS = {
-  server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '', domain: '', registration: 'open' },
+  server: { listen: '127.0.0.1:8080', data_dir: './data', public_url: '', domain: '', registration: 'open', trusted_proxies: [] as string[] },
   trueconf: { token_ttl_seconds: 31_536_000, unread_cap: 1000, ping_interval_ms: 5000, pong_timeout_ms: 20_000 },
   files: { max_size: 20_971_520, max_concurrent_uploads: 4, unsent_retention_hours: 24 },
   chatcli: { listen: '127.0.0.1:8765' },
   mail: { smtp: '', from: 'Parley <parley@localhost>' },
-  rate_limits: { enabled: true, login: '10/60', register: '5/600', verify: '10/300', reset: '5/3600', refresh: '30/60' },
+  rate_limits: { enabled: true, login: '10/60', register: '5/600', verify: '10/300', reset: '5/3600', refresh: '30/60', message: '30/10' },
   database: { url: '' },
   redis: { url: '', channel: 'parley:events' },
   gateway: { max_buffered_bytes: 1_048_576, ping_interval_ms: 30_000, auth_timeout_ms: 30_000, access_poll_ms: 1000 },
-  log: { level: 'info' },
+  log: { level: 'info', format: 'auto', access: false },
+  metrics: { listen: '', token: '' },
 } as const;
 
 /**
@@ -143,18 +161,26 @@ export interface Config {
   readonly configPath: string;
   readonly adminApiKey: string;
   /** publicUrl '' = the main listener's own URL, known once it listens. */
-  readonly server: { readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string; readonly domain: string; readonly registration: 'open' | 'invite' | 'closed' };
+  readonly server: {
+    readonly host: string; readonly port: number; readonly dataDir: string; readonly publicUrl: string; readonly domain: string; readonly registration: 'open' | 'invite' | 'closed';
+    /** server.trusted_proxies as written (proxy-addr's forms); empty trusts no proxy. */
+    readonly trustedProxies: readonly string[];
+  };
   readonly trueconf: { readonly tokenTtlSeconds: number; readonly unreadCap: number; readonly pingIntervalMs: number; readonly pongTimeoutMs: number };
   readonly files: { readonly maxSize: number; readonly maxConcurrentUploads: number; readonly unsentRetentionHours: number };
   readonly chatcli: { readonly host: string; readonly port: number };
   readonly mail: { readonly smtpUrl: string; readonly from: string; readonly outboxDir: string };
   /** null when rate limiting is disabled. */
-  readonly rateLimits: Readonly<Record<'login' | 'register' | 'verify' | 'reset' | 'refresh', RateLimit>> | null;
+  readonly rateLimits: Readonly<Record<'login' | 'register' | 'verify' | 'reset' | 'refresh' | 'message', RateLimit>> | null;
   readonly database: { readonly url: string; readonly sqliteFile: string };
   readonly redis: { readonly url: string; readonly channel: string };
   readonly secrets: { readonly connorJwt: string; readonly tokenKey: string; readonly trueconfJwt: string };
   readonly gateway: { readonly maxBufferedBytes: number; readonly pingIntervalMs: number; readonly authTimeoutMs: number; readonly accessPollMs: number };
-  readonly log: { readonly level: Settings['log']['level'] };
+  readonly log: { readonly level: Settings['log']['level']; readonly format: Settings['log']['format']; readonly access: boolean };
+  /** listen null: /metrics on the main listener; token '' = no token asked. */
+  readonly metrics: { readonly listen: { readonly host: string; readonly port: number } | null; readonly token: string };
   /** `[barertc]` with BareRTC's defaults applied, in BareRTC's field names (reference/barertc.md §7). */
   readonly barertc: BarertcSettings;
+  /** The PARLEY_BARERTC_* values loaded at start: `/reconfigure` applies them over the file again. */
+  readonly barertcFromEnv: readonly { readonly path: readonly string[]; readonly value: unknown }[];
 }

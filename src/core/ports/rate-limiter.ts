@@ -7,4 +7,4 @@ export interface RateLimiter {
 }
 
 /** Named limits; each has its own capacity and refill rate in the limiter's configuration. */
-export type RateBucket = 'login' | 'register' | 'verify' | 'reset' | 'refresh';
+export type RateBucket = 'login' | 'register' | 'verify' | 'reset' | 'refresh' | 'message';

@@ -168,7 +168,7 @@ describe('registration with e-mail verification', () => {
   it('limits verification attempts per account', async () => {
     await f.close();
     const limit = { capacity: 2, perSeconds: 60 };
-    f = await coreFixture({ limits: { login: limit, register: limit, verify: limit, reset: limit, refresh: limit } });
+    f = await coreFixture({ limits: { login: limit, register: limit, verify: limit, reset: limit, refresh: limit, message: limit } });
     const mail = codeMail();
     await f.core.accounts.registerWithEmail({ username: 'alice', email: 'alice@example.com', password: 'pw' }, mail.compose);
     const wrong = otherThan(mail.last());
@@ -280,7 +280,7 @@ describe('password change', () => {
   it("spends the account's login budget, so a stolen token cannot guess the password at will", async () => {
     await f.close();
     const limit = { capacity: 2, perSeconds: 60 };
-    f = await coreFixture({ limits: { login: limit, register: limit, verify: limit, reset: limit, refresh: limit } });
+    f = await coreFixture({ limits: { login: limit, register: limit, verify: limit, reset: limit, refresh: limit, message: limit } });
     await f.core.users.register({ username: 'gus', password: 'right' });
     const { accessToken } = await f.core.tokens.login('gus', 'right', { address: '10.0.0.9' });
     await expect(f.core.accounts.changePassword(accessToken, 'guess', 'x', { address: '10.0.0.1' })).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });

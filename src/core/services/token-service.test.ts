@@ -182,7 +182,7 @@ describe('token rate limits', () => {
   const REFILL_ONE_MS = 30_000;
 
   beforeEach(async () => {
-    f = await coreFixture({ limits: { login: limit, register: limit, verify: limit, reset: limit, refresh: limit } });
+    f = await coreFixture({ limits: { login: limit, register: limit, verify: limit, reset: limit, refresh: limit, message: limit } });
     for (const name of ['alice', 'bob', 'carol']) await f.user(name);
   });
 

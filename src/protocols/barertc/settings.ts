@@ -240,17 +240,24 @@ export function parseBarertcSettings(raw: unknown, adminApiKey: string): Barertc
 
 /**
  * Re-read just `[barertc]` from the settings file (for `/reconfigure`): the new frozen settings,
- * or an error message naming the key. Never throws; environment overrides do not apply to this
- * section, so the file alone decides.
+ * or an error message naming the key. Never throws. `fromEnv`: the PARLEY_BARERTC_* values
+ * (Config.barertcFromEnv, paths starting at `barertc`), which win over the file as they did at start.
  */
-export async function reloadBarertcSettings(configPath: string, adminApiKey: string): Promise<{ readonly ok: true; readonly settings: BarertcSettings } | { readonly ok: false; readonly error: string }> {
+export async function reloadBarertcSettings(configPath: string, adminApiKey: string, fromEnv: readonly { readonly path: readonly string[]; readonly value: unknown }[] = []): Promise<{ readonly ok: true; readonly settings: BarertcSettings } | { readonly ok: false; readonly error: string }> {
   let raw: Record<string, unknown>;
   try {
     raw = parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
   } catch (e) {
     return { ok: false, error: `${configPath}: cannot read settings: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
   }
-  const result = parseBarertcSettings(raw['barertc'], adminApiKey);
+  // PARLEY_BARERTC_* variables still win over the file, as at start.
+  const section: Record<string, unknown> = isRecord(raw['barertc']) ? structuredClone(raw['barertc']) : {};
+  for (const { path, value } of fromEnv) {
+    let cur = section;
+    for (const part of path.slice(1, -1)) cur = isRecord(cur[part]) ? cur[part] : (cur[part] = {});
+    cur[path.at(-1)!] = value;
+  }
+  const result = parseBarertcSettings(raw['barertc'] === undefined && fromEnv.length === 0 ? undefined : section, adminApiKey);
   return result.ok ? result : { ok: false, error: `${result.error.key} (in ${configPath}): ${result.error.message}` };
 }
 
