@@ -22,7 +22,8 @@ const reply = (m: ServerReply): void => {
 async function start(): Promise<{ url: string; size: () => number; close: () => Promise<void> }> {
   if (kind === 'bare') return startBareServer();
   if (kind !== 'parley' || !dataDir) throw new Error('usage: server-child.ts parley <dataDir> | bare');
-  const config = loadConfig({ env: { PARLEY_CONFIG: path.join(dataDir, 'settings.toml'), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_DATA_DIR: path.join(dataDir, 'data') } });
+  // One publisher sends far over the default flood limit (rate_limits.message): lift it, keep it metered.
+  const config = loadConfig({ env: { PARLEY_CONFIG: path.join(dataDir, 'settings.toml'), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_DATA_DIR: path.join(dataDir, 'data'), PARLEY_RATE_LIMITS_MESSAGE: '999999/1' } });
   // Small argon2 parameters: logins are set-up here, not what is measured.
   const hasher = createArgon2PasswordHasher({ memoryCost: 1024, timeCost: 1 });
   const server = await createServer(config, { hasher, logger: pino({ level: 'silent' }) });

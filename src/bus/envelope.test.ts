@@ -22,6 +22,17 @@ describe('bus envelope', () => {
     expect(JSON.parse(encodeEnvelope('node-1', event))).toEqual({ v: 1, nodeId: 'node-1', event });
   });
 
+  it('carries the send time for the bus lag, still as version 1 so nodes of the previous version read it', () => {
+    const raw = encodeEnvelope('node-1', event, 1_700_000_000_123);
+    expect(JSON.parse(raw)).toEqual({ v: 1, nodeId: 'node-1', event, sentAt: 1_700_000_000_123 });
+    expect(decodeEnvelope(raw)).toEqual({ nodeId: 'node-1', event, sentAt: 1_700_000_000_123 });
+  });
+
+  it('reads envelopes of nodes that stamp no send time, and ignores a malformed one', () => {
+    expect(decodeEnvelope(JSON.stringify({ v: 1, nodeId: 'old-node', event }))).toStrictEqual({ nodeId: 'old-node', event });
+    expect(decodeEnvelope(JSON.stringify({ v: 1, nodeId: 'n', event, sentAt: 'yesterday' }))).toStrictEqual({ nodeId: 'n', event });
+  });
+
   it.each([
     ['garbage JSON', '{"v":1,'],
     ['a JSON non-object', '[1,2]'],

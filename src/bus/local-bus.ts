@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../core/ports/bus.js';
 import { ChatError } from '../core/errors.js';
+import type { BusMeter } from './bus-meter.js';
 import { createLocalDelivery, type BusErrorReporter } from './local-delivery.js';
 
 /** Options for {@link createLocalBus}. */
@@ -9,6 +10,8 @@ export interface LocalBusOptions {
   readonly nodeId?: string;
   /** Receives whatever a handler throws; delivery to the other handlers continues. */
   readonly onError?: BusErrorReporter;
+  /** Counts publishes (for /metrics); nothing arrives from other nodes on this bus. */
+  readonly meter?: BusMeter;
 }
 
 /**
@@ -23,6 +26,7 @@ export function createLocalBus(options: LocalBusOptions = {}): Bus {
     publish(event) {
       if (closed) return Promise.reject(new ChatError('UNAVAILABLE', 'The bus is closed'));
       delivery.deliver(event);
+      options.meter?.published();
       return Promise.resolve();
     },
     subscribe: (handler) => delivery.subscribe(handler),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Bus } from '../core/ports/bus.js';
 import { ChatError } from '../core/errors.js';
+import type { BusMeter } from './bus-meter.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { createLocalDelivery, type BusErrorReporter } from './local-delivery.js';
 
@@ -19,6 +20,16 @@ export interface RedisBusOptions {
   readonly displayUrl?: string;
   /** How long the first connection attempt may take before start-up fails, in ms. Default 5000. */
   readonly connectTimeoutMs?: number;
+  /** Counts publishes and arrivals from other nodes, with their lag (for /metrics). */
+  readonly meter?: BusMeter;
+  /** The clock stamped on envelopes and used for the lag, ms since the epoch. Default Date.now. */
+  readonly now?: () => number;
+}
+
+/** The Redis bus, plus what readiness asks of it. */
+export interface RedisBus extends Bus {
+  /** True while both connections (publish and subscribe) are up; false while ioredis reconnects. */
+  readonly connected: boolean;
 }
 
 /** The default channel shared by every node of one deployment. */
@@ -33,13 +44,15 @@ export const DEFAULT_REDIS_CHANNEL = 'parley:events';
  * ECONNREFUSED …"). After that, reconnection is ioredis' job and events published while
  * disconnected are lost (at-most-once).
  */
-export async function createRedisBus(options: RedisBusOptions): Promise<Bus> {
+export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus> {
   // Loaded on demand so a single-node install never touches ioredis (STYLE.md §8).
   const { Redis } = await import('ioredis');
   const channel = options.channel ?? DEFAULT_REDIS_CHANNEL;
   const nodeId = options.nodeId ?? randomUUID();
   const report = options.onError ?? (() => {});
   const delivery = createLocalDelivery(report);
+  const { meter } = options;
+  const now = options.now ?? Date.now;
 
   // Two connections: one in subscriber mode can no longer PUBLISH. ioredis retries forever by
   // default, so start-up would hang on an unreachable Redis: the first attempt is bounded
@@ -63,7 +76,9 @@ export async function createRedisBus(options: RedisBusOptions): Promise<Bus> {
       report(new Error(`Dropped an undecodable bus envelope on channel ${channel}`));
       return;
     }
-    if (decoded.nodeId !== nodeId) delivery.deliver(decoded.event);
+    if (decoded.nodeId === nodeId) return;
+    meter?.received(decoded.sentAt === undefined ? null : Math.max(0, now() - decoded.sentAt) / 1000);
+    delivery.deliver(decoded.event);
   });
 
   try {
@@ -84,9 +99,13 @@ export async function createRedisBus(options: RedisBusOptions): Promise<Bus> {
       delivery.deliver(event);
       // Not awaited: a sender whose message is already committed must not wait on, or fail with,
       // Redis. Cross-node delivery is at-most-once; transport failures are reported, not thrown.
-      publisher.publish(channel, encodeEnvelope(nodeId, event)).catch(report);
+      publisher.publish(channel, encodeEnvelope(nodeId, event, now())).catch(report);
+      meter?.published();
     },
     subscribe: (handler) => delivery.subscribe(handler),
+    get connected() {
+      return closing === undefined && publisher.status === 'ready' && subscriber.status === 'ready';
+    },
     close() {
       closing ??= (async () => {
         delivery.close();

@@ -1,68 +1,66 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { isChatError } from '../core/errors.js';
-import type { Command } from './command.js';
-import { migrateCommand } from './commands/migrate.js';
-import { serveCommand } from './commands/serve.js';
+import { CliFailure, type Command } from './command.js';
 import { apikeyCreateCommand, apikeyDeleteCommand, apikeyListCommand } from './commands/apikey.js';
 import { inviteCreateCommand, inviteDeleteCommand, inviteListCommand } from './commands/invite.js';
-import { userBanCommand, userCreateCommand, userDisableCommand, userListCommand, userRevokeCommand } from './commands/user.js';
+import { migrateCommand } from './commands/migrate.js';
+import { serveCommand } from './commands/serve.js';
+import { userDeleteCommand } from './commands/user-delete.js';
+import { userPasswdCommand } from './commands/user-passwd.js';
+import { userBanCommand, userCreateCommand, userDisableCommand, userEnableCommand, userListCommand, userRevokeCommand } from './commands/user.js';
+import { buildProgram, Printed, UsageError, type Selected } from './program.js';
 
-/** Every command, in help order. */
+/** Every command, in help order. A new command is one more entry here (e.g. `config check`). */
 export const COMMANDS: readonly Command[] = [
-  serveCommand, migrateCommand, userCreateCommand, userListCommand, userDisableCommand, userRevokeCommand, userBanCommand, apikeyCreateCommand, apikeyListCommand, apikeyDeleteCommand,
+  serveCommand, migrateCommand,
+  userCreateCommand, userListCommand, userEnableCommand, userDisableCommand, userPasswdCommand, userRevokeCommand, userBanCommand, userDeleteCommand,
+  apikeyCreateCommand, apikeyListCommand, apikeyDeleteCommand,
   inviteCreateCommand, inviteListCommand, inviteDeleteCommand,
 ];
 
-const GLOBAL_FLAGS = { config: { type: 'string', description: 'path of settings.toml (default: $PARLEY_CONFIG or ./settings.toml)' } } as const;
+/** package.json's version (dist/cli/ and src/cli/ both sit two levels below it). */
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Help text generated from the declarations. */
-export function helpText(): string {
-  const lines = ['Usage: parley <command> [options]', '', 'Commands:'];
-  for (const c of COMMANDS) {
-    const args = (c.args ?? []).map((a) => (a.required ? `<${a.name}>` : `[${a.name}]`)).join(' ');
-    lines.push(`  ${[c.path.join(' '), args].filter(Boolean).join(' ').padEnd(28)} ${c.summary}`);
-    for (const [name, f] of Object.entries(c.flags ?? {})) lines.push(`      --${name}${f.type === 'string' ? ' <value>' : ''}`.padEnd(31) + `  ${f.description}`);
-  }
-  lines.push('', 'Global options:');
-  for (const [name, f] of Object.entries(GLOBAL_FLAGS)) lines.push(`  --${name} <path>`.padEnd(31) + `  ${f.description}`);
-  return lines.join('\n');
-}
+/** `parley <path>` as error messages name it. */
+const prefixOf = (path: readonly string[]): string => ['parley', ...path].join(' ');
 
-/** Parse argv, dispatch to the command, and resolve to the exit status. Never throws. */
+/** One line of an error: no stack, no line breaks. */
+const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+
+/**
+ * Parse argv, dispatch to the command, and resolve to the exit status. Never throws. Usage
+ * errors exit 2 and runtime failures exit 1, both as `parley <command>: <message>` on stderr;
+ * usage errors add `Try 'parley <command> --help'.`
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   const out = (line: string) => void process.stdout.write(line + '\n');
   const err = (line: string) => void process.stderr.write(line + '\n');
-  const command = [...COMMANDS].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((w, i) => argv[i] === w));
-  const askedForHelp = argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h');
-  if (askedForHelp) {
-    out(helpText());
-    return 0;
-  }
-  if (!command) {
-    err(`parley: unknown command '${argv.join(' ')}'\n\n${helpText()}`);
-    return 2;
-  }
-  let parsed;
+  // `parley help [command…]` is `parley [command…] --help`; no arguments at all is `parley --help`.
+  const args = argv.length === 0 ? ['--help'] : argv[0] === 'help' ? [...argv.slice(1), '--help'] : [...argv];
+
+  let selected: Selected | undefined;
+  const program = buildProgram(COMMANDS, VERSION, (text) => void process.stdout.write(text), (s) => (selected = s));
   try {
-    const options = { ...GLOBAL_FLAGS, ...command.flags } as NonNullable<ParseArgsConfig['options']>;
-    parsed = parseArgs({ args: argv.slice(command.path.length) as string[], options, allowPositionals: true, strict: true });
+    await program.parseAsync(args, { from: 'user' });
   } catch (e) {
-    err(`parley ${command.path.join(' ')}: ${(e as Error).message}`);
-    return 2;
+    if (e instanceof Printed) return 0;
+    if (e instanceof UsageError) {
+      err(`${prefixOf(e.path)}: ${e.message}`);
+      err(`Try '${prefixOf(e.path)} --help'.`);
+      return 2;
+    }
+    err(`parley: ${oneLine(e)}`);
+    return 1;
   }
-  const missing = (command.args ?? []).filter((a, i) => a.required && parsed.positionals[i] === undefined);
-  if (missing.length > 0) {
-    err(`parley ${command.path.join(' ')}: missing <${missing.map((a) => a.name).join('>, <')}>`);
-    return 2;
-  }
-  const configPath = typeof parsed.values['config'] === 'string' ? parsed.values['config'] : undefined;
+  if (!selected) return 0;
+  const { command, positionals, flags, configPath } = selected;
+  const prefix = prefixOf(command.path);
   try {
     return await command.run({
-      positionals: parsed.positionals,
-      flags: parsed.values as Record<string, string | boolean | undefined>,
+      positionals,
+      flags,
       out,
-      err,
+      json: (items) => out(JSON.stringify(items, null, 2)),
       readStdin: async () => {
         const chunks: Buffer[] = [];
         for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -71,9 +69,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       config: () => loadConfig(configPath === undefined ? {} : { configPath }),
     });
   } catch (e) {
-    if (e instanceof ConfigError) err(`configuration error: ${e.message}`);
-    else if (isChatError(e)) err(`parley ${command.path.join(' ')}: ${e.message}`);
-    else err(`parley ${command.path.join(' ')}: ${e instanceof Error ? e.message : String(e)}`);
+    // Configuration errors name the key, the source and what is wrong (config/load.ts).
+    err(`${prefix}: ${e instanceof ConfigError ? 'configuration error: ' : ''}${oneLine(e)}`);
+    if (e instanceof CliFailure && e.usage) {
+      err(`Try '${prefix} --help'.`);
+      return 2;
+    }
     return 1;
   }
 }

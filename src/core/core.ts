@@ -19,7 +19,7 @@ import { createMessageService, type MessageService } from './services/message-se
 import { createModerationService, type ModerationService } from './services/moderation-service.js';
 import { createPresenceService, type PresenceService } from './services/presence-service.js';
 import { createTokenService, type TokenService } from './services/token-service.js';
-import { createUserService, type UserService } from './services/user-service.js';
+import { createUserService, type LoginFailedHook, type UserService } from './services/user-service.js';
 
 /** What the core needs from the outside world; every part is a port. */
 export interface CoreDeps {
@@ -36,6 +36,8 @@ export interface CoreDeps {
   readonly fileUploads?: UploadPolicy;
   /** Self-registration through the protocols; default open. */
   readonly registration?: RegistrationMode;
+  /** Told of every refused password login (fail2ban-ready logs). */
+  readonly onLoginFailed?: LoginFailedHook;
 }
 
 /** The core's only export surface: what every protocol adapter calls. */

@@ -56,3 +56,10 @@ export const isChatError = (e: unknown): e is ChatError => e instanceof ChatErro
 export function toChatError(e: unknown): ChatError {
   return isChatError(e) ? e : new ChatError('INTERNAL', 'Internal error', { cause: e });
 }
+
+/** The seconds a RATE_LIMITED error asks the client to wait (its `details.retryAfterSeconds`, at least 1), or null for any other error. */
+export function retryAfterOf(err: unknown): number | null {
+  if (!isChatError(err) || err.code !== 'RATE_LIMITED') return null;
+  const seconds = err.details?.['retryAfterSeconds'];
+  return typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : 1;
+}

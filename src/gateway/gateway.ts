@@ -21,6 +21,8 @@ export interface GatewayOptions {
    * that owns the path (as its HTTP routes answer); null or absent: a plain-text 404.
    */
   readonly notFound?: (method: string, pathname: string) => UpgradeRejection | null;
+  /** The client's address behind trusted proxies (http/client-address.ts); absent: the socket's peer. */
+  readonly clientAddress?: (req: IncomingMessage) => string;
 }
 
 /** The WebSocket gateway: one ws server in noServer mode behind an HTTP listener. */
@@ -96,7 +98,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     let decision;
     try {
-      decision = await route.accept({ pathname, params, query, headers: req.headers, offeredProtocols: offered, remoteAddress: req.socket.remoteAddress ?? '' });
+      decision = await route.accept({ pathname, params, query, headers: req.headers, offeredProtocols: offered, remoteAddress: options.clientAddress ? options.clientAddress(req) : req.socket.remoteAddress ?? '' });
     } catch (e) {
       logger.error({ err: e, protocol: route.protocol }, 'upgrade failed');
       return rejectRaw(socket, plain(500));
@@ -148,6 +150,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const buf = data as Buffer;
       if (buf.length > route.maxPayload) return conn.close(CloseCode.MESSAGE_TOO_BIG, 'message too big');
       conn.lastSeen = Date.now();
+      session.countReceived();
       conn.enqueue(() => (conn.closedByServer ? undefined : opened.onMessage(buf, isBinary)), onError);
     });
     if (opened.onOpen) conn.enqueue(() => opened.onOpen?.(), onError);

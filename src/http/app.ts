@@ -1,6 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { ProtocolAdapter, UpgradeRejection } from '../protocols/protocol.js';
+import type { ClientAddressResolver } from './client-address.js';
+import { registerApiDocs } from './openapi.js';
 
 /** Largest HTTP body any protocol accepts, checked before parsing. */
 export const BODY_LIMIT_BYTES = 1_048_576;
@@ -9,7 +11,8 @@ export const BODY_LIMIT_BYTES = 1_048_576;
  * The HTTP application: every protocol's routes, each in its own encapsulated scope so its error
  * handler and hooks stay its own. Never listens (server.ts does), so tests can inject().
  */
-export async function buildApp(options: { protocols: readonly ProtocolAdapter[]; logger: PinoLogger }): Promise<FastifyInstance> {
+export async function buildApp(options: { protocols: readonly ProtocolAdapter[]; logger: PinoLogger; clientAddress?: ClientAddressResolver; accessLog?: boolean }): Promise<FastifyInstance> {
+  const clientAddress = options.clientAddress;
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -17,7 +20,25 @@ export async function buildApp(options: { protocols: readonly ProtocolAdapter[];
     logController: new LogController({ disableRequestLogging: true }),
     // Routes are matched exactly as the originals spell them.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    // `request.ip` is the client behind server.trusted_proxies (client-address.ts); no proxy trusted: the peer.
+    trustProxy: clientAddress && !clientAddress.trustsNoProxy ? clientAddress.trust : false,
   });
+  // `log.access`: one line per request, with the client's address (behind trusted proxies, the forwarded one).
+  if (options.accessLog) {
+    app.addHook('onResponse', (req, reply, done) => {
+      req.log.info({ event: 'access', method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, address: req.ip, agent: req.headers['user-agent'] }, `${req.ip} ${req.method} ${req.url} ${reply.statusCode}`);
+      done();
+    });
+  }
+  // Forwarded and X-Real-IP become the X-Forwarded-For chain Fastify's request.ip walks.
+  if (clientAddress && !clientAddress.trustsNoProxy) {
+    app.addHook('onRequest', (req, _reply, done) => {
+      clientAddress.normalize(req.raw);
+      done();
+    });
+  }
+  // First, so the API documents (/openapi.json, /asyncapi.json) see every route registered after it.
+  await registerApiDocs(app, options.protocols);
   for (const protocol of options.protocols) {
     if (protocol.routes) await app.register(protocol.routes);
   }

@@ -39,6 +39,7 @@ export function attachTransport(hub: Hub, logger: Logger): AttachTransport {
       async receive(data) {
         await ready;
         if (ended) return;
+        session.countReceived();
         await step(() => handler?.onMessage(data, false));
       },
       async end() {

@@ -12,6 +12,19 @@ export interface SessionIndex {
   awaitRoom(name: string, session: HubSession): void;
 }
 
+/**
+ * One protocol's traffic on this node, counted by the hub for /metrics (plain numbers: the
+ * fan-out path pays an addition, not a metrics-library call, per write).
+ */
+export interface ProtocolTraffic {
+  /** Live sessions (sockets and long-polls). */
+  sessions: number;
+  /** Inbound messages accepted from clients (WebSocket frames, long-poll messages). */
+  messagesIn: number;
+  /** Messages written to sessions' transports (each frame of a batch counts). */
+  messagesOut: number;
+}
+
 /** The viewer of a session that has not identified: an anonymous listener, which sees rooms only. */
 export const ANONYMOUS: Viewer = Object.freeze({ userId: null, generation: 0, familyId: null });
 
@@ -45,9 +58,11 @@ export class HubSession implements Connection {
   readonly #transport: Transport;
   readonly #index: SessionIndex;
   readonly #maxBuffered: number;
+  readonly #traffic: ProtocolTraffic;
 
-  constructor(id: number, transport: Transport, route: AnySocketRoute, state: unknown, index: SessionIndex, maxBuffered: number, now: number) {
+  constructor(id: number, transport: Transport, route: AnySocketRoute, state: unknown, index: SessionIndex, maxBuffered: number, now: number, traffic: ProtocolTraffic) {
     this.id = id;
+    this.#traffic = traffic;
     this.#transport = transport;
     this.route = route;
     this.state = state;
@@ -83,6 +98,12 @@ export class HubSession implements Connection {
       return;
     }
     transport.write(message);
+    this.#traffic.messagesOut += message.more ? 1 + message.more.length : 1;
+  }
+
+  /** Count one inbound message from the client (the transport's owner calls it as it accepts one). */
+  countReceived(): void {
+    this.#traffic.messagesIn++;
   }
 
   close(code?: number, reason?: string): void {

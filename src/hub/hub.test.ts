@@ -256,3 +256,23 @@ describe('session lifecycle', () => {
   });
 });
 
+
+describe('hub traffic (for /metrics)', () => {
+  it('counts live sessions, messages in and messages written per protocol', () => {
+    makeHub();
+    const connor = route({ protocol: 'connor' });
+    const barertc = route({ protocol: 'barertc' });
+    const a = open(connor);
+    const b = open(connor);
+    const c = open(barertc);
+    for (const { s } of [a, b, c]) s.subscribe(toConversationId(1));
+    a.s.countReceived();
+    hub.deliver(message(room(1), 'hello'));
+    c.s.sendAll(['one', 'two']);
+    expect(hub.traffic().get('connor')).toEqual({ sessions: 2, messagesIn: 1, messagesOut: 2 });
+    expect(hub.traffic().get('barertc')).toEqual({ sessions: 1, messagesIn: 0, messagesOut: 3 });
+    hub.detach(b.s);
+    hub.detach(b.s); // idempotent: counted once
+    expect(hub.traffic().get('connor')?.sessions).toBe(1);
+  });
+});

@@ -4,7 +4,7 @@ import type { Relation } from '../core/model/relation.js';
 import { accessChangeOf, applyRelationChange, hiddenAuthorsOf, hiddenFrom, hidingAuthorOf, viewerFilterOf, type AccessChange, type RelationChange } from '../core/services/delivery-policy.js';
 import type { Logger } from '../logger.js';
 import type { AnySocketRoute, Connection, ProtocolName } from '../protocols/protocol.js';
-import { HubSession, type SessionIndex } from './hub-session.js';
+import { HubSession, type ProtocolTraffic, type SessionIndex } from './hub-session.js';
 import type { Outgoing, Transport } from './transport.js';
 
 /** Close code for a session ended by an access change when its protocol names none (RFC 6455 policy violation). */
@@ -47,6 +47,8 @@ export interface Hub {
   readonly size: number;
   /** Live sessions of one user on this node. */
   sessionsOf(userId: UserId): number;
+  /** Sessions and messages in and out per protocol on this node since it started (read by /metrics). */
+  traffic(): ReadonlyMap<ProtocolName, Readonly<ProtocolTraffic>>;
   /** Stop the authentication-deadline timer. */
   stop(): void;
 }
@@ -79,6 +81,12 @@ export function createHub(options: HubOptions): Hub {
   /** Sessions whose relations are being read, with what arrived for them meanwhile. */
   const loadingRelations = new Map<Session, LoadingRelations>();
   let nextId = 1;
+  const traffic = new Map<ProtocolName, ProtocolTraffic>();
+  const trafficOf = (protocol: ProtocolName): ProtocolTraffic => {
+    let t = traffic.get(protocol);
+    if (!t) traffic.set(protocol, (t = { sessions: 0, messagesIn: 0, messagesOut: 0 }));
+    return t;
+  };
 
   const addTo = <K>(map: Map<K, Set<Session>>, key: K, s: Session) => {
     let set = map.get(key);
@@ -288,7 +296,9 @@ export function createHub(options: HubOptions): Hub {
 
   return {
     open(transport, route, state) {
-      const session = new HubSession(nextId++, transport, route, state, index, options.maxBufferedBytes, now());
+      const counts = trafficOf(route.protocol);
+      const session = new HubSession(nextId++, transport, route, state, index, options.maxBufferedBytes, now(), counts);
+      counts.sessions++;
       live.add(session);
       if (route.authenticatesInBand) unidentified.add(session);
       return session;
@@ -297,6 +307,7 @@ export function createHub(options: HubOptions): Hub {
       if (session.detached) return;
       session.detached = true;
       live.delete(session);
+      trafficOf(session.route.protocol).sessions--;
       loadingRelations.delete(session);
       unidentified.delete(session);
       for (const id of session.conversations ?? []) removeFrom(byConversation, id, session);
@@ -317,6 +328,7 @@ export function createHub(options: HubOptions): Hub {
       return live.size;
     },
     sessionsOf: (userId) => byUser.get(userId)?.size ?? 0,
+    traffic: () => traffic,
     stop: () => clearInterval(sweep),
   };
 }

@@ -164,4 +164,26 @@ describe('group commit', () => {
     await draining;
     expect(answered).toBe(2);
   });
+
+  it('reports each durable batch with its size and the seconds it took, and no batch that failed', async () => {
+    const reported: [number, number][] = [];
+    let fail = false;
+    const gc = createGroupCommit<number, number>({
+      commitBatch: async (drafts) => {
+        if (fail) throw new Error('rolled back');
+        return durableAt(drafts);
+      },
+      commitOne: async (d) => d,
+      maxBatch: 100,
+      onCommit: (size, seconds) => void reported.push([size, seconds]),
+    });
+    await Promise.all([1, 2, 3].map((d) => gc.submit(d)));
+    expect(reported).toHaveLength(1);
+    expect(reported[0]![0]).toBe(3);
+    expect(reported[0]![1]).toBeGreaterThanOrEqual(0);
+    expect(reported[0]![1]).toBeLessThan(5);
+    fail = true;
+    await gc.submit(4);
+    expect(reported).toHaveLength(1);
+  });
 });

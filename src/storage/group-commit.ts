@@ -28,7 +28,15 @@ export interface GroupCommitOptions<D, R> {
   readonly commitOne: (draft: D) => Promise<R>;
   /** Largest batch handed to `commitBatch`. */
   readonly maxBatch: number;
+  /** Told of every batch once durable (for /metrics); see {@link CommitObserver}. */
+  readonly onCommit?: CommitObserver;
 }
+
+/**
+ * Told, once a batch is durable, how many drafts it held and how long it took from the start of
+ * its transaction until it was durable, in seconds. Batches retried one by one are not reported.
+ */
+export type CommitObserver = (batchSize: number, seconds: number) => void;
 
 /** A running group-commit queue (see {@link createGroupCommit}). */
 export interface GroupCommit<D, R> {
@@ -59,6 +67,7 @@ export function createGroupCommit<D, R>(options: GroupCommitOptions<D, R>): Grou
    */
   async function write(batch: readonly Pending<D, R>[], before: Promise<void>): Promise<{ answered: Promise<void> }> {
     let written: { readonly results: readonly R[]; readonly durable: Promise<void> };
+    const started = performance.now();
     try {
       written = await options.commitBatch(batch.map((p) => p.draft));
     } catch {
@@ -74,15 +83,19 @@ export function createGroupCommit<D, R>(options: GroupCommitOptions<D, R>): Grou
       }
       return { answered: before };
     }
+    // Timed when the batch itself is durable, not when the batch ahead lets it answer.
+    let took = 0;
+    const durable = written.durable.then(() => void (took = (performance.now() - started) / 1000));
     const answered = (async () => {
       await before;
       try {
-        await written.durable;
+        await durable;
       } catch (error) {
         // Committed but perhaps not on the disk: nobody is told it is stored.
         for (const p of batch) p.reject(error);
         return;
       }
+      options.onCommit?.(batch.length, took);
       batch.forEach((p, i) => p.resolve(written.results[i] as R));
     })();
     return { answered };

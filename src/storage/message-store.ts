@@ -4,7 +4,7 @@ import { toConversationId, toMessageId, toUserId, type ConversationId, type Mess
 import type { Message, MessageFormat, NewMessage, Survey } from '../core/model/message.js';
 import type { HistoryQuery, MessageStore } from '../core/ports/store.js';
 import { compiledOnce } from './compiled-once.js';
-import { createGroupCommit } from './group-commit.js';
+import { createGroupCommit, type CommitObserver } from './group-commit.js';
 import { commitSyncedOffLoop, commitThenSync } from './sql-dialects/sqlite-wal-sync.js';
 import type { Database, MessagesTable } from './schema.js';
 import { isUniqueViolation } from './sql-errors.js';
@@ -168,11 +168,12 @@ function historyRows(db: Kysely<Database>, conversationId: ConversationId, q: Hi
   return run(db, conversationId, ...present, q.limit + 1);
 }
 
-/** The message part of the Kysely store; inserts go through a group commit (group-commit.ts). */
-export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
+/** The message part of the Kysely store; inserts go through a group commit (group-commit.ts), whose batches `onCommit` hears of. */
+export function createMessageStore(db: Kysely<Database>, onCommit?: CommitObserver): KyselyMessageStore {
   let closed = false;
   const inserts = createGroupCommit<NewMessage, Message>({
     maxBatch: MAX_BATCH,
+    ...(onCommit ? { onCommit } : {}),
     // Flushed off the event loop (sqlite-wal-sync.ts): a slow disk delays these messages, not every socket.
     commitBatch: async (drafts) => {
       const { value, durable } = await commitThenSync(db, (d) => d.transaction().execute((trx) => insertBatch(trx, drafts)));
@@ -303,6 +304,12 @@ export function createMessageStore(db: Kysely<Database>): KyselyMessageStore {
     async deleteAll(conversationId) {
       await inserts.drain(); // a batch in flight must not land after the clearing
       const result = await db.deleteFrom('messages').where('conversation_id', '=', conversationId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    async deleteByAuthor(authorId) {
+      await inserts.drain(); // a message of the author still queued must not survive the removal
+      const result = await db.deleteFrom('messages').where('author_id', '=', authorId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
 

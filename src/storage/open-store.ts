@@ -2,12 +2,14 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely } from 'kysely';
 import type { Store } from '../core/ports/store.js';
+import type { CommitObserver } from './group-commit.js';
 import { createKyselyStore } from './kysely-store.js';
-import { migrateToLatest } from './migrations/index.js';
+import { migrateToLatest, migrationStates, type MigrationState } from './migrations/index.js';
 import { describeDatabaseError, type DatabaseSubject } from './open-errors.js';
 import type { Database } from './schema.js';
 import { createPostgresDialect } from './sql-dialects/postgres.js';
 import { createSqliteDialect } from './sql-dialects/sqlite.js';
+import { createStoreProbe, type StoreProbe } from './store-probe.js';
 import { keepLiveTablesInMemory } from './sql-dialects/sqlite-live-tables.js';
 import { sqlDialectOf } from './sql-dialects/sql-dialect-of.js';
 
@@ -27,6 +29,8 @@ export interface DatabaseOptions {
   readonly onIdleError?: (error: unknown) => void;
   /** `databaseUrl` as error messages may show it, credentials hidden (config's `redactUrl`). Default: not shown. */
   readonly displayUrl?: string;
+  /** Hears of every group-committed batch of messages (for /metrics). */
+  readonly onCommit?: CommitObserver;
 }
 
 const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
@@ -82,10 +86,31 @@ async function openMigrated(options: DatabaseOptions): Promise<Kysely<Database>>
 
 /** Open the configured database, apply pending migrations and return the Store. Rejects as `openMigrated`. */
 export async function openStore(options: DatabaseOptions): Promise<Store> {
-  return createKyselyStore(await openMigrated(options));
+  return (await openStoreWithProbe(options)).store;
+}
+
+/** As `openStore`, with a readiness probe over the store's own connections (usable until the store closes). */
+export async function openStoreWithProbe(options: DatabaseOptions): Promise<{ store: Store; probe: StoreProbe }> {
+  const db = await openMigrated(options);
+  return { store: createKyselyStore(db, options.onCommit), probe: createStoreProbe(db) };
 }
 
 /** Bring the configured database up to date and close it (the `migrate` command). Rejects as `openMigrated`. */
 export async function migrateDatabase(options: DatabaseOptions): Promise<void> {
   await (await openMigrated(options)).destroy();
+}
+
+/**
+ * Which migrations the configured database has and which are pending (`migrate --status`),
+ * applying none. Rejects like `openMigrated` when the database cannot be opened or read.
+ */
+export async function databaseMigrationStates(options: DatabaseOptions): Promise<MigrationState[]> {
+  const db = await openDatabase(options);
+  try {
+    return await migrationStates(db);
+  } catch (e) {
+    throw describeDatabaseError(e, subjectOf(options));
+  } finally {
+    await db.destroy().catch(() => undefined);
+  }
 }

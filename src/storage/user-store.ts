@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { ChatError } from '../core/errors.js';
 import { toUserId, type UserId } from '../core/model/ids.js';
 import type { StoredUser, UserSource } from '../core/model/user.js';
@@ -107,8 +107,8 @@ export function createUserStore(db: Kysely<Database>): UserStore {
 }
 
 /** Only the fields present in the patch become column updates. */
-function toUserChanges(patch: UserPatch): Partial<Omit<UsersTable, 'id' | 'token_generation' | 'source'>> {
-  const changes: Partial<Omit<UsersTable, 'id' | 'token_generation' | 'source'>> = {};
+function toUserChanges(patch: UserPatch): Omit<Updateable<UsersTable>, 'id' | 'token_generation'> {
+  const changes: Omit<Updateable<UsersTable>, 'id' | 'token_generation'> = {};
   if (patch.displayName !== undefined) changes.display_name = patch.displayName;
   if (patch.email !== undefined) changes.email = patch.email;
   if (patch.emailVerified !== undefined) changes.email_verified = flag(patch.emailVerified);
@@ -116,6 +116,7 @@ function toUserChanges(patch: UserPatch): Partial<Omit<UsersTable, 'id' | 'token
   if (patch.isOperator !== undefined) changes.is_operator = flag(patch.isOperator);
   if (patch.isBot !== undefined) changes.is_bot = flag(patch.isBot);
   if (patch.isDisabled !== undefined) changes.is_disabled = flag(patch.isDisabled);
+  if (patch.source !== undefined) changes.source = patch.source;
   if (patch.username !== undefined) Object.assign(changes, { username: patch.username, username_key: toUsernameKey(patch.username) });
   return changes;
 }

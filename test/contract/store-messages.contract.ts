@@ -191,6 +191,22 @@ export function describeMessageContract(getStore: () => Store): void {
       expect(await store.messages.markDeleted(toMessageId(99_999), 1)).toBeNull();
     });
 
+    it('removes every message of one author in every conversation, with what others hid of them, and keeps the rest', async () => {
+      const { room, author } = await roomWithAuthor();
+      const other = await createUser('other');
+      const second = await createRoom('second');
+      const gone = [await store.messages.insert(draft(room.id, author.id, 'a1')), await store.messages.insert(draft(second.id, author.id, 'a2'))];
+      const kept = await store.messages.insert(draft(room.id, other.id, 'o1', { replyToId: gone[0]!.id }));
+      await store.messages.hide(gone[0]!.id, other.id);
+      const queued = store.messages.insert(draft(room.id, author.id, 'queued')); // not yet committed
+      expect(await store.messages.deleteByAuthor(author.id)).toBe(3);
+      await queued;
+      for (const m of gone) expect(await store.messages.findById(m.id)).toBeNull();
+      expect((await store.messages.history(room.id, { limit: 10 })).messages).toEqual([kept]);
+      expect(await store.messages.isHidden(gone[0]!.id, other.id)).toBe(false);
+      expect(await store.messages.deleteByAuthor(author.id)).toBe(0);
+    });
+
     it('stores a new format with an edit when one is given, and keeps the old one otherwise', async () => {
       const { room, author } = await roomWithAuthor();
       const message = await store.messages.insert(draft(room.id, author.id, 'plain'));

@@ -75,6 +75,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(updated).toEqual({ ...user, displayName: 'Dave', isDisabled: true, passwordHash: null });
         expect(await store.users.update(user.id, {})).toEqual(updated);
         expect(await store.users.update(toUserId(999), { displayName: 'x' })).toBeNull();
+        expect(await store.users.update(user.id, { source: 'deleted' })).toEqual({ ...updated, source: 'deleted' });
       });
     });
 

@@ -100,6 +100,6 @@ describe('start-up with a bad number in settings.toml', () => {
     const { dir, env } = await sandbox();
     const file = path.join(dir, 'settings.toml');
     writeFileSync(file, testSettings(`[${section}]\n${key} = ${value}\n`));
-    expectOneLine(await runCli(['serve'], { env }), `configuration error: ${section}.${key} (in ${file}): ${problem}`);
+    expectOneLine(await runCli(['serve'], { env }), `parley serve: configuration error: ${section}.${key} (in ${file}): ${problem}`);
   });
 });

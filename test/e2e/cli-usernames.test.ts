@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killChildren, makeTempDir, removeDirs, runCli } from '../helpers/cli-process.js';
+import { killChildren, makeTempDir, removeDirs, runCli, startServe } from '../helpers/cli-process.js';
 
 // Issue 8, defect 11 through the CLI (`node bin/parley.js`): names that would only look like
 // another account's are refused with exit 1 and one line naming the field on stderr. (A lone
@@ -48,4 +48,32 @@ describe.concurrent('parley user create / invite create refuse look-alike userna
     expect(code).toBe(1);
     expect(lines(stderr)).toEqual(['parley invite create: username must not start or end with white space']);
   });
+});
+
+describe('parley user create accepts what the protocols accept', () => {
+  it('creates names a protocol sign-up accepts, which then log in through connor; look-alike spellings find the same account', async () => {
+    const env = await sandbox();
+    const names = ['Zoë', 'José', '名前', 'two words', 'a.b-c_d', 'x'.repeat(255)];
+    for (const name of names) {
+      const created = await runCli(['user', 'create', name, '--password-stdin'], { env, input: 'secret-1' });
+      expect(created, name).toMatchObject({ code: 0, stderr: '' });
+    }
+    // Case, full-width letters and decomposed accents name the same account, as at every login.
+    for (const [lookAlike, taken] of [['ZOË', 'Zoë'], ['jose\u0301', 'José'], ['\uff3a\uff4f\u00eb', 'Zoë']] as const) {
+      const refused = await runCli(['user', 'create', lookAlike, '--password-stdin'], { env, input: 'secret-2' });
+      expect(refused, lookAlike).toMatchObject({ code: 1, stdout: '' });
+      expect(lines(refused.stderr)).toEqual([expect.stringMatching(/^parley user create: .*taken/i)]);
+      expect(lines((await runCli(['user', 'disable', lookAlike], { env })).stdout)).toEqual([expect.stringMatching(new RegExp(`^disabled user \\d+ ${taken}$`))]);
+      expect(await runCli(['user', 'enable', taken], { env })).toMatchObject({ code: 0, stderr: '' });
+    }
+    const node = await startServe({ ...env, PARLEY_LOG_LEVEL: 'info', PARLEY_LISTEN: '127.0.0.1:0', PARLEY_CHATCLI_LISTEN: '127.0.0.1:0' }, { timeoutMs: 60_000 });
+    try {
+      for (const name of names) {
+        const res = await fetch(`${node.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: name, secret: 'secret-1' }) });
+        expect(res.status, name).toBe(200);
+      }
+    } finally {
+      await node.stop('SIGTERM');
+    }
+  }, 240_000); // many CLI processes and a server, one after another
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'smol-toml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/main.js';
+import { usageOf } from '../../src/cli/program.js';
 import { killChildren, makeTempDir, removeDirs, runCli, startServe } from '../helpers/cli-process.js';
 
 /**
@@ -28,22 +29,35 @@ afterAll(async () => {
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
-describe.concurrent('parley help', () => {
-  it('lists every declared command with its arguments, summary and flags', async () => {
+/** Help text with commander's line wrapping undone, for `toContain` checks. */
+const flat = (text: string): string => text.replace(/\s+/g, ' ');
+
+/** Exit 2 and exactly the error line and the help hint on stderr, nothing on stdout. */
+function expectUsageError(result: { code: number | null; stdout: string; stderr: string }, command: string, message: string | RegExp): void {
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+  const [line, hint, ...rest] = lines(result.stderr);
+  expect(rest).toEqual([]);
+  if (typeof message === 'string') expect(line).toBe(`parley ${command}: ${message}`.replace('parley : ', 'parley: '));
+  else expect(line).toMatch(message);
+  expect(hint).toBe(`Try '${`parley ${command}`.trim()} --help'.`);
+}
+
+describe.concurrent('parley help and --version', () => {
+  it('prints the package.json version for --version and -V', async () => {
+    const { env } = await sandbox();
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await runCli(['--version'], { env })).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await runCli(['-V'], { env })).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('lists every declared command with its arguments and summary', async () => {
     const { env } = await sandbox();
     const { code, stdout, stderr } = await runCli(['help'], { env });
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    for (const command of COMMANDS) {
-      const line = lines(stdout).find((l) => l.trimStart().startsWith(command.path.join(' ') + ' '));
-      expect(line, `help line for "${command.path.join(' ')}"`).toBeDefined();
-      expect(line).toContain(command.summary);
-      for (const arg of command.args ?? []) expect(line).toContain(arg.required ? `<${arg.name}>` : `[${arg.name}]`);
-      for (const [flag, { description }] of Object.entries(command.flags ?? {})) {
-        expect(stdout).toMatch(new RegExp(`--${flag}\\b.*${description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-      }
-    }
-    expect(stdout).toContain('--config');
+    for (const command of COMMANDS) expect(flat(stdout)).toContain(`${usageOf(command)} ${flat(command.summary)}`);
+    expect(stdout).toContain('--version');
   });
 
   it('prints the same help for no arguments and for --help', async () => {
@@ -53,12 +67,56 @@ describe.concurrent('parley help', () => {
     expect(await runCli(['--help'], { env })).toMatchObject({ code: 0, stdout: help.stdout });
   });
 
-  it('exits 2 with the help on stderr for an unknown command', async () => {
+  it.each(COMMANDS.map((c) => [c.path.join(' '), c] as const))('prints help for %s: its arguments, options and an example', async (_name, command) => {
     const { env } = await sandbox();
-    const { code, stdout, stderr } = await runCli(['frobnicate'], { env });
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toContain('Usage: parley');
+    const viaFlag = await runCli([...command.path, '--help'], { env });
+    expect(viaFlag).toMatchObject({ code: 0, stderr: '' });
+    expect(await runCli(['help', ...command.path], { env })).toMatchObject({ code: 0, stdout: viaFlag.stdout });
+    const text = flat(viaFlag.stdout);
+    expect(text).toContain(`Usage: parley ${command.path.join(' ')} [options]`);
+    for (const arg of command.args ?? []) expect(text).toContain(`${arg.name} ${flat(arg.description)}`);
+    for (const [flag, { description }] of Object.entries(command.flags ?? {})) {
+      expect(text).toContain(`--${flag}`);
+      expect(text).toContain(flat(description));
+    }
+    expect(text).toContain('--config <path>');
+    for (const example of command.examples) expect(text).toContain(`$ ${flat(example)}`);
+  });
+
+  it('prints a group\'s commands for parley help user', async () => {
+    const { env } = await sandbox();
+    const { code, stdout } = await runCli(['help', 'user'], { env });
+    expect(code).toBe(0);
+    for (const sub of ['create', 'list', 'enable', 'disable', 'passwd', 'revoke', 'ban', 'delete']) expect(stdout).toMatch(new RegExp(`^\\s+${sub} `, 'm'));
+  });
+});
+
+describe.concurrent('refused command lines exit 2 with one error format', () => {
+  it.each([
+    ['an unknown command', ['frobnicate'], '', "unknown command 'frobnicate'"],
+    ['an unknown subcommand', ['user', 'frobnicate'], 'user', "unknown command 'frobnicate'"],
+    ['a group without its command', ['user'], 'user', 'missing command'],
+    ['an unknown option', ['user', 'list', '--verbose'], 'user list', "unknown option '--verbose'"],
+    ['an unknown global option', ['--verbose'], '', "unknown option '--verbose'"],
+    ['an extra argument', ['user', 'disable', 'alice', 'bob'], 'user disable', /^parley user disable: too many arguments/],
+    ['an argument to a command without any', ['user', 'list', 'alice'], 'user list', /^parley user list: too many arguments/],
+    ['a missing argument', ['user', 'create'], 'user create', "missing required argument 'username'"],
+    ['an option without its value', ['invite', 'create', '--ttl'], 'invite create', "option '--ttl <seconds>' argument missing"],
+    ['a value that is not a choice', ['user', 'delete', 'alice', '--messages', 'maybe', '--yes'], 'user delete', /^parley user delete: option '--messages <keep\|delete>' argument 'maybe' is invalid/],
+    ['a missing required option', ['user', 'delete', 'alice', '--yes'], 'user delete', "required option '--messages <keep|delete>' not specified"],
+    ['user delete without --yes', ['user', 'delete', 'alice', '--messages', 'delete'], 'user delete', 'refusing to delete an account without --yes'],
+    ['a bad --ttl', ['invite', 'create', '--ttl', '1.5'], 'invite create', '--ttl must be a whole number of seconds'],
+    ['migrate --json without --status', ['migrate', '--json'], 'migrate', '--json needs --status'],
+  ])('refuses %s', async (_label, args, command, message) => {
+    const { env } = await sandbox();
+    expectUsageError(await runCli(args, { env }), command, message);
+  });
+
+  it('refuses the deletion before touching the account', async () => {
+    const { env } = await sandbox();
+    expect((await runCli(['user', 'create', 'alice', '--password-stdin'], { env, input: 'pw-1' })).code).toBe(0);
+    expect((await runCli(['user', 'delete', 'alice', '--messages', 'delete'], { env })).code).toBe(2);
+    expect(lines((await runCli(['user', 'list'], { env })).stdout)).toEqual([expect.stringMatching(/^\d+\talice$/)]);
   });
 });
 
@@ -118,15 +176,31 @@ describe.concurrent('parley user', () => {
     const { code, stdout, stderr } = await runCli(['user', 'disable', 'nobody'], { env });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(lines(stderr)).toEqual(['no such user: nobody']);
+    expect(lines(stderr)).toEqual(['parley user disable: no such user: nobody']);
   });
 
-  it('exits 2 when the username argument is missing', async () => {
+  it('lists accounts as JSON with documented fields and no secrets, leaving deleted accounts out', async () => {
     const { env } = await sandbox();
-    const { code, stderr } = await runCli(['user', 'create'], { env });
-    expect(code).toBe(2);
-    expect(lines(stderr)).toEqual(['parley user create: missing <username>']);
-  });
+    expect((await runCli(['user', 'create', 'olga', '--op', '--email', 'olga@example.org', '--password-stdin'], { env, input: 'pw-olga-1' })).code).toBe(0);
+    expect((await runCli(['user', 'create', 'gone', '--password-stdin'], { env, input: 'pw-gone-1' })).code).toBe(0);
+    expect((await runCli(['user', 'delete', 'gone', '--messages', 'keep', '--yes'], { env })).code).toBe(0);
+    const { code, stdout } = await runCli(['user', 'list', '--json'], { env });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([{
+      id: expect.any(Number), username: 'olga', displayName: 'olga', email: 'olga@example.org', emailVerified: true,
+      isOperator: true, isBot: false, isDisabled: false, source: 'local', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+    }]);
+    expect(stdout).not.toContain('argon2');
+    expect(JSON.parse((await runCli(['user', 'list', '--json'], { env: (await sandbox()).env })).stdout)).toEqual([]);
+  }, 180_000);
+
+  it('exits 1 naming the user for every account command on an unknown account', async () => {
+    const { env } = await sandbox();
+    for (const args of [['enable', 'nobody'], ['passwd', 'nobody'], ['revoke', 'nobody'], ['ban', 'nobody'], ['delete', 'nobody', '--messages', 'keep', '--yes']]) {
+      const { code, stdout, stderr } = await runCli(['user', ...args], { env, input: 'pw' });
+      expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: `parley user ${args[0]}: no such user: nobody\n` });
+    }
+  }, 180_000);
 });
 
 describe.concurrent('parley migrate', () => {
@@ -137,6 +211,25 @@ describe.concurrent('parley migrate', () => {
     expect(existsSync(path.join(dir, 'data', 'parley.sqlite'))).toBe(true);
     expect(await runCli(['migrate'], { env })).toMatchObject({ code: 0, stdout: 'database is up to date\n' });
   });
+
+  it('lists every migration as pending on a fresh database and as applied after migrate, in text and JSON', async () => {
+    const { env } = await sandbox();
+    const fresh = await runCli(['migrate', '--status'], { env });
+    expect(fresh).toMatchObject({ code: 0, stderr: '' });
+    const names = lines(fresh.stdout).map((l) => l.split('\t')[0]);
+    expect(names[0]).toBe('0001-initial');
+    expect(names).toEqual([...names].sort());
+    expect(lines(fresh.stdout)).toEqual(names.map((n) => `${n}\tpending`));
+    const freshJson = JSON.parse((await runCli(['migrate', '--status', '--json'], { env })).stdout) as unknown[];
+    expect(freshJson).toEqual(names.map((name) => ({ name, status: 'pending', appliedAt: null })));
+
+    expect((await runCli(['migrate'], { env })).code).toBe(0);
+    const migrated = await runCli(['migrate', '--status'], { env });
+    expect(lines(migrated.stdout)).toEqual(names.map((n) => expect.stringMatching(new RegExp(`^${n}\tapplied\t\\d{4}-\\d\\d-\\d\\dT`))));
+    const json = JSON.parse((await runCli(['migrate', '--status', '--json'], { env })).stdout) as { name: string; status: string; appliedAt: string }[];
+    expect(json.map((m) => [m.name, m.status])).toEqual(names.map((n) => [n, 'applied']));
+    for (const m of json) expect(Date.parse(m.appliedAt)).toBeGreaterThan(0);
+  }, 180_000);
 });
 
 describe.concurrent('configuration', () => {
@@ -150,7 +243,7 @@ describe.concurrent('configuration', () => {
     expect(stdout).toBe('');
     expect(stderr.endsWith('\n')).toBe(true);
     expect(lines(stderr)).toHaveLength(1);
-    expect(stderr).toMatch(/^configuration error: /);
+    expect(stderr).toMatch(/^parley migrate: configuration error: /);
     expect(stderr).toContain(key);
     expect(stderr).toContain(variable);
     expect(stderr).toContain(value);
@@ -223,17 +316,20 @@ describe.concurrent('parley apikey', () => {
     const listed = await runCli(['apikey', 'list'], { env });
     expect(lines(listed.stdout)).toEqual([`${id}\tMy test key`, `${otherId}\t<unknown>`]);
     expect(listed.stdout).not.toContain(secret!);
+    const json = await runCli(['apikey', 'list', '--json'], { env });
+    expect(JSON.parse(json.stdout)).toEqual([{ id, name: 'My test key' }, { id: otherId, name: null }]);
+    expect(json.stdout).not.toContain(secret!);
     for (const file of ['parley.sqlite', 'parley.sqlite-wal']) {
       const where = path.join(dir, 'data', file);
       if (existsSync(where)) expect(readFileSync(where).includes(Buffer.from(secret!))).toBe(false); // only a hash is stored
     }
 
-    expect(await runCli(['apikey', 'delete', id!], { env })).toMatchObject({ code: 0 });
+    expect(await runCli(['apikey', 'delete', '--', id!], { env })).toMatchObject({ code: 0 });
     expect(lines((await runCli(['apikey', 'list'], { env })).stdout)).toEqual([`${otherId}\t<unknown>`]);
-    const missing = await runCli(['apikey', 'delete', id!], { env });
+    const missing = await runCli(['apikey', 'delete', '--', id!], { env });
     expect(missing.code).toBe(1);
-    expect(lines(missing.stderr)).toEqual(['Error: key not found']);
-  });
+    expect(lines(missing.stderr)).toEqual([`parley apikey delete: no such key: ${id!}`]);
+  }, 180_000);
 });
 
 describe.concurrent('parley invite', () => {
@@ -253,11 +349,18 @@ describe.concurrent('parley invite', () => {
     const contact = await pageOf(['--contact', 'host', '--ttl', '60']);
     const listed = lines((await runCli(['invite', 'list'], { env })).stdout);
     expect(listed.map((l) => l.split('\t').slice(0, 2))).toEqual([[open, 'account'], [fixed, 'account'], [reset, 'reset'], [contact, 'contact']]);
-    expect(await runCli(['invite', 'delete', open], { env })).toMatchObject({ code: 0 });
-    const missing = await runCli(['invite', 'delete', open], { env });
+    const json = JSON.parse((await runCli(['invite', 'list', '--json'], { env })).stdout) as Record<string, unknown>[];
+    expect(json.map((i) => [i['token'], i['kind']])).toEqual([[open, 'account'], [fixed, 'account'], [reset, 'reset'], [contact, 'contact']]);
+    expect(json[1]).toEqual({
+      token: fixed, kind: 'account', username: 'newbie', groupIds: [], roles: ['prosody:admin'], reusable: false,
+      expiresAt: expect.stringMatching(/Z$/), url: listed[1]!.split('\t')[3],
+    });
+    // `--` ends the options: a random token may start with "-".
+    expect(await runCli(['invite', 'delete', '--', open], { env })).toMatchObject({ code: 0 });
+    const missing = await runCli(['invite', 'delete', '--', open], { env });
     expect(missing.code).toBe(1);
-    expect(lines(missing.stderr)).toEqual(['Error: invite not found']);
+    expect(lines(missing.stderr)).toEqual([`parley invite delete: no such invite: ${open}`]);
     const unknownUser = await runCli(['invite', 'create', '--reset', 'nobody'], { env });
     expect(unknownUser.code).toBe(1);
-  });
+  }, 180_000);
 });

@@ -5,7 +5,7 @@ import type { Principal } from '../../src/core/model/principal.js';
 import type { Store } from '../../src/core/ports/store.js';
 import { openStore } from '../../src/storage/open-store.js';
 import { createNodeSecrets } from '../../src/auth/node-secrets.js';
-import { createTokenBucketRateLimiter } from '../../src/auth/token-bucket-rate-limiter.js';
+import { createRateLimiter, type RateLimiterOptions } from '../../src/auth/rate-limiter.js';
 import { FakeClock } from './fakes/fake-clock.js';
 import { RecordingMailer } from './fakes/recording-mailer.js';
 import { fastHasher } from './start-node.js';
@@ -28,13 +28,13 @@ export interface CoreFixture {
  * `limits`: rate limits to apply (default: none). `fileUploads`: the upload policy (default the
  * core's). `wrapStore`: the store the core sees, built over the real one (to observe or slow calls).
  */
-export async function coreFixture(options: { limits?: Parameters<typeof createTokenBucketRateLimiter>[0]; fileUploads?: CoreDeps['fileUploads']; wrapStore?: (store: Store) => Store } = {}): Promise<CoreFixture> {
+export async function coreFixture(options: { limits?: RateLimiterOptions['limits']; fileUploads?: CoreDeps['fileUploads']; wrapStore?: (store: Store) => Store } = {}): Promise<CoreFixture> {
   const store = await openStore({ databaseUrl: '', sqliteFile: ':memory:' });
   const bus = createLocalBus();
   const clock = new FakeClock();
   const mailer = new RecordingMailer();
   const secrets = createNodeSecrets('test-token-key-test-token-key-test-token-key');
-  const limiter = createTokenBucketRateLimiter(options.limits ?? null, clock);
+  const limiter = await createRateLimiter({ limits: options.limits ?? null });
   const core = createCore({ store: options.wrapStore?.(store) ?? store, bus, hasher: fastHasher, clock, secrets, mailer, limiter, ...(options.fileUploads ? { fileUploads: options.fileUploads } : {}) });
   const events: DomainEvent[] = [];
   bus.subscribe((e) => events.push(e));

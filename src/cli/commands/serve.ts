@@ -5,6 +5,8 @@ import type { Command } from '../command.js';
 export const serveCommand: Command = {
   path: ['serve'],
   summary: 'Run the server (HTTP + WebSocket) until interrupted',
+  details: 'Applies pending migrations first. Logs JSON lines to stdout; SIGINT or SIGTERM shut it down gracefully.',
+  examples: ['parley serve', 'PARLEY_LISTEN=127.0.0.1:8080 parley serve --config /etc/parley/settings.toml'],
   async run(ctx) {
     const server = await createServer(ctx.config());
     server.logger.info({ url: server.url }, `parley listening on ${server.url}`);

@@ -21,13 +21,15 @@ export interface User {
   /**
    * Where the account came from: `local` (registered with Parley: CLI, sign-up, invite), `website`
    * (vouched for by a website's single sign-on JWT, BareRTC), or `guest` (a name picked without
-   * credentials, BareRTC's guest mode). Website and guest accounts have no password.
+   * credentials, BareRTC's guest mode). Website and guest accounts have no password. `deleted`: the
+   * tombstone of an account removed by `parley user delete` (UserService.delete), kept so that the
+   * messages it leaves behind still have an author; it can never log in or be found by its old name.
    */
   readonly source: UserSource;
 }
 
 /** See User.source. */
-export type UserSource = 'local' | 'website' | 'guest';
+export type UserSource = 'local' | 'website' | 'guest' | 'deleted';
 
 /** A user row as the store keeps it, with the secret hash that never leaves the core. */
 export interface StoredUser extends User {

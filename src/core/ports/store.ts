@@ -2,7 +2,7 @@ import type { Conversation, ConversationKind, Membership, MemberRole } from '../
 import type { ConversationId, MessageId, UserId } from '../model/ids.js';
 import type { HistoryPage, Message, MessageFormat, NewMessage, Survey } from '../model/message.js';
 import type { Ban, OnlineSession, Relation, RelationKind, SessionState } from '../model/relation.js';
-import type { NewUser, StoredUser } from '../model/user.js';
+import type { NewUser, StoredUser, UserSource } from '../model/user.js';
 import type { AccessEventStore } from './access-event-store.js';
 import type { BlocklistStore } from './blocklist-store.js';
 import type { ApiKeyStore } from './api-key-store.js';
@@ -47,6 +47,8 @@ export interface UserPatch {
   readonly isOperator?: boolean;
   readonly isBot?: boolean;
   readonly isDisabled?: boolean;
+  /** Where the account came from; `deleted` turns it into the tombstone of a removed account (User.source). */
+  readonly source?: UserSource;
   /** Bump the token generation, ending every credential issued before (User.tokenGeneration). */
   readonly bumpGeneration?: true;
 }
@@ -211,6 +213,12 @@ export interface MessageStore {
   deleteAll(conversationId: ConversationId): Promise<number>;
   /** Mark deleted (text cleared); resolves to the updated message or null. */
   markDeleted(id: MessageId, deletedAt: number): Promise<Message | null>;
+  /**
+   * Remove every message the user wrote, in every conversation, after the inserts already queued
+   * have committed (an account deleted with its messages); what other users hid or replied to
+   * goes too (a reply keeps its now dangling replyToId). Resolves to how many were removed.
+   */
+  deleteByAuthor(authorId: UserId): Promise<number>;
 }
 
 /** Mutes, blocks and bans. */

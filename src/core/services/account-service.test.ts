@@ -174,9 +174,8 @@ describe('registration with e-mail verification', () => {
     const wrong = otherThan(mail.last());
     await expect(f.core.accounts.verifyEmail('alice', wrong, { address: '10.0.0.1' })).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
     await expect(f.core.accounts.verifyEmail('Alice', wrong, { address: '10.0.0.2' })).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
-    await expect(f.core.accounts.verifyEmail('alice', mail.last(), { address: '10.0.0.3' })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
-    f.clock.advance(30_000);
-    await expect(f.core.accounts.verifyEmail('alice', mail.last(), { address: '10.0.0.4' })).resolves.toMatchObject({ emailVerified: true });
+    // Even the right code waits out the window (its length: src/auth/rate-limiter.test.ts).
+    await expect(f.core.accounts.verifyEmail('alice', mail.last(), { address: '10.0.0.3' })).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: expect.any(Number) } });
   });
 });
 

@@ -6,9 +6,11 @@ import type { Principal } from '../model/principal.js';
 import type { Bus } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { DirectPartnerSort, Store } from '../ports/store.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
 import type { Access } from './access.js';
 import { audienceOf } from './audience.js';
 import { authored } from './authored.js';
+import { enforceLimits } from './limits.js';
 import { checkText } from './validate.js';
 
 /** A message as an adapter hands it to the core. */
@@ -94,8 +96,8 @@ const clampPage = (limit: number): number => (Number.isFinite(limit) ? Math.min(
 const toAuthor = (p: Principal): EventAuthor => ({ id: p.id, username: p.username, displayName: p.displayName });
 
 /** Messages over the store (group-committed) and the bus. */
-export function createMessageService(deps: { store: Store; bus: Bus; clock: Clock; access: Access }): MessageService {
-  const { store, bus, clock, access } = deps;
+export function createMessageService(deps: { store: Store; bus: Bus; clock: Clock; access: Access; limiter: RateLimiter }): MessageService {
+  const { store, bus, clock, access, limiter } = deps;
 
   async function ownMessage(messageId: MessageId): Promise<Message> {
     const message = await store.messages.findById(messageId);
@@ -106,6 +108,8 @@ export function createMessageService(deps: { store: Store; bus: Bus; clock: Cloc
   /** Store a message (after the member, block, channel and reply checks) and announce it. */
   async function post(author: Principal, cmd: SendMessage & { forwardOfId?: MessageId }, forwarded?: { message: Message; author: EventAuthor }): Promise<Message> {
     checkText(cmd.text);
+    // The flood limit, per user on every door together (rate_limits.message).
+    await enforceLimits(limiter, 'message', { user: author.id });
     const { conversation, membership } = await access.member(cmd.conversationId, author.id);
     const mutedBy = conversation.kind === 'direct' ? await checkNoBlock(store, conversation.id, author) : null;
     if (conversation.kind === 'channel' && membership.role === 'member') throw new ChatError('FORBIDDEN', 'Only owners and admins post in a channel');

@@ -135,4 +135,64 @@ describe('users', () => {
     expect(first.map((u) => u.username)).toEqual(['a', 'b']);
     expect((await f.core.users.list({ afterId: first[1]!.id, limit: 2 })).map((u) => u.username)).toEqual(['c']);
   });
+
+  it('sets a new password that ends every token and session, like a reset', async () => {
+    const u = await f.core.users.register({ username: 'pat', password: 'old-pw' });
+    const { accessToken } = await f.core.tokens.login('pat', 'old-pw');
+    const before = await f.core.users.principalFor(u.id, 0);
+    await f.core.users.setPassword(u.id, 'new-pw');
+    await expect(f.core.users.authenticate('pat', 'old-pw')).rejects.toMatchObject({ code: 'PASSWORD_MISMATCH' });
+    await expect(f.core.users.authenticate('pat', 'new-pw')).resolves.toMatchObject({ id: u.id });
+    await expect(f.core.tokens.authenticate(accessToken)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(f.core.users.principalFor(u.id, before.generation)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await f.settled();
+    expect(f.events).toContainEqual({ type: 'account.revoked', userId: u.id, generation: 1, reason: 'password' });
+    await expect(f.core.users.setPassword(u.id, '')).rejects.toMatchObject({ code: 'PASSWORD_UNACCEPTABLE' });
+  });
+
+  describe('delete', () => {
+    async function roomWithTwo() {
+      const gone = await f.core.users.register({ username: 'gone', password: 'pw', email: 'g@example.org', emailVerified: true, isOperator: true });
+      const stays = await f.core.users.register({ username: 'stays', password: 'pw' });
+      const room = await f.core.conversations.openRoom('lobby');
+      const [g, s] = [await f.core.users.principalFor(gone.id), await f.core.users.principalFor(stays.id)];
+      await f.core.conversations.join(room.id, g);
+      await f.core.conversations.join(room.id, s);
+      await f.core.messages.send(g, { conversationId: room.id, text: 'from gone' });
+      await f.core.messages.send(s, { conversationId: room.id, text: 'from stays' });
+      return { gone, stays, room, reader: s };
+    }
+
+    it('keeps the messages under a tombstone that cannot log in, and frees the name', async () => {
+      const { gone, room, reader } = await roomWithTwo();
+      const { accessToken } = await f.core.tokens.login('gone', 'pw');
+      const { user, deletedMessages } = await f.core.users.delete(gone.id, { messages: 'keep' });
+      expect(deletedMessages).toBe(0);
+      expect(user).toMatchObject({ id: gone.id, username: `deleted~${gone.id}`, displayName: 'Deleted user', email: null, isOperator: false, isDisabled: true, source: 'deleted' });
+      expect((await f.store.users.findById(gone.id))?.passwordHash).toBeNull();
+      const history = await f.core.messages.roomHistory(reader, room.id, 10);
+      expect(history.messages.map((m) => [m.authorId, m.text])).toEqual([[gone.id, 'from gone'], [reader.id, 'from stays']]);
+      await expect(f.core.tokens.authenticate(accessToken)).rejects.toMatchObject({ code: 'USER_DISABLED' });
+      await expect(f.core.users.authenticate('gone', 'pw')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+      await f.settled();
+      expect(f.events).toContainEqual({ type: 'account.revoked', userId: gone.id, generation: 1, reason: 'disabled' });
+      const again = await f.core.users.register({ username: 'gone', password: 'pw2' });
+      expect(again.id).not.toBe(gone.id);
+    });
+
+    it('removes the messages with --messages delete, and refuses a second delete or re-enable', async () => {
+      const { gone, room, reader } = await roomWithTwo();
+      expect((await f.core.users.delete(gone.id, { messages: 'delete' })).deletedMessages).toBe(1);
+      expect((await f.core.messages.roomHistory(reader, room.id, 10)).messages.map((m) => m.text)).toEqual(['from stays']);
+      await expect(f.core.users.delete(gone.id, { messages: 'delete' })).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+      await expect(f.core.users.setDisabled(gone.id, false)).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+      await expect(f.core.users.setPassword(gone.id, 'pw')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
+    });
+
+    it('takes another tombstone name when someone registered deleted~<id>', async () => {
+      const gone = await f.core.users.register({ username: 'gone', password: 'pw' });
+      await f.core.users.register({ username: `Deleted~${gone.id}`, password: 'pw' });
+      expect((await f.core.users.delete(gone.id, { messages: 'keep' })).user.username).toBe(`deleted~${gone.id}~1`);
+    });
+  });
 });

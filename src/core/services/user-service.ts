@@ -1,7 +1,7 @@
-import { ChatError } from '../errors.js';
+import { ChatError, type ErrorCode } from '../errors.js';
 import type { UserId } from '../model/ids.js';
 import type { Principal } from '../model/principal.js';
-import { toPublicUser, type User } from '../model/user.js';
+import { toPublicUser, type StoredUser, type User } from '../model/user.js';
 import { toUsernameKey } from '../model/username.js';
 import type { Clock } from '../ports/clock.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
@@ -75,10 +75,35 @@ export interface UserService {
    * account on every door and node (account.revoked, reason disabled).
    */
   setDisabled(id: UserId, disabled: boolean): Promise<User>;
+  /**
+   * Set a new password, as a password reset does: every token and live session of the account
+   * ends on every door and node (account.revoked, reason password). Rejects USER_NOT_FOUND
+   * (also for a deleted account) or PASSWORD_UNACCEPTABLE.
+   */
+  setPassword(id: UserId, password: string): Promise<User>;
+  /**
+   * Remove an account. Its credentials and live sessions end on every door and node
+   * (account.revoked, reason disabled); with `messages: 'delete'` every message it wrote goes too.
+   * The row stays as a tombstone (source `deleted`, disabled, no password, e-mail or operator
+   * flag), renamed to `deleted~<id>` with the display name `Deleted user`, so the messages it
+   * leaves behind (`messages: 'keep'`) still have an author, which every protocol shows under
+   * that name. The old name is free at once for a new account. Rejects USER_NOT_FOUND (also for
+   * an account already deleted). Resolves to the tombstone and how many messages were removed.
+   */
+  delete(id: UserId, options: { readonly messages: 'keep' | 'delete' }): Promise<{ readonly user: User; readonly deletedMessages: number }>;
 }
 
+/** The display name of a deleted account's tombstone (UserService.delete). */
+export const DELETED_DISPLAY_NAME = 'Deleted user';
+
+/** The name a deleted account's tombstone takes (UserService.delete); `~` keeps it apart from the usual names. */
+export const deletedUsername = (id: UserId, attempt = 0): string => `deleted~${id}${attempt === 0 ? '' : `~${attempt}`}`;
+
 /** Accounts over the store, the password hasher and the rate limiter. */
-export function createUserService(deps: { store: Store; accessEvents: AccessEvents; hasher: PasswordHasher; clock: Clock; limiter: RateLimiter }): UserService {
+/** A password login that was refused: who was tried, from where, and why (the composition root logs it). */
+export type LoginFailedHook = (attempt: { readonly username: string; readonly address: string | null; readonly reason: ErrorCode }) => void;
+
+export function createUserService(deps: { store: Store; accessEvents: AccessEvents; hasher: PasswordHasher; clock: Clock; limiter: RateLimiter; onLoginFailed?: LoginFailedHook }): UserService {
   const { store, accessEvents, hasher, clock, limiter } = deps;
   // Verifying against a real hash for unknown users keeps login time from revealing which
   // usernames exist (the connor protocol reveals it anyway; the others do not).
@@ -95,10 +120,39 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
     return true;
   }
 
+  /** The account, unless it is absent or deleted (USER_NOT_FOUND): a tombstone is nobody's to change. */
+  async function existing(id: UserId): Promise<StoredUser> {
+    const user = await store.users.findById(id);
+    if (!user || user.source === 'deleted') throw new ChatError('USER_NOT_FOUND', 'User not found');
+    return user;
+  }
+
   /** A user banned from the whole server cannot log in or authenticate anywhere while it lasts. */
   async function refuseServerBan(id: UserId): Promise<void> {
     const ban = await store.relations.findActiveBan(id, null, clock.now());
     if (ban) throw new ChatError('BANNED', ban.reason || 'User banned');
+  }
+
+  /** Password login, as `authenticate` documents (without the failure hook). */
+  async function verifyLogin(username: string, password: string, origin: Origin | undefined): Promise<User> {
+    await enforceLimits(limiter, 'login', { account: username, origin });
+    await signUpsSettled(username);
+    let user = await store.users.findByUsername(username);
+    if (user?.passwordHash == null) {
+      dummyHash ??= hasher.hash('parley-timing-equaliser');
+      await hasher.verify(await dummyHash, password);
+      // A sign-up of this name that began while this login was looking it up: wait and look again.
+      if (!user && (await signUpsSettled(username))) user = await store.users.findByUsername(username);
+    }
+    if (user?.passwordHash == null) {
+      if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
+    }
+    if (!(await hasher.verify(user.passwordHash, password))) throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
+    if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
+    await refuseServerBan(user.id);
+    if (user.email !== null && !user.emailVerified) throw new ChatError('EMAIL_NOT_VERIFIED', 'Email not verified');
+    return toPublicUser(user);
   }
 
   return {
@@ -135,24 +189,12 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
     },
 
     async authenticate(username, password, origin) {
-      await enforceLimits(limiter, 'login', { account: username, origin });
-      await signUpsSettled(username);
-      let user = await store.users.findByUsername(username);
-      if (user?.passwordHash == null) {
-        dummyHash ??= hasher.hash('parley-timing-equaliser');
-        await hasher.verify(await dummyHash, password);
-        // A sign-up of this name that began while this login was looking it up: wait and look again.
-        if (!user && (await signUpsSettled(username))) user = await store.users.findByUsername(username);
+      try {
+        return await verifyLogin(username, password, origin);
+      } catch (e) {
+        if (e instanceof ChatError && e.code !== 'INTERNAL' && e.code !== 'UNAVAILABLE') deps.onLoginFailed?.({ username, address: origin?.address ?? null, reason: e.code });
+        throw e;
       }
-      if (user?.passwordHash == null) {
-        if (!user) throw new ChatError('USER_NOT_FOUND', 'User not found');
-        throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
-      }
-      if (!(await hasher.verify(user.passwordHash, password))) throw new ChatError('PASSWORD_MISMATCH', "Passwords don't match!");
-      if (user.isDisabled) throw new ChatError('USER_DISABLED', 'User banned');
-      await refuseServerBan(user.id);
-      if (user.email !== null && !user.emailVerified) throw new ChatError('EMAIL_NOT_VERIFIED', 'Email not verified');
-      return toPublicUser(user);
     },
 
     async websiteUser(username, displayName) {
@@ -230,6 +272,7 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
     },
 
     async setDisabled(id, disabled) {
+      await existing(id);
       const updated = await store.users.update(id, disabled ? { isDisabled: true, bumpGeneration: true } : { isDisabled: false });
       if (!updated) throw new ChatError('USER_NOT_FOUND', 'User not found');
       if (disabled) {
@@ -238,6 +281,36 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
         await accessEvents.announce({ type: 'account.revoked', userId: id, generation: updated.tokenGeneration, reason: 'disabled' });
       }
       return toPublicUser(updated);
+    },
+
+    async setPassword(id, password) {
+      await existing(id);
+      checkPassword(password);
+      const passwordHash = await hasher.hash(password);
+      // Tokens first, then the generation, as TokenService.revokeAll (its session() relies on the order).
+      await store.tokens.revokeUser(id, clock.now());
+      const updated = await store.users.update(id, { passwordHash, bumpGeneration: true });
+      if (!updated) throw new ChatError('USER_NOT_FOUND', 'User not found');
+      await accessEvents.announce({ type: 'account.revoked', userId: id, generation: updated.tokenGeneration, reason: 'password' });
+      return toPublicUser(updated);
+    },
+
+    async delete(id, options) {
+      await existing(id);
+      await store.tokens.revokeUser(id, clock.now());
+      const deletedMessages = options.messages === 'delete' ? await store.messages.deleteByAuthor(id) : 0;
+      const tombstone = { displayName: DELETED_DISPLAY_NAME, email: null, emailVerified: false, passwordHash: null, isOperator: false, isDisabled: true, source: 'deleted', bumpGeneration: true } as const;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          // Someone may have registered the tombstone's name itself: take the next one.
+          const updated = await store.users.update(id, { ...tombstone, username: deletedUsername(id, attempt) });
+          if (!updated) throw new ChatError('USER_NOT_FOUND', 'User not found');
+          await accessEvents.announce({ type: 'account.revoked', userId: id, generation: updated.tokenGeneration, reason: 'disabled' });
+          return { user: toPublicUser(updated), deletedMessages };
+        } catch (e) {
+          if (!(e instanceof ChatError && e.code === 'USERNAME_TAKEN') || attempt >= 9) throw e;
+        }
+      }
     },
   };
 }

@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toChatError } from '../../core/errors.js';
+import { withRetryAfter } from '../retry-after.js';
+import { documented } from '../route-docs.js';
 import { BARERTC_ERRORS } from './errors.js';
 import { adminRoutes } from './api-admin.js';
 import { API_BODY_LIMIT, ApiFailure, Body, failure, jsonType, onlineEntries, sendAnswer, type ApiContext, type ApiHandler, type BarertcApiOptions } from './api-common.js';
 import { userRoutes } from './api-user.js';
 import { REFRESH_TTL_SECONDS, signBarertcJwt, verifyBarertcJwt } from './jwt.js';
+import { barertcApiDocs, barertcApiOtherMethodDocs, barertcDocs } from './openapi.js';
 import type { BarertcSettings } from './settings.js';
 import type { Webhooks } from './webhooks.js';
 import { Video } from './wire.js';
@@ -13,6 +16,8 @@ export type { ApiSettings, BarertcApiOptions } from './api-common.js';
 
 /** Every method, so a wrong one gets BareRTC's 400 rather than a 404 (HEAD follows GET). */
 const ANY_METHOD = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+/** The methods but POST: registered apart only so that POST alone documents a body (GET may not). */
+const NOT_POST = ANY_METHOD.filter((m) => m !== 'POST');
 
 /** `application/json`, also with parameters (`; charset=utf-8`): our choice, §2.1. */
 const isJson = (contentType: string | undefined): boolean => contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType.trim());
@@ -38,7 +43,7 @@ async function run(ctx: ApiContext, handler: ApiHandler, req: FastifyRequest, re
       ctx.logger.error({ err: e }, 'barertc api request failed');
       return sendAnswer(reply, failure(500, 'Internal server error'));
     }
-    return sendAnswer(reply, failure(BARERTC_ERRORS[err.code], err.message));
+    return sendAnswer(withRetryAfter(reply, err), failure(BARERTC_ERRORS[err.code], err.message));
   }
 }
 
@@ -59,9 +64,12 @@ export function barertcApiRoutes(ctx: ApiContext) {
       });
       const routes: Record<string, ApiHandler> = { ...adminRoutes, ...userRoutes };
       for (const [url, handler] of Object.entries(routes)) {
-        scope.route({ method: ANY_METHOD, url, handler: (req, reply) => run(ctx, handler, req, reply) });
+        const docs = barertcApiDocs[url];
+        if (!docs) throw new Error(`barertc: the web API route ${url} has no documentation in openapi.ts`);
+        scope.route({ method: 'POST', url, ...documented('barertc', docs), handler: (req, reply) => run(ctx, handler, req, reply) });
+        scope.route({ method: NOT_POST, url, ...documented('barertc', barertcApiOtherMethodDocs(url)), handler: (req, reply) => run(ctx, handler, req, reply) });
       }
-      scope.route({ method: ANY_METHOD, url: '/api/statistics', handler: (req, reply) => statistics(ctx, req, reply) });
+      scope.route({ method: ANY_METHOD, url: '/api/statistics', ...documented('barertc', barertcDocs.statistics), handler: (req, reply) => statistics(ctx, req, reply) });
     });
   };
 }

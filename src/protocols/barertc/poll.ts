@@ -3,6 +3,8 @@ import type { AttachedSession, AttachTransport } from '../../hub/attach.js';
 import { textsOf, type Outgoing, type Transport } from '../../hub/transport.js';
 import type { Logger } from '../../logger.js';
 import { socketRoute, type SocketRoute } from '../protocol.js';
+import { documented } from '../route-docs.js';
+import { barertcDocs } from './openapi.js';
 import { chatServer, frame } from './wire.js';
 
 /** Frames a poll session may hold between two polls before it counts as a slow consumer. */
@@ -110,7 +112,7 @@ export function pollRoutes<S extends PollState>(deps: PollDeps<S>) {
   }
 
   const routes = async (app: FastifyInstance): Promise<void> => {
-    app.post('/poll', { bodyLimit: MAX_QUEUED_BYTES }, async (req, reply) => {
+    app.post('/poll', { bodyLimit: MAX_QUEUED_BYTES, ...documented('barertc', barertcDocs.poll) }, async (req, reply) => {
       const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { username?: unknown; session_id?: unknown; msg?: unknown };
       const username = typeof body.username === 'string' ? body.username : '';
       const sessionId = typeof body.session_id === 'string' ? body.session_id : '';

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { documented } from '../route-docs.js';
 import { BarertcJwtError, verifyBarertcJwt } from './jwt.js';
+import { barertcDocs } from './openapi.js';
 import { aboutPage, chatPage, logoutPage, type ProtocolLocations } from './pages.js';
 import type { BarertcSettings } from './settings.js';
 import type { BarertcClaims } from './socket.js';
@@ -60,10 +62,10 @@ export function ssoRoutes(options: SsoOptions) {
       return reply.header('cache-control', 'no-store').type(HTML).send(chatPage(settings, { token: claims ? token : '', claims, blocklist }, options.locations()));
     }
 
-    app.route({ method: ['GET', 'POST'], url: '/', handler: index });
+    app.route({ method: ['GET', 'POST'], url: '/', ...documented('barertc', barertcDocs.index), handler: index });
     /** GET /about (§2.2). */
-    app.get('/about', async (_req, reply) => reply.type(HTML).send(aboutPage(options.settings())));
+    app.get('/about', documented('barertc', barertcDocs.about), async (_req, reply) => reply.type(HTML).send(aboutPage(options.settings())));
     /** GET /logout (§2.2). */
-    app.get('/logout', async (_req, reply) => reply.type(HTML).send(logoutPage()));
+    app.get('/logout', documented('barertc', barertcDocs.logout), async (_req, reply) => reply.type(HTML).send(logoutPage()));
   };
 }

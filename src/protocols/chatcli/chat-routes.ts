@@ -6,6 +6,8 @@ import type { User } from '../../core/model/user.js';
 import type { Logger } from '../../logger.js';
 import { envelope, text, toChatId, toWireMessage } from './mapping.js';
 import { flaskError } from './pages.js';
+import { documented } from '../route-docs.js';
+import { chatcliDocs } from './openapi.js';
 import { answerWith, chatcliErrorHandler, fail } from './reply.js';
 import type { WireChat } from './schemas.js';
 
@@ -45,13 +47,13 @@ export function chatRoutes(deps: { core: Core; logger: Logger }) {
     };
 
     /** GET /chat/ — index text. */
-    app.get('/chat/', async (_req, reply) => reply.type(HTML).send("chat's index route"));
+    app.get('/chat/', documented('chatcli', chatcliDocs.chatIndex), async (_req, reply) => reply.type(HTML).send("chat's index route"));
 
     /**
      * POST /chat/fetch-chats — the caller's direct chats with their other member (§5.9), and
      * whether that member is online now (the presence registry, shared by every node).
      */
-    app.post('/chat/fetch-chats', async (req, reply) => {
+    app.post('/chat/fetch-chats', documented('chatcli', chatcliDocs.fetchChats), async (req, reply) => {
       const body = json(req, reply);
       if (!body) return reply;
       const me = await caller(reply, text(body, 'session_token') ?? '', [401, 'Unable to verify user!'], []);
@@ -65,7 +67,7 @@ export function chatRoutes(deps: { core: Core; logger: Logger }) {
     });
 
     /** POST /chat/create-chat — a direct chat with `receiver`; the id is added as `chatID` (§5.9). */
-    app.post('/chat/create-chat', async (req, reply) => {
+    app.post('/chat/create-chat', documented('chatcli', chatcliDocs.createChat), async (req, reply) => {
       const body = json(req, reply);
       if (!body) return reply;
       const token = text(body, 'session_token');
@@ -82,7 +84,7 @@ export function chatRoutes(deps: { core: Core; logger: Logger }) {
     });
 
     /** POST /chat/messages — the newest `limit` messages, oldest first (§5.9). */
-    app.post('/chat/messages', async (req, reply) => {
+    app.post('/chat/messages', documented('chatcli', chatcliDocs.messages), async (req, reply) => {
       const body = json(req, reply);
       if (!body) return reply;
       const token = text(body, 'session_token');
@@ -104,7 +106,7 @@ export function chatRoutes(deps: { core: Core; logger: Logger }) {
     });
 
     /** POST /chat/delete-chat — leave; the last one out deletes the chat and its messages (§5.9). */
-    app.post('/chat/delete-chat', async (req, reply) => {
+    app.post('/chat/delete-chat', documented('chatcli', chatcliDocs.deleteChat), async (req, reply) => {
       const body = json(req, reply);
       if (!body) return reply;
       const token = text(body, 'session_token');

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toChatError } from '../../core/errors.js';
+import { withRetryAfter } from '../retry-after.js';
 import type { Logger } from '../../logger.js';
 import { envelope, toWireError, type Overrides } from './mapping.js';
 import { flaskError } from './pages.js';
@@ -20,7 +21,7 @@ export function answerWith(logger: Logger) {
       const err = toChatError(e);
       if (err.code === 'INTERNAL') logger.error({ err: e }, 'chatcli request failed');
       const { status, message } = toWireError(err.code, err.message, overrides);
-      return reply.code(status).send(envelope(status, message, errorResponse));
+      return withRetryAfter(reply, err).code(status).send(envelope(status, message, errorResponse));
     }
     return reply.code(200).send(ok(result));
   };

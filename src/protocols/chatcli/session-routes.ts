@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../logger.js';
 import { envelope, isStrongPassword, text, WEAK_PASSWORD } from './mapping.js';
+import { documented } from '../route-docs.js';
+import { chatcliDocs } from './openapi.js';
 import { answerWith, chatcliErrorHandler, fail } from './reply.js';
 
 type Body = Record<string, unknown>;
@@ -27,18 +29,18 @@ export function sessionRoutes(deps: { core: Core; logger: Logger }) {
     app.setErrorHandler(chatcliErrorHandler(logger));
 
     /** POST /user/logout — end this login (its token family). */
-    app.post('/user/logout', async (req, reply) =>
+    app.post('/user/logout', documented('chatcli', chatcliDocs.logout), async (req, reply) =>
       answer(reply, () => core.tokens.logout(tokenOf(req)), () => envelope(200, 'Logged out successfully!')));
 
     /** POST /user/logout-all — end every login of the account. */
-    app.post('/user/logout-all', async (req, reply) =>
+    app.post('/user/logout-all', documented('chatcli', chatcliDocs.logoutAll), async (req, reply) =>
       answer(reply, async () => {
         const user = await core.tokens.authenticate(tokenOf(req));
         await core.tokens.revokeAll(user.id, 'sessions');
       }, () => envelope(200, 'Logged out from all devices!')));
 
     /** POST /user/change-password — `old_password`, `new_password`; every session ends, this one too. */
-    app.post('/user/change-password', async (req, reply) => {
+    app.post('/user/change-password', documented('chatcli', chatcliDocs.changePassword), async (req, reply) => {
       const body = bodyOf(req);
       const current = text(body, 'old_password');
       const next = text(body, 'new_password');

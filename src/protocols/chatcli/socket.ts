@@ -36,6 +36,15 @@ interface ChatSocket {
 /** A chat id as clients send it: a positive integer, or its digits as a string (§6.2). */
 const ChatId = Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[0-9]+$' })]);
 
+/** The fields of each frame a signed-in client may send (§6.2), by `type`; also what /asyncapi.json shows. */
+export const ClientFrameFields = {
+  join_chat: Type.Object({ chatID: ChatId }),
+  leave_chat: Type.Object({ chatID: ChatId }),
+  post_msg: Type.Object({ chatID: ChatId, text: Type.Optional(Type.String()) }),
+  typing: Type.Object({ chatID: ChatId }),
+  join_idle: Type.Object({}),
+};
+
 /** `wss://…/ws` on the ChatCLI listener (reference/chatcli.md §6). */
 export function chatcliSocketRoute(deps: { core: Core }): SocketRoute<ChatSocket> {
   const { core } = deps;
@@ -44,7 +53,7 @@ export function chatcliSocketRoute(deps: { core: Core }): SocketRoute<ChatSocket
   // §6.2: the frames a signed-in client may send. A known frame with missing or malformed fields
   // is ignored, as the original ignores it; the core decides every right.
   const dispatch = createCommandTable<ChatSocket>({
-    join_chat: command(Type.Object({ chatID: ChatId }), async (conn, f) => {
+    join_chat: command(ClientFrameFields.join_chat, async (conn, f) => {
       const chatId = toChatId(f.chatID)!;
       // Non-participants are ignored silently (§6.5 our choice). Checked again once subscribed:
       // a removal or ban between the check and the subscription would otherwise go unnoticed.
@@ -53,10 +62,10 @@ export function chatcliSocketRoute(deps: { core: Core }): SocketRoute<ChatSocket
       conn.listenBroadcasts();
       if (!(await core.conversations.maySee(chatId, me(conn).id))) conn.unsubscribe(chatId);
     }),
-    leave_chat: command(Type.Object({ chatID: ChatId }), (conn, f) => conn.unsubscribe(toChatId(f.chatID)!)),
+    leave_chat: command(ClientFrameFields.leave_chat, (conn, f) => conn.unsubscribe(toChatId(f.chatID)!)),
     // Every refusal (too long, empty, not a participant…) is answered twice: the error frame of
     // the later versions, then a new_message in the chat, the only frame the client shows (README).
-    post_msg: command(Type.Object({ chatID: ChatId, text: Type.Optional(Type.String()) }), async (conn, f) => {
+    post_msg: command(ClientFrameFields.post_msg, async (conn, f) => {
       const chatId = toChatId(f.chatID)!;
       const text = f.text ?? '';
       try {
@@ -71,8 +80,8 @@ export function chatcliSocketRoute(deps: { core: Core }): SocketRoute<ChatSocket
         conn.send(frame(toRefusalNotice(chatId, reason, text, Date.now())));
       }
     }),
-    typing: command(Type.Object({ chatID: ChatId }), (conn, f) => core.conversations.typing(me(conn), toChatId(f.chatID)!)),
-    join_idle: command(Type.Object({}), (conn) => conn.listenBroadcasts()),
+    typing: command(ClientFrameFields.typing, (conn, f) => core.conversations.typing(me(conn), toChatId(f.chatID)!)),
+    join_idle: command(ClientFrameFields.join_idle, (conn) => conn.listenBroadcasts()),
   }, {
     // The original prints Python's None for a missing type.
     unknown: (conn, type) => conn.send(frame({ type: 'error', message: `Unknown action: ${typeof type === 'string' ? type : type === undefined || type === null ? 'None' : JSON.stringify(type)}` })),

@@ -2,6 +2,8 @@ import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../logger.js';
 import { envelope, isStrongPassword, isValidEmail, isValidUsername, resetMail, text, verificationMail, WEAK_PASSWORD } from './mapping.js';
+import { documented } from '../route-docs.js';
+import { chatcliDocs } from './openapi.js';
 import { resetPasswordPage, subscribePage } from './pages.js';
 import { answerWith, chatcliErrorHandler, fail } from './reply.js';
 
@@ -77,11 +79,11 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
     // The welcome page (§4) is on ChatCLI's own listener now (pages.ts listenerAnswer): `/` here is BareRTC's.
 
     /** GET|POST /verify-connection — health check (§5.1). */
-    app.route({ method: ['GET', 'POST'], url: '/verify-connection', handler: async (_req, reply) => reply.send(envelope(200, '', 'Server is reachable!')) });
+    app.route({ method: ['GET', 'POST'], url: '/verify-connection', ...documented('chatcli', chatcliDocs.verifyConnection), handler: async (_req, reply) => reply.send(envelope(200, '', 'Server is reachable!')) });
 
     /** GET /subscribe — the form; POST — add the address, answered as HTML or JSON like the request (§5.2). */
-    app.get('/subscribe', async (_req, reply) => reply.type(HTML).send(subscribePage()));
-    app.post('/subscribe', async (req, reply) => {
+    app.get('/subscribe', documented('chatcli', chatcliDocs.subscribePage), async (_req, reply) => reply.type(HTML).send(subscribePage()));
+    app.post('/subscribe', documented('chatcli', chatcliDocs.subscribe), async (req, reply) => {
       const asHtml = !(req.headers['content-type'] ?? '').includes('json');
       const email = text(bodyOf(req), 'email');
       const respond = (status: number, message: string) => (asHtml
@@ -98,10 +100,10 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
     });
 
     /** GET /user/ — index text. */
-    app.get('/user/', async (_req, reply) => reply.type('text/html; charset=utf-8').send("User's index route"));
+    app.get('/user/', documented('chatcli', chatcliDocs.userIndex), async (_req, reply) => reply.type('text/html; charset=utf-8').send("User's index route"));
 
     /** POST /user/register — create or refresh an unverified account and mail a code (§5.3). */
-    app.post('/user/register', async (req, reply) => {
+    app.post('/user/register', documented('chatcli', chatcliDocs.register), async (req, reply) => {
       const body = bodyOf(req);
       const username = text(body, 'username');
       const password = text(body, 'password', false);
@@ -124,7 +126,7 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
     });
 
     /** POST /user/verify-email — consume the newest code (§5.4). */
-    app.post('/user/verify-email', async (req, reply) => {
+    app.post('/user/verify-email', documented('chatcli', chatcliDocs.verifyEmail), async (req, reply) => {
       const body = bodyOf(req);
       const username = text(body, 'username');
       const code = text(body, 'email_token');
@@ -135,7 +137,7 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
     });
 
     /** POST /user/login — an access and a refresh token at the top level (§5.5). */
-    app.post('/user/login', async (req, reply) => {
+    app.post('/user/login', documented('chatcli', chatcliDocs.login), async (req, reply) => {
       const body = bodyOf(req);
       const username = text(body, 'username');
       const password = text(body, 'password', false);
@@ -157,11 +159,11 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
         USER_DISABLED: [401, 'Refresh token expired or revoked'],
       });
     };
-    app.post('/user/refresh-token', async (req, reply) => refresh(req, bodyOf(req), reply));
-    app.get('/user/refresh-token', async (req, reply) => refresh(req, await rawJsonBody(req), reply));
+    app.post('/user/refresh-token', documented('chatcli', chatcliDocs.refreshPost), async (req, reply) => refresh(req, bodyOf(req), reply));
+    app.get('/user/refresh-token', documented('chatcli', chatcliDocs.refreshGet), async (req, reply) => refresh(req, await rawJsonBody(req), reply));
 
     /** POST /user/reset-password-request — mail a reset link (§5.8). */
-    app.post('/user/reset-password-request', async (req, reply) => {
+    app.post('/user/reset-password-request', documented('chatcli', chatcliDocs.resetRequest), async (req, reply) => {
       const username = text(bodyOf(req), 'username');
       if (!username) return fail(reply, 400, 'Username is required');
       return answer(reply, () => core.accounts.requestPasswordReset(username, (token, user) => resetMail(publicUrl(), token, user.username), origin(req)), () =>
@@ -171,7 +173,7 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
     });
 
     /** GET /user/reset-password?token&username — the form (§5.8; missing parameters → 400, our choice). */
-    app.get('/user/reset-password', async (req, reply) => {
+    app.get('/user/reset-password', documented('chatcli', chatcliDocs.resetPage), async (req, reply) => {
       const query = req.query as Record<string, unknown>;
       const token = text(query, 'token');
       const username = text(query, 'username');
@@ -180,7 +182,7 @@ export function userRoutes(deps: { core: Core; logger: Logger; publicUrl: () => 
     });
 
     /** POST /user/reset-password — form or JSON; answered in its own `{error}` / `{message}` shape (§5.8). */
-    app.post('/user/reset-password', async (req, reply) => {
+    app.post('/user/reset-password', documented('chatcli', chatcliDocs.reset), async (req, reply) => {
       const body = { ...(req.query as Body), ...bodyOf(req) };
       const username = text(body, 'username');
       const token = text(body, 'token');

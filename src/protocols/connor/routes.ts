@@ -8,7 +8,10 @@ import type { Logger } from '../../logger.js';
 import type { ConnorTokens } from './tokens.js';
 import { badBinding, ok, routeError, toWireError, toWireLoginUser, toWireMessage, toWireUser } from './mapping.js';
 import { principalOf } from './principal.js';
-import { Credentials, type WireRoom } from './schemas.js';
+import { documented, validated } from '../route-docs.js';
+import { withRetryAfter } from '../retry-after.js';
+import { connorDocs } from './openapi.js';
+import { type WireRoom } from './schemas.js';
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
 /** At most this many members in a room answer: the list is public, and a large room's would be huge. */
@@ -53,11 +56,11 @@ export function connorRoutes(deps: { core: Core; tokens: ConnorTokens; logger: L
       const chatError = toChatError(err);
       if (chatError.code === 'INTERNAL') logger.error({ err }, 'connor request failed');
       const { status, body } = toWireError(chatError.code, chatError.message);
-      return send(reply, status, body);
+      return send(withRetryAfter(reply, chatError), status, body);
     });
 
     /** POST /api/v1/users — create a user (§4): 201 `{id, username}`. */
-    app.post('/api/v1/users', { schema: { body: Credentials } }, async (req, reply) => {
+    app.post('/api/v1/users', validated('connor', connorDocs.createUser), async (req, reply) => {
       const { username, secret, invite } = req.body;
       const user = await core.invites.signUp(invite || undefined, {
         username,
@@ -69,13 +72,13 @@ export function connorRoutes(deps: { core: Core; tokens: ConnorTokens; logger: L
     });
 
     /** POST /api/v1/login — check credentials, answer a 72 h JWT (§5, §6). */
-    app.post('/api/v1/login', { schema: { body: Credentials } }, async (req, reply) => {
+    app.post('/api/v1/login', validated('connor', connorDocs.login), async (req, reply) => {
       const user = await core.users.authenticate(req.body.username, req.body.secret, { address: req.ip });
       return send(reply, 200, ok({ token: await tokens.issue(user), user: toWireLoginUser(user) }));
     });
 
     /** GET /api/v1/rooms/:room — a room by name, as later versions serve it (§10); 404 ROOM_DNE when nobody has written to it. */
-    app.get('/api/v1/rooms/:room', async (req, reply) => {
+    app.get('/api/v1/rooms/:room', documented('connor', connorDocs.room), async (req, reply) => {
       const room = await core.conversations.findRoom((req.params as { room: string }).room);
       if (!room) return send(reply, 404, routeError('ROOM_DNE'));
       const members = await core.conversations.roomMembers(room.id, MAX_LISTED_MEMBERS);
@@ -83,7 +86,7 @@ export function connorRoutes(deps: { core: Core; tokens: ConnorTokens; logger: L
     });
 
     /** GET /api/v1/rooms/:room/users — who is in the room (§10); [] for a room nobody has written to. */
-    app.get('/api/v1/rooms/:room/users', async (req, reply) => {
+    app.get('/api/v1/rooms/:room/users', documented('connor', connorDocs.roomUsers), async (req, reply) => {
       const room = await core.conversations.findRoom((req.params as { room: string }).room);
       const members = room ? await core.conversations.roomMembers(room.id, MAX_LISTED_MEMBERS) : [];
       return send(reply, 200, ok(members.map(toWireUser)));
@@ -94,7 +97,7 @@ export function connorRoutes(deps: { core: Core; tokens: ConnorTokens; logger: L
      * the newest `count` (all, up to the core's page limit, when count is absent or not a positive
      * number), oldest first. A room id that is not a room's answers [], like an unknown id.
      */
-    app.get('/api/v1/messages', async (req, reply) => {
+    app.get('/api/v1/messages', documented('connor', connorDocs.messages), async (req, reply) => {
       const query = req.query as Record<string, string | undefined>;
       const roomId = query['room_id'] ?? '';
       if (roomId === '' && (query['user_id'] ?? '') === '') return send(reply, 400, routeError('NO_QUERY'));
@@ -110,7 +113,7 @@ export function connorRoutes(deps: { core: Core; tokens: ConnorTokens; logger: L
     /** GET on a WebSocket path without an upgrade: gorilla's plain-text 400 (§8.1). */
     const notAnUpgrade = async (_req: FastifyRequest, reply: FastifyReply) =>
       reply.code(400).header('sec-websocket-version', '13').type('text/plain; charset=utf-8').send('Bad Request\n');
-    app.get('/api/v1/rooms/:room/messages/ws', notAnUpgrade);
-    app.get('/api/v1/rooms/:room/ws', notAnUpgrade);
+    app.get('/api/v1/rooms/:room/messages/ws', documented('connor', connorDocs.notAnUpgrade('The room socket')), notAnUpgrade);
+    app.get('/api/v1/rooms/:room/ws', documented('connor', connorDocs.notAnUpgrade('The room socket (short path)')), notAnUpgrade);
   };
 }

@@ -6,6 +6,8 @@ import type { Logger } from '../../logger.js';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
 import type { Invite } from '../../core/model/invite.js';
+import { documented } from '../route-docs.js';
+import { invitesDocs } from './openapi.js';
 import { errorPage, expiredPage, invitePage, registerPage, successPage } from './pages.js';
 
 /**
@@ -80,7 +82,7 @@ export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domai
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
 
     /** GET /invite?<token> — the whole query string is the token (§6); a bad one is still 200. */
-    app.get('/invite', async (req, reply) => {
+    app.get('/invite', documented('invites', invitesDocs.invite), async (req, reply) => {
       const token = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
       const invite = await core.invites.valid(token);
       if (!invite) return html(reply, 200, expiredPage());
@@ -94,7 +96,7 @@ export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domai
     });
 
     /** GET /register?t=<token> — the form (§7.1); a bad token goes back to the invite page. */
-    app.get('/register', async (req, reply) => {
+    app.get('/register', documented('invites', invitesDocs.registerPage), async (req, reply) => {
       const query = req.query as Record<string, unknown>;
       const token = typeof query['t'] === 'string' ? query['t'] : '';
       const invite = await core.invites.valid(token);
@@ -104,7 +106,7 @@ export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domai
     });
 
     /** POST /register — create the account (§7.2–§7.3); refusals re-render the form (200). */
-    app.post('/register', async (req, reply) => {
+    app.post('/register', documented('invites', invitesDocs.register), async (req, reply) => {
       const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
       const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
       const token = field('token');
@@ -131,7 +133,7 @@ export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domai
       }
     });
 
-    app.get('/invites_api', async (req, reply) => {
+    app.get('/invites_api', documented('invites', invitesDocs.create), async (req, reply) => {
       const key = keyOf(req);
       const keyId = key === null ? null : await core.apiKeys.check(key);
       if (keyId === null) return forbidden(req, reply);
@@ -141,6 +143,6 @@ export function invitesRoutes(deps: { core: Core; publicUrl: () => string; domai
       const redirect = Object.hasOwn(req.query as object, 'redirect');
       return reply.code(redirect ? 303 : 201).headers({ ...cors(req), location }).send('');
     });
-    app.options('/invites_api', async (req, reply) => reply.code(200).headers(cors(req)).send(''));
+    app.options('/invites_api', documented('invites', invitesDocs.preflight), async (req, reply) => reply.code(200).headers(cors(req)).send(''));
   };
 }

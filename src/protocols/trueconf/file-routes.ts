@@ -2,23 +2,24 @@ import { readFile, rm } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
+import { documented } from '../route-docs.js';
 import { downloadHeaders } from './download-headers.js';
+import { trueconfDocs } from './openapi.js';
 import { maxFormSize, prepareSpool, spoolUpload } from './spool.js';
 
-const CORS = { 'access-control-allow-origin': '*' } as const;
 /** Largest `preview` part read (and dropped) beside a small file. */
 const PREVIEW_LIMIT = 1_048_576;
 /** What a client is told to wait before retrying an upload refused for a full queue. */
 const RETRY_AFTER_SECONDS = '5';
 
 /** TrueConf's HTTP error shape on the file endpoints: `{"error": "..."}` (§6.2). */
-const fail = (reply: FastifyReply, status: number, error: string) => reply.code(status).headers(CORS).send({ error });
+const fail = (reply: FastifyReply, status: number, error: string) => reply.code(status).send({ error });
 
 /**
  * The upload and download endpoints of §6.2. Uploads stream to `spoolDir` while they are counted
  * against their task, then the core stores them with at most `files.max_concurrent_uploads` held
  * in memory at once (issue 8). Downloads believe the uploader's type only when it is safe to
- * render (issue 12). Registered inside the protocol's scope, after the multipart plugin.
+ * render (issue 12). Registered inside the protocol's CORS scope (routes.ts), after the multipart plugin.
  */
 export async function registerFileRoutes(app: FastifyInstance, deps: { core: Core; spoolDir: string }): Promise<void> {
   const { core, spoolDir } = deps;
@@ -28,7 +29,7 @@ export async function registerFileRoutes(app: FastifyInstance, deps: { core: Cor
    * POST /bridge/api/client/v1/files — the upload of an `uploadFile` task: header
    * Upload-Task-Id, multipart field `file` (and an optional `preview`, not kept) (§6.2).
    */
-  app.post('/bridge/api/client/v1/files', async (req, reply) => {
+  app.post('/bridge/api/client/v1/files', documented('trueconf', trueconfDocs.upload), async (req, reply) => {
     const taskId = req.headers['upload-task-id'];
     if (typeof taskId !== 'string' || taskId === '') return fail(reply, 400, 'Upload-Task-Id header is required');
     if (!req.isMultipart()) return fail(reply, 400, 'multipart/form-data expected');
@@ -53,7 +54,7 @@ export async function registerFileRoutes(app: FastifyInstance, deps: { core: Cor
     if (form.kind === 'no-file') return fail(reply, 400, 'The form has no file field');
     const { name, mimeType, size, path } = form.file;
     try {
-      return reply.code(200).headers(CORS).send({ temporalFileId: await core.files.upload(taskId, { name, mimeType, size, read: () => readFile(path) }) });
+      return reply.code(200).send({ temporalFileId: await core.files.upload(taskId, { name, mimeType, size, read: () => readFile(path) }) });
     } catch (e) {
       const { code, message } = toChatError(e);
       if (code === 'FILE_NOT_FOUND') return fail(reply, 404, 'Unknown or used upload task');
@@ -66,9 +67,9 @@ export async function registerFileRoutes(app: FastifyInstance, deps: { core: Cor
   });
 
   /** GET /bridge/api/client/v1/files/:fileId/:capability — a `getFileInfo` download URL; needs no credentials (§6.2). */
-  app.get('/bridge/api/client/v1/files/:fileId/:capability', async (req, reply) => {
+  app.get('/bridge/api/client/v1/files/:fileId/:capability', documented('trueconf', trueconfDocs.download), async (req, reply) => {
     const { fileId, capability } = req.params as { fileId: string; capability: string };
-    reply.headers({ ...CORS, 'x-content-type-options': 'nosniff' });
+    reply.header('x-content-type-options', 'nosniff');
     try {
       const { file, data } = await core.files.readWithCapability(fileId, capability);
       return reply

@@ -1,19 +1,29 @@
+import type { FastifyCorsOptions } from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
+import { registerCors } from '../../http/security-headers.js';
 import type { Logger } from '../../logger.js';
+import { documented } from '../route-docs.js';
+import { withRetryAfter } from '../retry-after.js';
 import { registerFileRoutes } from './file-routes.js';
+import { trueconfDocs } from './openapi.js';
 import { CLIENT_ID, type TrueconfTokens } from './tokens.js';
 
 /** The version `/api/v4/server` reports: 5.5.x, which the python client accepts (§7.1). */
 export const SERVER_VERSION = '5.5.6.1000';
 
-const CORS = { 'access-control-allow-origin': '*' } as const;
+/**
+ * The CORS answers of the token and file endpoints (§6.1, §6.2): `Access-Control-Allow-Origin: *`
+ * on every answer (errors too), and the token endpoint's preflight, 204 whatever the request says.
+ * The server-info probes have none.
+ */
+const CORS: FastifyCorsOptions = { origin: '*', methods: 'POST, OPTIONS', allowedHeaders: 'content-type', strictPreflight: false };
 
 /** RFC 6749 error body on the token endpoint (§6.1). */
 const oauthError = (reply: FastifyReply, status: number, error: string, description: string) =>
-  reply.code(status).headers(CORS).send({ error, error_description: description });
+  reply.code(status).send({ error, error_description: description });
 
 /**
  * The TrueConf Bridge HTTP surface: the token endpoint, the server-info probes and the file
@@ -29,46 +39,47 @@ export function trueconfRoutes(deps: { core: Core; tokens: TrueconfTokens; domai
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return oauthError(reply.header('connection', 'close'), 413, 'invalid_request', 'Request body too large');
       if (err.code?.startsWith('FST_ERR_CTP_') || err.validation) return oauthError(reply, 400, 'invalid_request', 'Malformed request body');
       // Multipart parsing failures (too many parts, a broken boundary, a cut-off body) are the client's.
-      if (err.code?.startsWith('FST_') && typeof err.statusCode === 'number' && err.statusCode < 500) return reply.code(err.statusCode).headers(CORS).send({ error: err.message });
-      if (/boundary|multipart|unexpected end/i.test(err.message)) return reply.code(400).headers(CORS).send({ error: 'Malformed multipart body' });
+      if (err.code?.startsWith('FST_') && typeof err.statusCode === 'number' && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+      if (/boundary|multipart|unexpected end/i.test(err.message)) return reply.code(400).send({ error: 'Malformed multipart body' });
       logger.error({ err }, 'trueconf request failed');
       return oauthError(reply, 500, 'server_error', 'Internal error');
     });
 
-    /** POST /bridge/api/client/v1/oauth/token — password grant → 201 with a JWT (§6.1). */
-    app.post('/bridge/api/client/v1/oauth/token', async (req, reply) => {
-      const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
-      const { client_id: clientId, grant_type: grantType, username, password } = body;
-      if (typeof clientId !== 'string' || typeof grantType !== 'string') return oauthError(reply, 400, 'invalid_request', 'client_id and grant_type are required');
-      if (clientId !== CLIENT_ID) return oauthError(reply, 400, 'invalid_client', 'Unknown client');
-      if (grantType !== 'password') return oauthError(reply, 400, 'unsupported_grant_type', 'Only the password grant is supported');
-      if (typeof username !== 'string' || typeof password !== 'string' || username === '') return oauthError(reply, 400, 'invalid_request', 'username and password are required');
-      let user;
-      try {
-        user = await core.users.authenticate(username.split('@')[0]!, password, { address: req.ip });
-      } catch (e) {
-        const code = toChatError(e).code;
-        if (code === 'RATE_LIMITED') return oauthError(reply, 429, 'invalid_request', 'Too many attempts, try again later');
-        if (code === 'USER_DISABLED') return oauthError(reply, 400, 'invalid_grant', 'User is disabled');
-        if (code === 'BANNED') return oauthError(reply, 400, 'invalid_grant', 'User is banned');
-        if (code === 'INTERNAL') throw e;
-        // Unknown users get the same answer as wrong passwords: no user enumeration (§6.1).
-        return oauthError(reply, 400, 'invalid_grant', 'Invalid username or password');
-      }
-      const { token, expiresAt } = await tokens.issue(user, `${user.username}@${domain}`);
-      return reply.code(201).headers(CORS).send({ access_token: token, token_type: 'JWT', expires_in: expiresAt - Math.floor(Date.now() / 1000), expires_at: expiresAt });
+    // The endpoints with CORS, in their own scope: its hook does not reach the probes below.
+    await app.register(async (cors) => {
+      await registerCors(cors, CORS, { url: '/bridge/api/client/v1/oauth/token', docs: documented('trueconf', trueconfDocs.tokenPreflight) });
+
+      /** POST /bridge/api/client/v1/oauth/token — password grant → 201 with a JWT (§6.1). */
+      cors.post('/bridge/api/client/v1/oauth/token', documented('trueconf', trueconfDocs.token), async (req, reply) => {
+        const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+        const { client_id: clientId, grant_type: grantType, username, password } = body;
+        if (typeof clientId !== 'string' || typeof grantType !== 'string') return oauthError(reply, 400, 'invalid_request', 'client_id and grant_type are required');
+        if (clientId !== CLIENT_ID) return oauthError(reply, 400, 'invalid_client', 'Unknown client');
+        if (grantType !== 'password') return oauthError(reply, 400, 'unsupported_grant_type', 'Only the password grant is supported');
+        if (typeof username !== 'string' || typeof password !== 'string' || username === '') return oauthError(reply, 400, 'invalid_request', 'username and password are required');
+        let user;
+        try {
+          user = await core.users.authenticate(username.split('@')[0]!, password, { address: req.ip });
+        } catch (e) {
+          const code = toChatError(e).code;
+          if (code === 'RATE_LIMITED') return oauthError(withRetryAfter(reply, e), 429, 'invalid_request', 'Too many attempts, try again later');
+          if (code === 'USER_DISABLED') return oauthError(reply, 400, 'invalid_grant', 'User is disabled');
+          if (code === 'BANNED') return oauthError(reply, 400, 'invalid_grant', 'User is banned');
+          if (code === 'INTERNAL') throw e;
+          // Unknown users get the same answer as wrong passwords: no user enumeration (§6.1).
+          return oauthError(reply, 400, 'invalid_grant', 'Invalid username or password');
+        }
+        const { token, expiresAt } = await tokens.issue(user, `${user.username}@${domain}`);
+        return reply.code(201).send({ access_token: token, token_type: 'JWT', expires_in: expiresAt - Math.floor(Date.now() / 1000), expires_at: expiresAt });
+      });
+
+      await registerFileRoutes(cors, { core, spoolDir });
     });
 
-    /** CORS preflight for the token endpoint. */
-    app.options('/bridge/api/client/v1/oauth/token', async (_req, reply) =>
-      reply.code(204).headers({ ...CORS, 'access-control-allow-methods': 'POST, OPTIONS', 'access-control-allow-headers': 'content-type' }).send());
-
-    await registerFileRoutes(app, { core, spoolDir });
-
     /** GET /api/v4/server — version check and the domain of bare user ids (§7.1). */
-    app.get('/api/v4/server', async (_req, reply) => reply.send({ product: { display_name: domain, version: SERVER_VERSION } }));
+    app.get('/api/v4/server', documented('trueconf', trueconfDocs.server), async (_req, reply) => reply.send({ product: { display_name: domain, version: SERVER_VERSION } }));
 
     /** GET /api/v4/endpoints/connects — the python client's fallback probe; must be JSON (§0). */
-    app.get('/api/v4/endpoints/connects', async (_req, reply) => reply.send({ connects: [] }));
+    app.get('/api/v4/endpoints/connects', documented('trueconf', trueconfDocs.connects), async (_req, reply) => reply.send({ connects: [] }));
   };
 }

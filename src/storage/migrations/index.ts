@@ -61,3 +61,17 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
     throw new Error(`Migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
+
+/** One migration and whether this database has it (`parley migrate --status`). */
+export interface MigrationState {
+  /** The key in `migrations`, e.g. `0001-initial`. */
+  readonly name: string;
+  /** When it was applied (Unix milliseconds), or null while pending. */
+  readonly appliedAt: number | null;
+}
+
+/** Every known migration in order, applied or pending, without changing anything (no table is created). */
+export async function migrationStates(db: Kysely<Database>): Promise<MigrationState[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  return (await migrator.getMigrations()).map((m) => ({ name: m.name, appliedAt: m.executedAt?.getTime() ?? null }));
+}
