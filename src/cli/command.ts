@@ -13,6 +13,8 @@ export interface CommandContext {
   readonly readStdin: () => Promise<string>;
   /** Loads settings.toml + environment (honours --config). */
   readonly config: () => Config;
+  /** The --config value, when given (otherwise $PARLEY_CONFIG or ./settings.toml applies). */
+  readonly configPath: string | undefined;
 }
 
 /** One declared option. */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { CliFailure, type Command } from './command.js';
 import { apikeyCreateCommand, apikeyDeleteCommand, apikeyListCommand } from './commands/apikey.js';
@@ -8,18 +7,18 @@ import { serveCommand } from './commands/serve.js';
 import { userDeleteCommand } from './commands/user-delete.js';
 import { userPasswdCommand } from './commands/user-passwd.js';
 import { userBanCommand, userCreateCommand, userDisableCommand, userEnableCommand, userListCommand, userRevokeCommand } from './commands/user.js';
+import { VERSION } from '../version.js';
+import { configCheckCommand } from './commands/config-check.js';
 import { buildProgram, Printed, UsageError, type Selected } from './program.js';
 
 /** Every command, in help order. A new command is one more entry here (e.g. `config check`). */
 export const COMMANDS: readonly Command[] = [
-  serveCommand, migrateCommand,
+  serveCommand, migrateCommand, configCheckCommand,
   userCreateCommand, userListCommand, userEnableCommand, userDisableCommand, userPasswdCommand, userRevokeCommand, userBanCommand, userDeleteCommand,
   apikeyCreateCommand, apikeyListCommand, apikeyDeleteCommand,
   inviteCreateCommand, inviteListCommand, inviteDeleteCommand,
 ];
 
-/** package.json's version (dist/cli/ and src/cli/ both sit two levels below it). */
-export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** `parley <path>` as error messages name it. */
 const prefixOf = (path: readonly string[]): string => ['parley', ...path].join(' ');
@@ -67,9 +66,15 @@ export async function main(argv: readonly string[]): Promise<number> {
         return Buffer.concat(chunks).toString('utf8');
       },
       config: () => loadConfig(configPath === undefined ? {} : { configPath }),
+      configPath,
     });
   } catch (e) {
-    // Configuration errors name the key, the source and what is wrong (config/load.ts).
+    // Configuration errors name the key, the source and what is wrong (config/load.ts), one line each.
+    if (e instanceof ConfigError && e.problems.length > 1) {
+      err(`${prefix}: ${e.problems.length} configuration errors:`);
+      for (const problem of e.problems) err(`  ${problem}`);
+      return 1;
+    }
     err(`${prefix}: ${e instanceof ConfigError ? 'configuration error: ' : ''}${oneLine(e)}`);
     if (e instanceof CliFailure && e.usage) {
       err(`Try '${prefix} --help'.`);
