@@ -25,6 +25,7 @@ import { attachTransport } from './hub/attach.js';
 import { createHub, type Hub } from './hub/hub.js';
 import { buildApp, notFoundAnswer } from './http/app.js';
 import { createClientAddressResolver } from './http/client-address.js';
+import { applyHtmlSecurityHeaders } from './http/security-headers.js';
 import { createBarertcProtocol } from './protocols/barertc/index.js';
 import { barertcOptions } from './protocols/barertc/options.js';
 import { reloadBarertcSettings } from './protocols/barertc/settings.js';
@@ -223,6 +224,7 @@ export async function createServer(config: Config, overrides: ServerOverrides = 
     // Its `/` is ChatCLI's welcome page (the main listener's `/` belongs to BareRTC).
     const chatcliServer = createHttpServer((req, res) => {
       const answer = chatcliListenerAnswer(req.method ?? 'GET', (req.url ?? '/').split('?')[0] ?? '/');
+      applyHtmlSecurityHeaders(req, res, answer.contentType);
       res.writeHead(answer.status, { 'content-type': answer.contentType }).end(req.method === 'HEAD' ? undefined : answer.body);
     });
     const chatcliGateway = gatewayFor('chatcli');

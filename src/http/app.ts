@@ -3,6 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { ProtocolAdapter, UpgradeRejection } from '../protocols/protocol.js';
 import type { ClientAddressResolver } from './client-address.js';
 import { registerApiDocs } from './openapi.js';
+import { registerHtmlSecurityHeaders } from './security-headers.js';
 
 /** Largest HTTP body any protocol accepts, checked before parsing. */
 export const BODY_LIMIT_BYTES = 1_048_576;
@@ -26,7 +27,9 @@ export async function buildApp(options: { protocols: readonly ProtocolAdapter[];
   // `log.access`: one line per request, with the client's address (behind trusted proxies, the forwarded one).
   if (options.accessLog) {
     app.addHook('onResponse', (req, reply, done) => {
-      req.log.info({ event: 'access', method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, address: req.ip, agent: req.headers['user-agent'] }, `${req.ip} ${req.method} ${req.url} ${reply.statusCode}`);
+      // The path only: query strings carry bearer secrets (reset links' `token`, BareRTC's `?jwt=`, invite tokens).
+      const path = req.url.split('?', 1)[0]!;
+      req.log.info({ event: 'access', method: req.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, address: req.ip, agent: req.headers['user-agent'] }, `${req.ip} ${req.method} ${path} ${reply.statusCode}`);
       done();
     });
   }
@@ -39,6 +42,8 @@ export async function buildApp(options: { protocols: readonly ProtocolAdapter[];
   }
   // First, so the API documents (/openapi.json, /asyncapi.json) see every route registered after it.
   await registerApiDocs(app, options.protocols);
+  // Security headers on every HTML answer, whichever protocol, error handler or not-found page made it.
+  await registerHtmlSecurityHeaders(app);
   for (const protocol of options.protocols) {
     if (protocol.routes) await app.register(protocol.routes);
   }

@@ -1,4 +1,6 @@
+import type { FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { registerCors } from '../../http/security-headers.js';
 import { toChatError } from '../../core/errors.js';
 import { withRetryAfter } from '../retry-after.js';
 import { documented } from '../route-docs.js';
@@ -69,29 +71,50 @@ export function barertcApiRoutes(ctx: ApiContext) {
         scope.route({ method: 'POST', url, ...documented('barertc', docs), handler: (req, reply) => run(ctx, handler, req, reply) });
         scope.route({ method: NOT_POST, url, ...documented('barertc', barertcApiOtherMethodDocs(url)), handler: (req, reply) => run(ctx, handler, req, reply) });
       }
-      scope.route({ method: ANY_METHOD, url: '/api/statistics', ...documented('barertc', barertcDocs.statistics), handler: (req, reply) => statistics(ctx, req, reply) });
+      // /api/statistics alone has CORS (§2.1), so it has a scope of its own for the plugin's hook.
+      await scope.register(async (cors) => {
+        const docs = documented('barertc', barertcDocs.statistics);
+        const handler = (req: FastifyRequest, reply: FastifyReply) => statistics(ctx, req, reply);
+        await registerCors(cors, { delegator: (req, done) => done(null, statisticsCors(ctx, req)) }, { url: '/api/statistics', docs, handler });
+        // OPTIONS is the plugin's route, narrowed to this path and given this handler (security-headers.ts).
+        cors.route({ method: ANY_METHOD.filter((m) => m !== 'OPTIONS'), url: '/api/statistics', ...docs, handler });
+      });
     });
   };
 }
 
 /**
+ * The CORS answer of /api/statistics (our choice, §2.1), decided per request since CORSHosts can
+ * change at run time: `Vary: Origin` always (the plugin adds it to every answer of a delegated
+ * policy); an origin in CORSHosts, matched exactly, is echoed, and its preflight (OPTIONS with
+ * Access-Control-Request-Method) gets a 204 with the methods, the asked headers (else
+ * Content-Type) and a max-age. Another origin gets no CORS header at all, and its preflight
+ * reaches the handler, which answers it with the same bare 204.
+ */
+function statisticsCors(ctx: ApiContext, req: FastifyRequest): FastifyCorsOptions {
+  const origin = req.headers.origin;
+  if (origin === undefined || !ctx.options.settings().corsHosts.includes(origin)) return { origin: false };
+  const asked = req.headers['access-control-request-headers'];
+  return {
+    origin,
+    methods: 'GET, POST, OPTIONS',
+    allowedHeaders: typeof asked === 'string' && asked !== '' ? asked : 'Content-Type',
+    maxAge: 600,
+    // Only a real preflight is one: a plain OPTIONS request is answered like any other method.
+    preflight: isPreflight(req),
+    strictPreflight: false,
+  };
+}
+
+const isPreflight = (req: FastifyRequest): boolean => req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+
+/**
  * /api/statistics (§2.3): any method, no authentication; counts from the shared roster, so every
- * node answers alike. CORS for CORSHosts, with a real preflight answer (our choice, §2.1).
+ * node answers alike. Its CORS headers and allowed preflights are @fastify/cors's (statisticsCors).
  */
 async function statistics(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const origin = req.headers.origin;
-  const allowed = origin !== undefined && ctx.options.settings().corsHosts.includes(origin);
-  reply.header('vary', 'Origin');
-  if (allowed) reply.header('access-control-allow-origin', origin);
-  if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-    if (allowed) {
-      reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
-      const headers = req.headers['access-control-request-headers'];
-      reply.header('access-control-allow-headers', typeof headers === 'string' && headers !== '' ? headers : 'Content-Type');
-      reply.header('access-control-max-age', '600');
-    }
-    return reply.code(204).send();
-  }
+  // A preflight from an origin not in CORSHosts: answered, without any CORS header.
+  if (isPreflight(req)) return reply.code(204).send();
   const usernames: string[] = [];
   const cameras = { Blue: 0, Red: 0 };
   for (const [name, { entry }] of await onlineEntries(ctx.core)) {

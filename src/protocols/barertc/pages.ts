@@ -46,7 +46,7 @@ export interface ProtocolLocations {
 }
 
 /** BareRTC's page constants (§2.3), in the names and shapes its front-end reads. */
-function pageConstants(settings: BarertcSettings, session: ChatPageSession): string {
+function pageConstants(settings: BarertcSettings, session: ChatPageSession, nonce: string): string {
   const constants: Record<string, unknown> = {
     Branding: settings.Branding,
     BareRTCStrings: settings.Strings,
@@ -65,11 +65,14 @@ function pageConstants(settings: BarertcSettings, session: ChatPageSession): str
     CacheHash: randomBytes(4).toString('hex'),
   };
   const lines = Object.entries(constants).map(([name, value]) => `const ${name} = ${scriptJson(value)};`);
-  return `<script>\n${lines.join('\n')}\n</script>\n`;
+  return `<script nonce="${escape(nonce)}">\n${lines.join('\n')}\n</script>\n`;
 }
 
-/** GET|POST / (§2.3): the chat page, with the constants BareRTC's page gets. */
-export function chatPage(settings: BarertcSettings, session: ChatPageSession, where: ProtocolLocations): string {
+/**
+ * GET|POST / (§2.3): the chat page, with the constants BareRTC's page gets; `nonce` is the
+ * answer's Content-Security-Policy script nonce (http/security-headers.ts).
+ */
+export function chatPage(settings: BarertcSettings, session: ChatPageSession, where: ProtocolLocations, nonce: string): string {
   const who = session.claims ? `<p class="note" role="status">Signed in by your website as <strong>${escape(session.claims.sub)}</strong>.</p>` : '';
   const chatcli = where.chatcliUrl ? `<code>${escape(where.chatcliUrl)}/ws</code>` : 'its own listener (settings <code>chatcli.listen</code>), path <code>/ws</code>';
   const rows: [string, string][] = [
@@ -88,7 +91,7 @@ ${table}
 </tbody></table>
 <p><a href="/about">About this chat room</a></p></main>`;
   // Branding may contain HTML (reference §7), as on BareRTC's page; the title is plain text.
-  return page(settings.Title, body, pageConstants(settings, session));
+  return page(settings.Title, body, pageConstants(settings, session, nonce));
 }
 
 /** GET /about (§2.2). */
@@ -99,9 +102,9 @@ export function aboutPage(settings: BarertcSettings): string {
 ${site}<p><a href="/">Back to the chat room</a></p>`);
 }
 
-/** GET /logout (§2.2): the "you have logged out" page, which closes itself as BareRTC's does. */
-export function logoutPage(): string {
+/** GET /logout (§2.2): the "you have logged out" page, which closes itself as BareRTC's does; `nonce` as for chatPage. */
+export function logoutPage(nonce: string): string {
   return page('Logged out', `<h1>Logged out</h1>
 <p>You have logged out of the chat room. You may close this page.</p>
-<script>setTimeout(() => window.close(), 5000);</script>`);
+<script nonce="${escape(nonce)}">setTimeout(() => window.close(), 5000);</script>`);
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { scriptNonce } from '../../http/security-headers.js';
 import { documented } from '../route-docs.js';
 import { BarertcJwtError, verifyBarertcJwt } from './jwt.js';
 import { barertcDocs } from './openapi.js';
@@ -59,13 +60,13 @@ export function ssoRoutes(options: SsoOptions) {
       }
       const blocklist = claims && options.cachedBlocklist ? await options.cachedBlocklist(claims.sub) : [];
       // The page embeds the token: it must not be cached by a shared cache or kept by the browser.
-      return reply.header('cache-control', 'no-store').type(HTML).send(chatPage(settings, { token: claims ? token : '', claims, blocklist }, options.locations()));
+      return reply.header('cache-control', 'no-store').type(HTML).send(chatPage(settings, { token: claims ? token : '', claims, blocklist }, options.locations(), scriptNonce(reply)));
     }
 
     app.route({ method: ['GET', 'POST'], url: '/', ...documented('barertc', barertcDocs.index), handler: index });
     /** GET /about (§2.2). */
     app.get('/about', documented('barertc', barertcDocs.about), async (_req, reply) => reply.type(HTML).send(aboutPage(options.settings())));
     /** GET /logout (§2.2). */
-    app.get('/logout', documented('barertc', barertcDocs.logout), async (_req, reply) => reply.type(HTML).send(logoutPage()));
+    app.get('/logout', documented('barertc', barertcDocs.logout), async (_req, reply) => reply.type(HTML).send(logoutPage(scriptNonce(reply))));
   };
 }

@@ -37,7 +37,13 @@ export function inviteUri(invite: Invite, domain: string, inviter: string | null
  */
 const asQuery = (q: string): string => q.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]/g, (c) => (c === '%' ? '%25' : encodeURIComponent(c)));
 
-/** The CORS headers Prosody's HTTP server puts on every answer of this route (reference §4). */
+/**
+ * The CORS headers Prosody's HTTP server puts on every answer of this route (reference §4).
+ * Hand-written, not @fastify/cors (issue 12 item 7): Prosody sends the preflight headers
+ * (methods, headers, max-age) on every answer, not only on preflights, answers OPTIONS with 200,
+ * and sends no `Vary: Origin`; the plugin adds the preflight headers to preflights only and
+ * `Vary: Origin` to every answer whose origin it echoes, so it would change what clients see.
+ */
 function cors(req: FastifyRequest): Record<string, string> {
   const origin = req.headers.origin;
   // An origin is serialized in visible ASCII (RFC 6454 §6.2); anything else counts as none rather
