@@ -61,7 +61,7 @@ describe('loadConfig on first run', () => {
         verify: { capacity: 10, perSeconds: 300 },
         reset: { capacity: 5, perSeconds: 3600 },
         refresh: { capacity: 30, perSeconds: 60 },
-        message: { capacity: 30, perSeconds: 10 },
+        message: { capacity: 200, perSeconds: 10 },
       },
       database: { url: '', sqliteFile: path.join(dir, 'data', 'parley.sqlite') },
       redis: { url: '', channel: 'parley:events' },

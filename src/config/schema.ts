@@ -121,7 +121,7 @@ export const DEFAULT_SETTINGS = {
   files: { max_size: 20_971_520, max_concurrent_uploads: 4, unsent_retention_hours: 24 },
   chatcli: { listen: '127.0.0.1:8765' },
   mail: { smtp: '', from: 'Parley <parley@localhost>' },
-  rate_limits: { enabled: true, login: '10/60', register: '5/600', verify: '10/300', reset: '5/3600', refresh: '30/60', message: '30/10' },
+  rate_limits: { enabled: true, login: '10/60', register: '5/600', verify: '10/300', reset: '5/3600', refresh: '30/60', message: '200/10' },
   database: { url: '' },
   redis: { url: '', channel: 'parley:events' },
   gateway: { max_buffered_bytes: 1_048_576, ping_interval_ms: 30_000, auth_timeout_ms: 30_000, access_poll_ms: 1000 },

@@ -1,6 +1,6 @@
 import type { FastifyCorsOptions } from '@fastify/cors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { registerCors } from '../../http/security-headers.js';
+import { registerCors } from '../web-security.js';
 import { toChatError } from '../../core/errors.js';
 import { withRetryAfter } from '../retry-after.js';
 import { documented } from '../route-docs.js';
@@ -76,7 +76,7 @@ export function barertcApiRoutes(ctx: ApiContext) {
         const docs = documented('barertc', barertcDocs.statistics);
         const handler = (req: FastifyRequest, reply: FastifyReply) => statistics(ctx, req, reply);
         await registerCors(cors, { delegator: (req, done) => done(null, statisticsCors(ctx, req)) }, { url: '/api/statistics', docs, handler });
-        // OPTIONS is the plugin's route, narrowed to this path and given this handler (security-headers.ts).
+        // OPTIONS is the plugin's route, narrowed to this path and given this handler (web-security.ts).
         cors.route({ method: ANY_METHOD.filter((m) => m !== 'OPTIONS'), url: '/api/statistics', ...docs, handler });
       });
     });

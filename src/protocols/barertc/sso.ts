@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { scriptNonce } from '../../http/security-headers.js';
+import { scriptNonce } from '../web-security.js';
 import { documented } from '../route-docs.js';
 import { BarertcJwtError, verifyBarertcJwt } from './jwt.js';
 import { barertcDocs } from './openapi.js';

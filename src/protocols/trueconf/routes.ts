@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Core } from '../../core/core.js';
 import { toChatError } from '../../core/errors.js';
-import { registerCors } from '../../http/security-headers.js';
+import { registerCors } from '../web-security.js';
 import type { Logger } from '../../logger.js';
 import { documented } from '../route-docs.js';
 import { withRetryAfter } from '../retry-after.js';
