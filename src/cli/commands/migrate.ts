@@ -1,5 +1,5 @@
 import { redactUrl } from '../../config/load.js';
-import { databaseMigrationStates, migrateDatabase, type DatabaseOptions } from '../../storage/open-store.js';
+import type { DatabaseOptions } from '../../storage/open-store.js';
 import { CliFailure, type Command } from '../command.js';
 
 /**
@@ -19,6 +19,7 @@ export const migrateCommand: Command = {
   async run(ctx) {
     const config = ctx.config();
     const options: DatabaseOptions = { databaseUrl: config.database.url, sqliteFile: config.database.sqliteFile, displayUrl: redactUrl(config.database.url) };
+    const { databaseMigrationStates, migrateDatabase } = await import('../../storage/open-store.js');
     if (ctx.flags['status'] !== true) {
       if (ctx.flags['json'] === true) throw new CliFailure('--json needs --status', { usage: true });
       await migrateDatabase(options);

@@ -1,4 +1,3 @@
-import { createServer } from '../../server.js';
 import type { Command } from '../command.js';
 
 /** `parley serve`: run a node until SIGINT/SIGTERM, then shut down gracefully. */
@@ -8,7 +7,9 @@ export const serveCommand: Command = {
   details: 'Applies pending migrations first. Logs JSON lines to stdout; SIGINT or SIGTERM shut it down gracefully.',
   examples: ['parley serve', 'PARLEY_LISTEN=127.0.0.1:8080 parley serve --config /etc/parley/settings.toml'],
   async run(ctx) {
-    const server = await createServer(ctx.config());
+    const config = ctx.config();
+    const { createServer } = await import('../../server.js');
+    const server = await createServer(config);
     server.logger.info({ url: server.url }, `parley listening on ${server.url}`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();

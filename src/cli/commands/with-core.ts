@@ -1,13 +1,14 @@
 import { pino } from 'pino';
 import type { Core } from '../../core/core.js';
 import type { User } from '../../core/model/user.js';
-import { buildCore, openInfrastructure } from '../../server.js';
 import { CliFailure, type CommandContext } from '../command.js';
 
 /** Run `fn` with a core on the configured store and bus, closing both afterwards. */
 export async function withCore<T>(ctx: CommandContext, fn: (core: Core) => Promise<T>): Promise<T> {
   const logger = pino({ level: 'warn' }, pino.destination(2));
   const config = ctx.config();
+  // Loaded here, not at start: `--help`, `--version` and `config check` never need the server.
+  const { buildCore, openInfrastructure } = await import('../../server.js');
   const { store, bus } = await openInfrastructure(config, logger);
   const { core, mailer } = buildCore(config, { store, bus, logger });
   try {
