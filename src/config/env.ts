@@ -87,11 +87,8 @@ function convert(kind: EnvSetting['kind'], text: string): unknown {
   }
 }
 
-/**
- * The settings `env` gives (`only`: just those under that section, e.g. 'barertc'), and every
- * problem with its PARLEY_* variables (unknown names, unreadable files), in plain words.
- */
-export function readEnv(env: NodeJS.ProcessEnv, only?: string): { readonly values: EnvValue[]; readonly problems: string[] } {
+/** The settings `env` gives, and every problem with its PARLEY_* variables (unknown names, unreadable files), in plain words. */
+export function readEnv(env: NodeJS.ProcessEnv): { readonly values: EnvValue[]; readonly problems: string[] } {
   const values = new Map<string, EnvValue>();
   const problems: string[] = [];
   const names = Object.keys(env).filter((n) => n.startsWith('PARLEY_')).sort();
@@ -105,7 +102,6 @@ export function readEnv(env: NodeJS.ProcessEnv, only?: string): { readonly value
       problems.push(`${name}: unknown environment variable${hint ? ` (did you mean ${hint}?)` : ''}`);
       continue;
     }
-    if (only !== undefined && setting.path[0] !== only) continue;
     let text = raw;
     if (fromFile) {
       try {
