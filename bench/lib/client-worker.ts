@@ -13,6 +13,8 @@ import { nowUs, type WorkerReply, type WorkerRequest } from './ipc.js';
 interface Step { count: number; lastArrivalUs: number; readonly hist: Histogram }
 
 const sockets: WebSocket[] = [];
+/** Sockets opened by `connect-list` as writers: they send when a `write` asks. */
+const writers: WebSocket[] = [];
 const steps = new Map<number, Step>();
 let closing = false;
 let closedByServer = 0;
@@ -40,13 +42,17 @@ function record(data: Buffer, i: number, now: number): number {
   return sent;
 }
 
-function open(url: string, protocol: string | null): Promise<void> {
+function open(url: string, protocol: string | null, writer = false): Promise<void> {
   return new Promise((resolve, reject) => {
     const ws = protocol === null
       ? new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true })
       : new WebSocket(url, protocol, { perMessageDeflate: false, skipUTF8Validation: true });
     ws.on('message', onFrame);
-    ws.once('open', () => { sockets.push(ws); resolve(); });
+    ws.once('open', () => {
+      sockets.push(ws);
+      if (writer) writers.push(ws);
+      resolve();
+    });
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
     ws.once('close', () => { if (!closing) closedByServer += 1; });
@@ -69,6 +75,50 @@ async function connect(msg: Extract<WorkerRequest, { type: 'connect' }>): Promis
     const error = `after ${sockets.length} sockets: ${e instanceof Error ? e.message : String(e)}`;
     reply({ type: 'connected', open: sockets.length, ms: Date.now() - started, error });
   }
+}
+
+async function connectList(msg: Extract<WorkerRequest, { type: 'connect-list' }>): Promise<void> {
+  const started = Date.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < msg.sockets.length) {
+      const s = msg.sockets[next++]!;
+      await open(s.url, s.protocol, s.writer);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(msg.concurrency, msg.sockets.length) }, lane));
+    reply({ type: 'connected', open: sockets.length, ms: Date.now() - started, error: null });
+  } catch (e) {
+    const error = `after ${sockets.length} sockets: ${e instanceof Error ? e.message : String(e)}`;
+    reply({ type: 'connected', open: sockets.length, ms: Date.now() - started, error });
+  }
+}
+
+/**
+ * Every writer sends `ratePerSocket` messages/s for `ms`. The writers take turns on one schedule
+ * at their total rate (as offer() paces one socket), so sends are spread evenly in time rather
+ * than all writers bursting together; between two bursts the loop yields so deliveries are read
+ * (and timed) while writing.
+ */
+async function write(msg: Extract<WorkerRequest, { type: 'write' }>): Promise<void> {
+  const n = Math.round((msg.ratePerSocket * msg.ms) / 1000);
+  const total = n * writers.length;
+  const rate = msg.ratePerSocket * writers.length;
+  const startUs = nowUs();
+  let sent = 0;
+  let lastUs = startUs;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((nowUs() - startUs) * rate) / 1e6) + 1);
+    for (; sent < due; sent++) {
+      lastUs = nowUs();
+      writers[sent % writers.length]!.send(`{"text":"${msg.step}:${lastUs}"}`);
+    }
+    const nextDueUs = (sent * 1e6) / rate - (nowUs() - startUs);
+    // Ahead of schedule: sleep (≥ 1 ms, so sends go out in small bursts) rather than spin; behind: only let frames in.
+    if (sent < total) await (nextDueUs > 0 ? sleep(nextDueUs / 1000) : yieldToFrames());
+  }
+  reply({ type: 'written', sent: n, writers: writers.length, startUs, lastUs });
 }
 
 /** One BareRTC session: its latest `who` list (raw) and since when the same list has been its latest. */
@@ -216,6 +266,8 @@ async function closeAll(): Promise<void> {
 process.on('disconnect', () => process.exit(0));
 process.on('message', (msg: WorkerRequest) => {
   if (msg.type === 'connect') void connect(msg);
+  else if (msg.type === 'connect-list') void connectList(msg);
+  else if (msg.type === 'write') void write(msg);
   else if (msg.type === 'collect') void collect(msg);
   else if (msg.type === 'barertc-logins') void barertcLogins(msg);
   else if (msg.type === 'who-check') void whoCheck(msg);

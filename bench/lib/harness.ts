@@ -8,7 +8,8 @@ import type { ServerReply, ServerRequest, WorkerReply, WorkerRequest } from './i
 
 export type ServerChild = Child<ServerRequest, ServerReply>;
 export type WorkerChild = Child<WorkerRequest, WorkerReply>;
-export type ServerKind = 'parley' | 'bare';
+/** `bare` broadcasts to every socket; `bare-rooms` only to the sockets of the sender's URL path. */
+export type ServerKind = 'parley' | 'bare' | 'bare-rooms';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 

@@ -24,6 +24,17 @@ export type WorkerRequest =
    * connor JWT; null offers none), at most `concurrency` handshakes at a time.
    */
   | { readonly type: 'connect'; readonly url: string; readonly count: number; readonly protocols: readonly (string | null)[]; readonly concurrency: number }
+  /**
+   * Open one socket per entry (its own URL and subprotocol, null for none), at most `concurrency`
+   * handshakes at a time; entries with `writer` send when a `write` asks. Replies `connected`.
+   */
+  | { readonly type: 'connect-list'; readonly sockets: readonly SocketSpec[]; readonly concurrency: number }
+  /**
+   * Every writer socket sends `ratePerSocket` frames/s `{"text":"<step>:<sendTimeUs>"}` for `ms`,
+   * the writers' sends interleaved evenly in time (offer()'s pacing at their total rate).
+   * Replies `written` after the last send.
+   */
+  | { readonly type: 'write'; readonly step: number; readonly ratePerSocket: number; readonly ms: number }
   /** Reply once every open socket has `perSocket` frames of `step`, or after `timeoutMs`. */
   | { readonly type: 'collect'; readonly step: number; readonly perSocket: number; readonly timeoutMs: number }
   /**
@@ -40,6 +51,9 @@ export type WorkerRequest =
   | { readonly type: 'who-check'; readonly expected: readonly string[]; readonly lastLineUs: number; readonly timeoutMs: number }
   | { readonly type: 'close' };
 
+/** One socket of a `connect-list`. */
+export interface SocketSpec { readonly url: string; readonly protocol: string | null; readonly writer: boolean }
+
 /** Per-step delivery figures of one worker; `hist` is sparse [bucket, count] pairs (histogram.ts). */
 export interface StepStats {
   readonly step: number;
@@ -54,6 +68,8 @@ export type WorkerReply =
   /** `error` is null when all `count` sockets opened. */
   | { readonly type: 'connected'; readonly open: number; readonly ms: number; readonly error: string | null }
   | { readonly type: 'stats'; readonly stats: StepStats; readonly closedByServer: number }
+  /** `sent` frames per writer socket, the first sent at `startUs` and the last at `lastUs` (see nowUs). */
+  | { readonly type: 'written'; readonly sent: number; readonly writers: number; readonly startUs: number; readonly lastUs: number }
   /**
    * `loggedIn` sockets got their whole login sequence (me … echo); `renamed` were given another
    * name than they asked for; `hist` is login sent → `echo` received; `lastUs` the last `echo`.

@@ -1,5 +1,5 @@
 /**
- * A server under test, in its own process: `parley <dataDir>` or `bare`. Reports its URL over IPC,
+ * A server under test, in its own process: `parley <dataDir>`, `bare` or `bare-rooms`. Reports its URL over IPC,
  * then answers `cpu`, `mem` and `stop` requests (ipc.ts). Exits when the parent goes away.
  */
 import { rm } from 'node:fs/promises';
@@ -21,9 +21,12 @@ const reply = (m: ServerReply): void => {
 
 async function start(): Promise<{ url: string; size: () => number; close: () => Promise<void> }> {
   if (kind === 'bare') return startBareServer();
-  if (kind !== 'parley' || !dataDir) throw new Error('usage: server-child.ts parley <dataDir> | bare');
-  // One publisher sends far over the default flood limit (rate_limits.message): lift it, keep it metered.
-  const config = loadConfig({ env: { PARLEY_CONFIG: path.join(dataDir, 'settings.toml'), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_DATA_DIR: path.join(dataDir, 'data'), PARLEY_RATE_LIMITS_MESSAGE: '999999/1' } });
+  if (kind === 'bare-rooms') return startBareServer({ rooms: true });
+  if (kind !== 'parley' || !dataDir) throw new Error('usage: server-child.ts parley <dataDir> | bare | bare-rooms');
+  // One publisher sends far over the default flood limit (rate_limits.message), and bench:rooms
+  // registers and logs in 400 users from one address (rate_limits.register/login): lift them, keep them metered.
+  const lifted = '999999/1';
+  const config = loadConfig({ env: { PARLEY_CONFIG: path.join(dataDir, 'settings.toml'), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_DATA_DIR: path.join(dataDir, 'data'), PARLEY_RATE_LIMITS_MESSAGE: lifted, PARLEY_RATE_LIMITS_REGISTER: lifted, PARLEY_RATE_LIMITS_LOGIN: lifted } });
   // Small argon2 parameters: logins are set-up here, not what is measured.
   const hasher = createArgon2PasswordHasher({ memoryCost: 1024, timeCost: 1 });
   const server = await createServer(config, { hasher, logger: pino({ level: 'silent' }) });
