@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { registerAndLogin, roomUrl } from './connor.js';
 import { connectAll, machineBusyUs, onCleanup, procCpuUs, scoped, serverCpuUs, startServer, startWorkers, type ServerChild, type ServerKind, type WorkerChild } from './harness.js';
 import { Histogram } from './histogram.js';
-import { nowUs } from './ipc.js';
+import { nowUs, type StepStats } from './ipc.js';
 
 /** One measured step at one offered rate. */
 export interface Step {
@@ -71,12 +71,8 @@ export async function cpuMark(server: ServerChild, workers: readonly WorkerChild
 export const otherLoadPct = (a: CpuMark, b: CpuMark): number =>
   Math.max(0, ((b.machine - a.machine - (b.server - a.server) - (b.clients - a.clients) - (b.self - a.self)) / (b.at - a.at)) * 100);
 
-/** One step: offer `rate` for `ms`, collect every worker's deliveries of `step`, read CPU. */
-export async function runStep(server: ServerChild, workers: readonly WorkerChild[], pub: WebSocket, step: number, rate: number, ms: number, subscribers: number, publish: PublishFrame = connorFrame): Promise<Step> {
-  const m0 = await cpuMark(server, workers);
-  const { sent, startUs } = await offer(pub, step, rate, ms, publish);
-  const replies = await Promise.all(workers.map((w) => w.request({ type: 'collect', step, perSocket: sent, timeoutMs: DRAIN_MS }, 'stats', DRAIN_MS + 30_000)));
-  const m1 = await cpuMark(server, workers);
+/** The workers' figures of one step together: latency histogram, deliveries, the last arrival (µs). */
+export function mergeStats(replies: readonly { readonly stats: StepStats }[]): { hist: Histogram; delivered: number; last: number } {
   const hist = new Histogram();
   let delivered = 0;
   let last = 0;
@@ -85,6 +81,16 @@ export async function runStep(server: ServerChild, workers: readonly WorkerChild
     delivered += r.stats.count;
     last = Math.max(last, r.stats.lastArrivalUs);
   }
+  return { hist, delivered, last };
+}
+
+/** One step: offer `rate` for `ms`, collect every worker's deliveries of `step`, read CPU. */
+export async function runStep(server: ServerChild, workers: readonly WorkerChild[], pub: WebSocket, step: number, rate: number, ms: number, subscribers: number, publish: PublishFrame = connorFrame): Promise<Step> {
+  const m0 = await cpuMark(server, workers);
+  const { sent, startUs } = await offer(pub, step, rate, ms, publish);
+  const replies = await Promise.all(workers.map((w) => w.request({ type: 'collect', step, perSocket: sent, timeoutMs: DRAIN_MS }, 'stats', DRAIN_MS + 30_000)));
+  const m1 = await cpuMark(server, workers);
+  const { hist, delivered, last } = mergeStats(replies);
   // A server that keeps up delivers everything within the nominal duration; one that falls behind stretches it.
   const elapsedUs = Math.max((sent / rate) * 1e6, last - startUs);
   const sustained = (delivered / elapsedUs) * 1e6;

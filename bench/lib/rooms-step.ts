@@ -4,9 +4,8 @@
  * CPU, client CPU and other load are read as in the fan-out step (fanout-step.ts).
  */
 import { registerAndLogin, roomUrl } from './connor.js';
-import { cpuMark, DRAIN_MS, otherLoadPct, type Step } from './fanout-step.js';
+import { cpuMark, DRAIN_MS, mergeStats, otherLoadPct, type Step } from './fanout-step.js';
 import { startServer, startWorkers, type ServerChild, type ServerKind, type WorkerChild } from './harness.js';
-import { Histogram } from './histogram.js';
 import type { SocketSpec } from './ipc.js';
 
 /** A running many-rooms target: the server child and the workers holding every room's sockets. */
@@ -74,14 +73,7 @@ export async function runRoomsStep({ child, workers }: RoomsTarget, shape: Rooms
   const startUs = Math.min(...written.map((w) => w.startUs));
   const sendMs = (Math.max(...written.map((w) => w.lastUs)) - startUs) / 1000;
   const messages = written.reduce((t, w) => t + w.sent * w.writers, 0);
-  const hist = new Histogram();
-  let delivered = 0;
-  let last = 0;
-  for (const r of replies) {
-    hist.add(r.stats.hist);
-    delivered += r.stats.count;
-    last = Math.max(last, r.stats.lastArrivalUs);
-  }
+  const { hist, delivered, last } = mergeStats(replies);
   const elapsedUs = Math.max((perSocket / (rate / shape.rooms)) * 1e6, last - startUs);
   const sustained = (delivered / elapsedUs) * 1e6;
   const offered = rate * shape.members;
