@@ -17,11 +17,7 @@ export interface Envelope {
 }
 
 /** A decoded envelope; `sentAt` is absent when the sender did not stamp one (an older node). */
-export interface DecodedEnvelope {
-  readonly nodeId: string;
-  readonly event: DomainEvent;
-  readonly sentAt?: number;
-}
+export type DecodedEnvelope = Omit<Envelope, 'v'>;
 
 const knownTypes: ReadonlySet<string> = new Set(DOMAIN_EVENT_TYPES);
 

@@ -102,4 +102,3 @@ export function buildProgram(commands: readonly Command[], version: string, out:
   return program;
 }
 
-export { CommanderError };

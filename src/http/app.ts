@@ -29,7 +29,8 @@ export async function buildApp(options: { protocols: readonly ProtocolAdapter[];
     app.addHook('onResponse', (req, reply, done) => {
       // The path only: query strings carry bearer secrets (reset links' `token`, BareRTC's `?jwt=`, invite tokens).
       const path = req.url.split('?', 1)[0]!;
-      req.log.info({ event: 'access', method: req.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, address: req.ip, agent: req.headers['user-agent'] }, `${req.ip} ${req.method} ${path} ${reply.statusCode}`);
+      const address = req.ip; // behind trusted proxies, a walk of the forwarded chain: once
+      req.log.info({ event: 'access', method: req.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, address, agent: req.headers['user-agent'] }, `${address} ${req.method} ${path} ${reply.statusCode}`);
       done();
     });
   }

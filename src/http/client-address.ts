@@ -34,25 +34,25 @@ export function createClientAddressResolver(trustedProxies: readonly string[]): 
   const resolve = ((req: IncomingMessage): string => {
     const peer = peerOf(req);
     if (trustsNoProxy || !trust(peer, 0)) return peer;
-    const chain = forwardedChain(req);
-    // Nearest hop last: walk back while each hop is trusted.
-    let client = peer;
-    for (let i = chain.length - 1, hop = 1; i >= 0; i--, hop++) {
-      client = chain[i]!;
-      if (!trust(client, hop)) break;
-    }
-    return client;
+    // The chain this resolver reads, as X-Forwarded-For; proxy-addr walks it as Fastify's request.ip does.
+    normalizeTrusted(req);
+    return proxyAddr(req, trust);
   }) as ClientAddressResolver;
 
   return Object.assign(resolve, {
     trustsNoProxy,
     trust,
     normalize(req: IncomingMessage): void {
-      if (trustsNoProxy || !trust(peerOf(req), 0)) return;
-      const chain = forwardedChain(req);
-      if (chain.length > 0) req.headers['x-forwarded-for'] = chain.join(', ');
+      if (!trustsNoProxy && trust(peerOf(req), 0)) normalizeTrusted(req);
     },
   });
+}
+
+/** Put the forwarded chain (Forwarded, X-Forwarded-For or X-Real-IP) in X-Forwarded-For, for a trusted peer's request. */
+function normalizeTrusted(req: IncomingMessage): void {
+  const chain = forwardedChain(req);
+  if (chain.length > 0) req.headers['x-forwarded-for'] = chain.join(', ');
+  else delete req.headers['x-forwarded-for'];
 }
 
 /** The forwarded addresses of a request, client first, nearest proxy last; [] when none are given. */

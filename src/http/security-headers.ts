@@ -66,5 +66,8 @@ export async function registerHtmlSecurityHeaders(app: FastifyInstance): Promise
 
 /** The same policy on a plain node:http answer (ChatCLI's own listener); pages there have no script. */
 export function applyHtmlSecurityHeaders(req: IncomingMessage, res: ServerResponse, contentType: string): void {
-  if (isHtml(contentType)) helmet(htmlPolicy(null) as Parameters<typeof helmet>[0])(req, res, () => undefined);
+  if (isHtml(contentType)) listenerHelmet(req, res, () => undefined);
 }
+
+/** Built once: the ChatCLI listener's pages carry no script, so their policy never changes. */
+const listenerHelmet = helmet(htmlPolicy(null) as Parameters<typeof helmet>[0]);

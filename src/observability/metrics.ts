@@ -104,7 +104,6 @@ export function createMetrics(): ParleyMetrics {
     rateLimitRefused: (bucket) => refusals.inc({ bucket }),
     watchHub(watched) {
       hub = watched;
-      sockets.reset();
     },
     exposition: () => registry.metrics(),
     contentType: registry.contentType,

@@ -1,5 +1,5 @@
-import { Migrator, sql, type Kysely } from 'kysely';
-import { migrations } from './migrations/index.js';
+import { sql, type Kysely } from 'kysely';
+import { migrationStates } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 /** What readiness learns from the database: whether it answers, and whether this build's migrations are all applied. */
@@ -25,10 +25,9 @@ export const PROBE_TIMEOUT_MS = 2000;
  */
 export function createStoreProbe(db: Kysely<Database>, timeoutMs = PROBE_TIMEOUT_MS): StoreProbe {
   let migrated = false;
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const probe = async (): Promise<StoreHealth> => {
     await sql`select 1`.execute(db);
-    if (!migrated) migrated = (await migrator.getMigrations()).every((m) => m.executedAt !== undefined);
+    if (!migrated) migrated = (await migrationStates(db)).every((m) => m.appliedAt !== null);
     return { reachable: true, migrated };
   };
   return {

@@ -4,7 +4,6 @@ import type { Command, CommandContext } from '../command.js';
 import { CliFailure } from '../command.js';
 import { onNamedUser, USERNAME_ARG, withCore } from './with-core.js';
 
-export { withCore } from './with-core.js';
 
 /** The `--password-stdin` switch of the commands that set a password. */
 export const PASSWORD_STDIN_FLAG = { type: 'boolean', description: 'read the password from standard input (one trailing newline is dropped)' } as const;

@@ -151,6 +151,14 @@ describe('users', () => {
     await expect(f.core.users.setPassword(u.id, '')).rejects.toMatchObject({ code: 'PASSWORD_UNACCEPTABLE' });
   });
 
+  it('locks a guest account given a password: the guest name is no longer handed to whoever types it', async () => {
+    const guest = await f.core.users.guestUser('gus');
+    expect(guest).toMatchObject({ source: 'guest' });
+    await f.core.users.setPassword(guest!.id, 'gus-pw');
+    expect(await f.core.users.guestUser('gus')).toBeNull();
+    await expect(f.core.users.authenticate('gus', 'gus-pw')).resolves.toMatchObject({ id: guest!.id, source: 'local' });
+  });
+
   describe('delete', () => {
     async function roomWithTwo() {
       const gone = await f.core.users.register({ username: 'gone', password: 'pw', email: 'g@example.org', emailVerified: true, isOperator: true });

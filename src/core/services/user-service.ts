@@ -284,12 +284,14 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
     },
 
     async setPassword(id, password) {
-      await existing(id);
+      const user = await existing(id);
       checkPassword(password);
       const passwordHash = await hasher.hash(password);
       // Tokens first, then the generation, as TokenService.revokeAll (its session() relies on the order).
       await store.tokens.revokeUser(id, clock.now());
-      const updated = await store.users.update(id, { passwordHash, bumpGeneration: true });
+      // A guest account given a password is a local one from now on: guestUser no longer hands it to
+      // whoever types its name, so the sessions just ended cannot simply come back.
+      const updated = await store.users.update(id, { passwordHash, bumpGeneration: true, ...(user.source === 'guest' ? { source: 'local' as const } : {}) });
       if (!updated) throw new ChatError('USER_NOT_FOUND', 'User not found');
       await accessEvents.announce({ type: 'account.revoked', userId: id, generation: updated.tokenGeneration, reason: 'password' });
       return toPublicUser(updated);
@@ -298,7 +300,6 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
     async delete(id, options) {
       await existing(id);
       await store.tokens.revokeUser(id, clock.now());
-      const deletedMessages = options.messages === 'delete' ? await store.messages.deleteByAuthor(id) : 0;
       const tombstone = { displayName: DELETED_DISPLAY_NAME, email: null, emailVerified: false, passwordHash: null, isOperator: false, isDisabled: true, source: 'deleted', bumpGeneration: true } as const;
       for (let attempt = 0; ; attempt++) {
         try {
@@ -306,6 +307,8 @@ export function createUserService(deps: { store: Store; accessEvents: AccessEven
           const updated = await store.users.update(id, { ...tombstone, username: deletedUsername(id, attempt) });
           if (!updated) throw new ChatError('USER_NOT_FOUND', 'User not found');
           await accessEvents.announce({ type: 'account.revoked', userId: id, generation: updated.tokenGeneration, reason: 'disabled' });
+          // Only now that no door accepts the account any more: nothing it posts can outlive this.
+          const deletedMessages = options.messages === 'delete' ? await store.messages.deleteByAuthor(id) : 0;
           return { user: toPublicUser(updated), deletedMessages };
         } catch (e) {
           if (!(e instanceof ChatError && e.code === 'USERNAME_TAKEN') || attempt >= 9) throw e;
