@@ -56,6 +56,16 @@ describe('invite kinds and their effects', () => {
     await expect(f.core.invites.createReset('nobody')).rejects.toMatchObject({ code: 'USER_NOT_FOUND' });
   });
 
+  it('never resets an account made after the reset invite: the name of a deleted account may belong to someone else now', async () => {
+    const old = await f.core.users.register({ username: 'ann', password: 'old password' });
+    const invite = await f.core.invites.createReset('ann');
+    await f.core.users.delete(old.id, { messages: 'keep' });
+    f.clock.advance(1000);
+    await f.core.users.register({ username: 'ann', password: 'the new ann password' });
+    await expect(register(invite.token, 'ignored')).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+    await expect(f.core.users.authenticate('ann', 'the new ann password')).resolves.toMatchObject({ username: 'ann' });
+  });
+
   it('gives the new user and the inviter of a contact invite a direct conversation', async () => {
     const host = await f.user('host');
     const invite = await f.core.invites.createContact(host.id);

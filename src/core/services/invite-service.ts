@@ -204,6 +204,9 @@ export function createInviteService(deps: { store: Store; clock: Clock; secrets:
         if (invite.kind === 'reset') {
           // A password-reset invite sets the account's password instead of creating one (§7.4).
           if (!existing) throw new ChatError('USER_NOT_FOUND', 'User not found');
+          // Reset invites name the account by username: one made before this account existed was for
+          // an account since deleted (`parley user delete` frees the name), never for this one.
+          if (existing.createdAt > invite.createdAt) throw new ChatError('TOKEN_EXPIRED', 'This invite is not valid any more.');
           await store.users.update(existing.id, { passwordHash: await hasher.hash(account.password) });
           // Every session and token of the account ends, on every door and node.
           await tokens.revokeAll(existing.id, 'password');
